@@ -1,0 +1,199 @@
+package dev.persona.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads a Persona YAML file into a validated {@link PersonaConfig}. Every problem is a
+ * {@link ConfigException} naming the file, the key and the fix; nothing half-valid is returned.
+ */
+public final class ConfigLoader {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Map<String, String> environment;
+
+    private ConfigLoader(final Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** A loader resolving {@code ${VAR}} from the process environment. */
+    public static ConfigLoader fromSystemEnvironment() {
+        return new ConfigLoader(System.getenv());
+    }
+
+    /** A loader resolving {@code ${VAR}} from the given map (tests, embedded callers). */
+    public static ConfigLoader withEnvironment(final Map<String, String> environment) {
+        return new ConfigLoader(environment);
+    }
+
+    /**
+     * Reads and validates one file.
+     *
+     * @throws ConfigException when the file is missing, is not YAML, or breaks a rule
+     */
+    public PersonaConfig load(final Path file) {
+        final String text;
+        try {
+            text = Files.readString(file);
+        } catch (final NoSuchFileException e) {
+            throw new ConfigException(file.toString(), "", "file not found", "pass the path of an existing file with --config");
+        } catch (final IOException e) {
+            throw new ConfigException(file.toString(), "", "cannot read the file (" + e.getMessage() + ")", "check its permissions");
+        }
+        return parse(file, text);
+    }
+
+    /**
+     * Parses and validates YAML text, reporting errors against {@code file}.
+     *
+     * @throws ConfigException when the text is not YAML or breaks a rule
+     */
+    public PersonaConfig parse(final Path file, final String yaml) {
+        final String name = file.toString();
+        final JsonNode tree;
+        try {
+            tree = YAML.readTree(yaml);
+        } catch (final JsonProcessingException e) {
+            final String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new ConfigException(name, "", "not valid YAML" + where + ": " + e.getOriginalMessage(), "correct the YAML syntax");
+        }
+        final ConfigNode root = new ConfigNode(tree, "", name, new EnvironmentSubstitution(environment));
+        if (!root.isObject()) {
+            throw root.error("the file is empty or not a mapping", "start from config/persona.example.yaml");
+        }
+        root.allowOnly(Set.of("kafka", "collections", "destinations", "syncs"));
+        final PersonaConfig config = new PersonaConfig(file, kafka(root.get("kafka")), collections(root),
+                destinations(root), syncs(root));
+        new ConfigValidator(name).validate(config);
+        return config;
+    }
+
+    private static KafkaSettings kafka(final ConfigNode node) {
+        if (node.isMissing()) {
+            return KafkaSettings.defaults();
+        }
+        node.allowOnly(Set.of("bootstrapServers", "applicationId", "topicPrefix", "processingGuarantee", "properties"));
+        final String applicationId = node.optionalString("applicationId").orElse(KafkaSettings.DEFAULT_APPLICATION_ID);
+        final String topicPrefix = node.optionalString("topicPrefix").orElse(KafkaSettings.DEFAULT_TOPIC_PREFIX);
+        if (!applicationId.matches("[A-Za-z0-9._-]+")) {
+            throw node.error("applicationId", "'" + applicationId + "' may only hold letters, digits, '.', '_' and '-'", "rename it");
+        }
+        if (!topicPrefix.matches("[A-Za-z0-9._-]+")) {
+            throw node.error("topicPrefix", "'" + topicPrefix + "' may only hold letters, digits, '.', '_' and '-'", "rename it");
+        }
+        return new KafkaSettings(node.optionalString("bootstrapServers"), applicationId, topicPrefix,
+                node.optionalEnum("processingGuarantee", ProcessingGuarantee.EXACTLY_ONCE_V2, ProcessingGuarantee::configName),
+                node.stringMap("properties"));
+    }
+
+    private static List<CollectionConfig> collections(final ConfigNode root) {
+        final List<CollectionConfig> collections = new ArrayList<>();
+        for (final ConfigNode node : root.list("collections")) {
+            node.allowOnly(Set.of("name", "primaryIndex", "secondaryIndices", "partitions"));
+            final int partitions = node.optionalInt("partitions", 6);
+            if (partitions < 1) {
+                throw node.error("partitions", "must be at least 1, found " + partitions, "set partitions to 1 or more");
+            }
+            collections.add(new CollectionConfig(
+                    node.requiredString("name", "give the collection an alphanumeric name, such as 'customers'"),
+                    node.requiredString("primaryIndex", "name the field that identifies a record, such as 'user_id'"),
+                    node.stringList("secondaryIndices"), partitions));
+        }
+        return collections;
+    }
+
+    private static List<DestinationConfig> destinations(final ConfigNode root) {
+        final List<DestinationConfig> destinations = new ArrayList<>();
+        for (final ConfigNode node : root.list("destinations")) {
+            node.allowOnly(Set.of("id", "collections"));
+            destinations.add(new DestinationConfig(
+                    node.requiredString("id", "give the destination the id clients send as destinationId"),
+                    node.stringList("collections")));
+        }
+        return destinations;
+    }
+
+    private static List<SyncConfig> syncs(final ConfigNode root) {
+        final List<SyncConfig> syncs = new ArrayList<>();
+        for (final ConfigNode node : root.list("syncs")) {
+            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete"));
+            final List<FieldMapping> mapping = new ArrayList<>();
+            for (final ConfigNode item : node.list("mapping")) {
+                mapping.add(mapping(item));
+            }
+            syncs.add(new SyncConfig(
+                    node.requiredString("id", "give the sync an alphanumeric id, such as 'profiles'"),
+                    node.requiredString("collection", "name the collection this sync feeds"),
+                    source(node.get("source")),
+                    node.requiredString("primaryKey", "name the source column that holds the record key"),
+                    mapping,
+                    node.optionalEnum("onDelete", OnDelete.CLEAR_FIELDS, OnDelete::configName)));
+        }
+        return syncs;
+    }
+
+    private static FieldMapping mapping(final ConfigNode item) {
+        item.allowOnly(Set.of("from", "to", "template", "type"));
+        final Optional<String> from = item.optionalString("from");
+        final Optional<String> template = item.optionalString("template");
+        if (from.isEmpty() && template.isEmpty()) {
+            throw item.error("has neither 'from' nor 'template'", "add 'from: <column>' to copy a column, or 'template: \"{{ ... }}\"' with 'to: <field>'");
+        }
+        final Optional<String> to = item.optionalString("to");
+        if (template.isPresent() && to.isEmpty()) {
+            throw item.error("to", "missing: a template needs a field to store its output in", "add 'to: <field>'");
+        }
+        final ValueType type = item.optionalEnum("type", ValueType.AUTO, ValueType::configName);
+        if (template.isPresent()) {
+            LiquidTemplates.compile(template.get(), item);
+        }
+        return new FieldMapping(template.isPresent() ? Optional.empty() : from, template,
+                to.orElseGet(from::get), type);
+    }
+
+    private static SourceConfig source(final ConfigNode node) {
+        if (node.isMissing()) {
+            throw node.error("missing", "add 'source: { type: cdc | query | topic, ... }'");
+        }
+        final String type = node.requiredString("type", "set 'type' to cdc, query or topic");
+        switch (type) {
+            case "cdc" -> {
+                node.allowOnly(Set.of("type", "connection", "table"));
+                return new SourceConfig.Cdc(
+                        node.requiredString("connection", "give the JDBC URL of the database, such as jdbc:postgresql://host:5432/db?user=u"),
+                        node.requiredString("table", "name the captured table as schema.table"));
+            }
+            case "query" -> {
+                node.allowOnly(Set.of("type", "connection", "sql", "schedule"));
+                final String schedule = node.requiredString("schedule", "write 'every 30s' or a cron expression");
+                if (!Schedules.isValid(schedule)) {
+                    throw node.error("schedule", "'" + schedule + "' is neither 'every <n>s|m|h' nor a 5-field cron expression",
+                            "write 'every 30s', 'every 5m' or a cron expression such as '*/5 * * * *'");
+                }
+                return new SourceConfig.Query(
+                        node.requiredString("connection", "give the JDBC URL of the warehouse"),
+                        node.requiredString("sql", "write the SQL model"),
+                        schedule);
+            }
+            case "topic" -> {
+                node.allowOnly(Set.of("type", "topic", "format"));
+                return new SourceConfig.Topic(
+                        node.requiredString("topic", "name the Kafka topic this sync reads"),
+                        node.optionalEnum("format", ValueFormat.ENVELOPE, ValueFormat::configName));
+            }
+            default -> throw node.error("type", "'" + type + "' is not a source type", "use cdc, query or topic");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.persona.config;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How Persona talks to Kafka.
+ *
+ * @param bootstrapServers    absent: Persona starts its embedded broker
+ * @param applicationId       the Kafka Streams application id; instances with the same id form one cluster
+ * @param topicPrefix         the first part of every topic Persona names
+ * @param processingGuarantee {@code exactly_once_v2} unless switched to {@code at_least_once}
+ * @param properties          passed to every Kafka client as is (SASL, TLS, ...)
+ */
+public record KafkaSettings(Optional<String> bootstrapServers, String applicationId, String topicPrefix,
+                            ProcessingGuarantee processingGuarantee, Map<String, String> properties) {
+    public static final String DEFAULT_APPLICATION_ID = "persona";
+    public static final String DEFAULT_TOPIC_PREFIX = "persona";
+
+    public KafkaSettings {
+        properties = Map.copyOf(properties);
+    }
+
+    /** The settings of a file with no {@code kafka} section. */
+    public static KafkaSettings defaults() {
+        return new KafkaSettings(Optional.empty(), DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_PREFIX,
+                ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of());
+    }
+
+    /** The same settings with other bootstrap servers, as given on the command line. */
+    public KafkaSettings withBootstrapServers(final String servers) {
+        return new KafkaSettings(Optional.of(servers), applicationId, topicPrefix, processingGuarantee, properties);
+    }
+}

@@ -1,0 +1,25 @@
+package dev.persona.config;
+
+import java.util.List;
+
+/**
+ * One source feeding one collection.
+ *
+ * @param id         alphanumeric, unique across the file
+ * @param collection the collection it feeds
+ * @param source     where its rows come from
+ * @param primaryKey the source column holding the record key
+ * @param mapping    the fields it owns
+ * @param onDelete   what a row leaving the source does
+ */
+public record SyncConfig(String id, String collection, SourceConfig source, String primaryKey,
+                         List<FieldMapping> mapping, OnDelete onDelete) {
+    public SyncConfig {
+        mapping = List.copyOf(mapping);
+    }
+
+    /** The record fields this sync owns, in mapping order. */
+    public List<String> ownedFields() {
+        return mapping.stream().map(FieldMapping::to).toList();
+    }
+}

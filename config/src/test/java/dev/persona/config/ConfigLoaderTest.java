@@ -1,0 +1,234 @@
+package dev.persona.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+    private static final Path FILE = Path.of("conf/persona.yaml");
+
+    private static final String VALID = """
+            collections:
+              - name: customers
+                primaryIndex: user_id
+                secondaryIndices: [email]
+                partitions: 3
+            destinations:
+              - id: demo
+                collections: [customers]
+            syncs:
+              - id: profiles
+                collection: customers
+                source: { type: topic, topic: profiles-in }
+                primaryKey: id
+                mapping:
+                  - { from: name, to: full_name }
+                  - { from: email }
+                  - { template: "{{ ltv | round: 2 }}", to: lifetime_value }
+                onDelete: delete_record
+              - id: usage
+                collection: customers
+                source: { type: query, connection: "jdbc:duckdb:", sql: "select 1", schedule: every 30s }
+                primaryKey: user_id
+                mapping: [ { from: num_messages_sent } ]
+            """;
+
+    private static PersonaConfig parse(final String yaml) {
+        return ConfigLoader.withEnvironment(Map.of()).parse(FILE, yaml);
+    }
+
+    private static ConfigException rejected(final String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml));
+    }
+
+    @Test
+    void shouldReadTheWholeShape() {
+        final PersonaConfig config = parse(VALID);
+        final CollectionConfig customers = config.collection("customers").orElseThrow();
+        assertEquals("user_id", customers.primaryIndex());
+        assertEquals(List.of("email"), customers.secondaryIndices());
+        assertEquals(3, customers.partitions());
+        assertEquals(List.of("customers"), config.destination("demo").orElseThrow().collections());
+        final SyncConfig profiles = config.sync("profiles").orElseThrow();
+        assertEquals(List.of("full_name", "email", "lifetime_value"), profiles.ownedFields());
+        assertEquals(OnDelete.DELETE_RECORD, profiles.onDelete());
+        assertEquals(new SourceConfig.Topic("profiles-in", ValueFormat.ENVELOPE), profiles.source());
+        assertEquals(OnDelete.CLEAR_FIELDS, config.sync("usage").orElseThrow().onDelete());
+        assertEquals(ProcessingGuarantee.EXACTLY_ONCE_V2, config.kafka().processingGuarantee());
+        assertEquals(Optional.empty(), config.kafka().bootstrapServers());
+    }
+
+    @Test
+    void shouldSubstituteEnvironmentVariablesAndDefaults() {
+        final String yaml = """
+                kafka:
+                  bootstrapServers: ${BOOTSTRAP}
+                  processingGuarantee: at_least_once
+                  properties:
+                    security.protocol: ${PROTOCOL:-PLAINTEXT}
+                    sasl.jaas.config: ${JAAS}
+                """ + VALID;
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of("BOOTSTRAP", "broker:9092", "JAAS", "secret"))
+                .parse(FILE, yaml);
+        assertEquals(Optional.of("broker:9092"), config.kafka().bootstrapServers());
+        assertEquals("PLAINTEXT", config.kafka().properties().get("security.protocol"));
+        assertEquals("secret", config.kafka().properties().get("sasl.jaas.config"));
+        assertEquals(ProcessingGuarantee.AT_LEAST_ONCE, config.kafka().processingGuarantee());
+    }
+
+    @Test
+    void shouldTreatAnUnsetBootstrapVariableAsTheEmbeddedBroker() {
+        final PersonaConfig config = parse("kafka:\n  bootstrapServers: ${NOT_SET_ANYWHERE}\n" + VALID);
+        assertEquals(Optional.empty(), config.kafka().bootstrapServers());
+    }
+
+    @Test
+    void shouldRejectANonAlphanumericCollectionName() {
+        final ConfigException e = rejected(VALID.replace("name: customers", "name: my-customers"));
+        assertEquals("collections[0].name", e.key());
+        assertEquals("conf/persona.yaml: collections[0].name: collection name 'my-customers' is not alphanumeric. "
+                + "Fix: use only letters and digits (it becomes part of URLs and topic names)", e.getMessage());
+    }
+
+    @Test
+    void shouldRejectANonAlphanumericSyncId() {
+        final ConfigException e = rejected(VALID.replace("id: usage", "id: usage_v2"));
+        assertEquals("syncs[1].id", e.key());
+        assertTrue(e.getMessage().contains("sync id 'usage_v2' is not alphanumeric"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectTwoSyncsOwningOneField() {
+        final ConfigException e = rejected(VALID.replace("{ from: num_messages_sent }", "{ from: mail, to: email }"));
+        assertEquals("syncs[1].mapping[0]", e.key());
+        assertEquals("conf/persona.yaml: syncs[1].mapping[0]: field 'email' of collection 'customers' is already owned by "
+                + "sync 'profiles'. Fix: let one sync own 'email', or rename it with 'to:' in one of them", e.getMessage());
+    }
+
+    @Test
+    void shouldRejectASyncNamingAnUnknownCollection() {
+        final ConfigException e = rejected(VALID.replace("collection: customers\n    source: { type: query",
+                "collection: clients\n    source: { type: query"));
+        assertEquals("syncs[1].collection", e.key());
+        assertEquals("unknown collection 'clients'", e.problem());
+        assertEquals("use one of the declared collections: customers", e.fix());
+    }
+
+    @Test
+    void shouldRejectAMappingWithNeitherFromNorTemplate() {
+        final ConfigException e = rejected(VALID.replace("{ from: num_messages_sent }", "{ to: num_messages_sent }"));
+        assertEquals("syncs[1].mapping[0]", e.key());
+        assertTrue(e.getMessage().contains("has neither 'from' nor 'template'"), e.getMessage());
+        assertTrue(e.fix().contains("from: <column>"), e.fix());
+    }
+
+    @Test
+    void shouldRejectAnInvalidLiquidTemplateAtLoadTime() {
+        final ConfigException e = rejected(VALID.replace("{{ ltv | round: 2 }}", "{{ ltv | round: 2 "));
+        assertEquals("syncs[0].mapping[2].template", e.key());
+        assertTrue(e.problem().startsWith("invalid Liquid template '{{ ltv | round: 2'"), e.problem());
+    }
+
+    @Test
+    void shouldRejectDuplicateSyncIds() {
+        final ConfigException e = rejected(VALID.replace("id: usage", "id: profiles"));
+        assertEquals("syncs[1].id", e.key());
+        assertEquals("duplicate sync id 'profiles'", e.problem());
+    }
+
+    @Test
+    void shouldRejectDuplicateCollectionNames() {
+        final ConfigException e = rejected(VALID.replace("collections:\n", """
+                collections:
+                  - name: customers
+                    primaryIndex: id
+                """));
+        assertEquals("collections[1].name", e.key());
+        assertEquals("duplicate collection 'customers'", e.problem());
+    }
+
+    @Test
+    void shouldRejectDuplicateDestinationIds() {
+        final ConfigException e = rejected(VALID.replace("destinations:\n", """
+                destinations:
+                  - id: demo
+                    collections: [customers]
+                """));
+        assertEquals("destinations[1].id", e.key());
+        assertEquals("duplicate destination id 'demo'", e.problem());
+    }
+
+    @Test
+    void shouldRejectATopicSourceWithoutATopic() {
+        final ConfigException e = rejected(VALID.replace("{ type: topic, topic: profiles-in }", "{ type: topic }"));
+        assertEquals("syncs[0].source.topic", e.key());
+        assertEquals("conf/persona.yaml: syncs[0].source.topic: missing. Fix: name the Kafka topic this sync reads", e.getMessage());
+    }
+
+    @Test
+    void shouldRejectASecondaryIndexThatNoSyncMaps() {
+        final ConfigException e = rejected(VALID.replace("secondaryIndices: [email]", "secondaryIndices: [email, anonymous_id]"));
+        assertEquals("collections[0].secondaryIndices", e.key());
+        assertEquals("index 'anonymous_id' is a field that no sync maps", e.problem());
+    }
+
+    @Test
+    void shouldRejectUnknownKeysWithASuggestion() {
+        final ConfigException e = rejected(VALID.replace("onDelete: delete_record", "onDelet: delete_record"));
+        assertEquals("syncs[0].onDelet", e.key());
+        assertTrue(e.fix().startsWith("did you mean 'onDelete'?"), e.fix());
+    }
+
+    @Test
+    void shouldRejectAnUnknownOnDeleteBehaviour() {
+        final ConfigException e = rejected(VALID.replace("onDelete: delete_record", "onDelete: purge"));
+        assertEquals("syncs[0].onDelete", e.key());
+        assertEquals("'purge' is not one of ignore | clear_fields | delete_record", e.problem());
+    }
+
+    @Test
+    void shouldRejectMappingThePrimaryIndex() {
+        final ConfigException e = rejected(VALID.replace("{ from: num_messages_sent }", "{ from: user_id }"));
+        assertEquals("syncs[1].mapping[0]", e.key());
+        assertTrue(e.problem().contains("maps the primary index 'user_id'"), e.problem());
+    }
+
+    @Test
+    void shouldRejectABadSchedule() {
+        final ConfigException e = rejected(VALID.replace("every 30s", "sometimes"));
+        assertEquals("syncs[1].source.schedule", e.key());
+    }
+
+    @Test
+    void shouldRejectATemplateWithoutATarget() {
+        final ConfigException e = rejected(VALID.replace("{ template: \"{{ ltv | round: 2 }}\", to: lifetime_value }",
+                "{ template: \"{{ ltv }}\" }"));
+        assertEquals("syncs[0].mapping[2].to", e.key());
+    }
+
+    @Test
+    void shouldNameTheFileWhenItIsMissingOrNotYaml() {
+        final ConfigException missing = assertThrows(ConfigException.class,
+                () -> ConfigLoader.withEnvironment(Map.of()).load(Path.of("no/such/file.yaml")));
+        assertEquals("no/such/file.yaml: file not found. Fix: pass the path of an existing file with --config", missing.getMessage());
+        final ConfigException broken = rejected("collections: [ { name: a\n");
+        assertTrue(broken.getMessage().startsWith("conf/persona.yaml: not valid YAML at line"), broken.getMessage());
+    }
+
+    @Test
+    void shouldLoadTheShippedExampleFiles() {
+        final ConfigLoader loader = ConfigLoader.withEnvironment(Map.of());
+        final PersonaConfig example = loader.load(Path.of("persona.example.yaml"));
+        assertEquals(3, example.syncsOf("customers").size());
+        assertEquals(new SourceConfig.Topic("clickstream-traits", ValueFormat.ROW), example.sync("clickstream").orElseThrow().source());
+        final PersonaConfig topics = loader.load(Path.of("topics.example.yaml"));
+        assertEquals(ValueType.STRING, topics.sync("billing").orElseThrow().mapping().get(2).type());
+    }
+}
