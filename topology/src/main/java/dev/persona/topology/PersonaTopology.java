@@ -1,0 +1,83 @@
+package dev.persona.topology;
+
+import dev.persona.config.CollectionConfig;
+import dev.persona.config.PersonaConfig;
+import dev.persona.config.SourceConfig;
+import dev.persona.config.SyncConfig;
+import dev.persona.topology.internals.DeadLetteringProcessor;
+import dev.persona.topology.internals.DeadLetters;
+import dev.persona.topology.internals.MergeProcessor;
+import dev.persona.topology.internals.RecordMerger;
+import dev.persona.topology.internals.RowMapper;
+import dev.persona.topology.internals.SyncChange;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The merge topology: for each collection, every sync's rows are read (bad ones to the dead-letter topic),
+ * mapped, and merged by field ownership into one changelogged RocksDB store, {@link TopicNames#recordStore}.
+ * <p>
+ * Rows of Persona's own sync topics are keyed and partitioned by the collection already. Rows of a {@code topic}
+ * source are re-keyed by their primary-key column and repartitioned into the collection's partition count first,
+ * because other teams' producers key and partition as they please.
+ */
+public final class PersonaTopology {
+    private PersonaTopology() {
+    }
+
+    /** Adds the topology of every collection in {@code config} to {@code builder}. */
+    public static void build(final StreamsBuilder builder, final PersonaConfig config) {
+        final TopicNames names = new TopicNames(config.kafka());
+        final Map<String, KStream<byte[], byte[]>> sources = new HashMap<>();
+        for (final CollectionConfig collection : config.collections()) {
+            final List<SyncConfig> syncs = config.syncsOf(collection.name());
+            if (syncs.isEmpty()) {
+                continue;
+            }
+            final String store = TopicNames.recordStore(collection);
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray()));
+            KStream<String, SyncChange> changes = null;
+            for (final SyncConfig sync : syncs) {
+                final KStream<byte[], byte[]> source = sources.computeIfAbsent(names.sourceTopic(sync),
+                        topic -> builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + topic)));
+                final KStream<String, SyncChange> syncChanges = changes(source, collection, sync, names.deadLetterTopic(collection.name()));
+                changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
+            }
+            final RecordMerger merger = new RecordMerger(collection, syncs);
+            changes.process(() -> new MergeProcessor(store, merger), Named.as(collection.name() + "-merge"), store);
+        }
+    }
+
+    private static KStream<String, SyncChange> changes(final KStream<byte[], byte[]> source, final CollectionConfig collection,
+                                                       final SyncConfig sync, final String deadLetters) {
+        final String name = collection.name() + "-" + sync.id();
+        final ChangeRowParser envelope = ChangeRowParser.envelope(sync.primaryKey());
+        KStream<byte[], byte[]> keyed = source;
+        if (sync.source() instanceof SourceConfig.Topic topic) {
+            final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
+            keyed = DeadLetters.route(source.process(() -> new DeadLetteringProcessor<byte[], byte[]>(sync.id(),
+                            (key, value, ts) -> parser.parse(key, value)
+                                    .map(row -> KeyValue.pair(row.key().getBytes(StandardCharsets.UTF_8), ChangeRowEnvelope.toBytes(row)))),
+                    Named.as(name + "-parse")), deadLetters, name + "-parse")
+                    .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
+                            .withName(name + "-by-key").withNumberOfPartitions(collection.partitions()));
+        }
+        // One mapper per task: compiled Liquid templates are not shared between stream threads.
+        return DeadLetters.route(keyed.process(() -> {
+            final RowMapper mapper = new RowMapper(sync);
+            return new DeadLetteringProcessor<String, SyncChange>(sync.id(),
+                    (key, value, ts) -> envelope.parse(key, value).map(row -> KeyValue.pair(row.key(), mapper.map(row, ts))));
+        }, Named.as(name + "-read")), deadLetters, name + "-read");
+    }
+}

@@ -1,0 +1,51 @@
+package dev.persona.topology;
+
+import dev.persona.config.CollectionConfig;
+import dev.persona.config.KafkaSettings;
+import dev.persona.config.SourceConfig;
+import dev.persona.config.SyncConfig;
+
+/**
+ * The names Persona gives its topics and stores. The rule is part of the public contract: teams that produce
+ * change rows themselves write to {@link #syncTopic}.
+ * <ul>
+ *   <li>sync topic: {@code <topicPrefix>.<collection>.<sync>.changes}, with the collection's partition count;</li>
+ *   <li>dead letters: {@code <topicPrefix>.<collection>.dead-letters};</li>
+ *   <li>record store: {@code records-<collection>}, changelogged to {@code <applicationId>-records-<collection>-changelog}.</li>
+ * </ul>
+ */
+public final class TopicNames {
+    private final KafkaSettings settings;
+
+    public TopicNames(final KafkaSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The topic Persona's own ingest (CDC, query syncs) produces a sync's change rows to. */
+    public String syncTopic(final String collection, final String sync) {
+        return settings.topicPrefix() + "." + collection + "." + sync + ".changes";
+    }
+
+    /** The topic a sync's rows are read from: its own topic for a {@code topic} source, else {@link #syncTopic}. */
+    public String sourceTopic(final SyncConfig sync) {
+        if (sync.source() instanceof SourceConfig.Topic topic) {
+            return topic.topic();
+        }
+        return syncTopic(sync.collection(), sync.id());
+    }
+
+    /** Where rows that cannot be parsed or mapped go, with the reason in headers. */
+    public String deadLetterTopic(final String collection) {
+        return settings.topicPrefix() + "." + collection + ".dead-letters";
+    }
+
+    /** The RocksDB store holding a collection's merged records. */
+    public static String recordStore(final CollectionConfig collection) {
+        return recordStore(collection.name());
+    }
+
+    /** The RocksDB store holding a collection's merged records. */
+    public static String recordStore(final String collection) {
+        return "records-" + collection;
+    }
+}

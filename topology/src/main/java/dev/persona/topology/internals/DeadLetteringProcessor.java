@@ -1,0 +1,65 @@
+package dev.persona.topology.internals;
+
+import dev.persona.topology.DeadLetterHeaders;
+import dev.persona.topology.MalformedRowException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Runs a {@link RowStep} on each raw record and forwards either its result or, when the step rejects the record,
+ * the original bytes with the reason in {@link DeadLetterHeaders}, so one bad row never stops a sync.
+ */
+public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byte[], K, Routed<V>> {
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetteringProcessor.class);
+
+    private final String sync;
+    private final RowStep<K, V> step;
+    private ProcessorContext<K, Routed<V>> context;
+
+    public DeadLetteringProcessor(final String sync, final RowStep<K, V> step) {
+        this.sync = sync;
+        this.step = step;
+    }
+
+    @Override
+    public void init(final ProcessorContext<K, Routed<V>> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(final Record<byte[], byte[]> record) {
+        try {
+            step.apply(record.key(), record.value(), record.timestamp())
+                    .ifPresent(kv -> context.forward(record.withKey(kv.key).withValue(new Routed.Ok<>(kv.value))));
+        } catch (final MalformedRowException e) {
+            deadLetter(record, e.getMessage());
+        } catch (final RuntimeException e) {
+            LOG.warn("Sync {}: unexpected error reading a row; it goes to the dead-letter topic", sync, e);
+            deadLetter(record, "unexpected error: " + e);
+        }
+    }
+
+    private void deadLetter(final Record<byte[], byte[]> record, final String reason) {
+        final Headers headers = new RecordHeaders(record.headers().toArray());
+        headers.add(DeadLetterHeaders.REASON, utf8(reason));
+        headers.add(DeadLetterHeaders.SYNC, utf8(sync));
+        context.recordMetadata().ifPresent((RecordMetadata m) -> {
+            headers.add(DeadLetterHeaders.TOPIC, utf8(m.topic()));
+            headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(m.partition())));
+            headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(m.offset())));
+        });
+        context.forward(new Record<K, Routed<V>>(null, new Routed.Failed<>(record.key(), record.value()), record.timestamp(), headers));
+    }
+
+    private static byte[] utf8(final String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

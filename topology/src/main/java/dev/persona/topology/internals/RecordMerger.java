@@ -1,0 +1,156 @@
+package dev.persona.topology.internals;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.persona.config.CollectionConfig;
+import dev.persona.config.SyncConfig;
+import dev.persona.topology.ChangeRow;
+import dev.persona.topology.Json;
+import dev.persona.topology.RecordMeta;
+import dev.persona.topology.RecordMeta.FieldProvenance;
+import dev.persona.topology.RecordMeta.SyncPosition;
+import dev.persona.topology.StoredRecord;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Merges one sync's change into a stored record, by field ownership:
+ * <ul>
+ *   <li>an upsert sets the sync's fields it carries; other syncs' fields stay;</li>
+ *   <li>a delete applies the sync's {@code onDelete}: keep everything, clear the sync's fields, or drop the record;</li>
+ *   <li>a change older (lower {@code version}) than the last one applied for its sync and key is ignored;</li>
+ *   <li>the record carries its primary-index field, set to the key; with no fields left it is absent.</li>
+ * </ul>
+ * A pure function of its inputs, so it is tested without Kafka.
+ */
+public final class RecordMerger {
+    private static final ObjectMapper MAPPER = Json.mapper();
+
+    private final String primaryIndex;
+    private final Map<String, SyncConfig> syncs;
+
+    public RecordMerger(final CollectionConfig collection, final List<SyncConfig> syncs) {
+        this.primaryIndex = collection.primaryIndex();
+        this.syncs = new LinkedHashMap<>();
+        syncs.forEach(s -> this.syncs.put(s.id(), s));
+    }
+
+    /** What a merge decided, and the record's JSON before and after (null when absent). */
+    public record Result(Outcome outcome, byte[] stored, ObjectNode before, ObjectNode after) {
+    }
+
+    /** What to do with the store. */
+    public enum Outcome {
+        /** Write {@link Result#stored()}. */
+        WRITE,
+        /** Remove the key: nothing is left to remember. */
+        REMOVE,
+        /** Leave the store as it is: the change was stale. */
+        IGNORE
+    }
+
+    /**
+     * Merges a change into the current stored value.
+     *
+     * @param key     the record key
+     * @param current the stored value, or null
+     * @param change  the mapped change
+     */
+    public Result merge(final String key, final byte[] current, final SyncChange change) {
+        final SyncConfig sync = syncs.get(change.sync());
+        if (sync == null) {
+            throw new IllegalArgumentException("sync '" + change.sync() + "' does not feed this collection");
+        }
+        final RecordMeta meta = current == null ? null : StoredRecord.meta(current);
+        final ObjectNode before = current != null && StoredRecord.isPresent(current) ? readBody(current) : null;
+        final SyncPosition last = meta == null ? null : meta.syncs().get(sync.id());
+        if (change.version() != null && last != null && last.version() != null && change.version() < last.version()) {
+            return new Result(Outcome.IGNORE, current, before, before);
+        }
+
+        final ObjectNode fields = before == null ? MAPPER.createObjectNode() : before.deepCopy();
+        JsonNode keyValue = fields.remove(primaryIndex);
+        final Map<String, FieldProvenance> provenance = meta == null ? new LinkedHashMap<>() : new LinkedHashMap<>(meta.fields());
+        final FieldProvenance written = new FieldProvenance(sync.id(), change.version(), change.ts());
+        if (change.op() == ChangeRow.Op.UPSERT) {
+            final Iterator<Map.Entry<String, JsonNode>> values = change.fields().fields();
+            while (values.hasNext()) {
+                final Map.Entry<String, JsonNode> value = values.next();
+                fields.set(value.getKey(), value.getValue());
+                provenance.put(value.getKey(), written);
+            }
+            if (keyValue == null && isKeyValue(change.keyValue(), key)) {
+                keyValue = change.keyValue();
+            }
+        } else {
+            switch (sync.onDelete()) {
+                case IGNORE -> { }
+                case CLEAR_FIELDS -> sync.ownedFields().forEach(f -> {
+                    fields.remove(f);
+                    provenance.remove(f);
+                });
+                case DELETE_RECORD -> {
+                    fields.removeAll();
+                    provenance.clear();
+                }
+            }
+        }
+
+        final Map<String, SyncPosition> positions = meta == null ? new LinkedHashMap<>() : new LinkedHashMap<>(meta.syncs());
+        final Long version = change.version() != null ? change.version() : last == null ? null : last.version();
+        positions.put(sync.id(), new SyncPosition(version, change.ts()));
+
+        final ObjectNode after;
+        final byte[] body;
+        if (fields.isEmpty()) {
+            after = null;
+            body = new byte[0];
+            if (positions.values().stream().allMatch(p -> p.version() == null)) {
+                return new Result(Outcome.REMOVE, null, before, null);
+            }
+        } else {
+            after = MAPPER.createObjectNode();
+            after.set(primaryIndex, keyValue != null ? keyValue : TextNode.valueOf(key));
+            after.setAll(fields);
+            body = write(after);
+        }
+        final byte[] previousBody = current == null ? new byte[0] : StoredRecord.body(current);
+        final long revision = (meta == null ? 0 : meta.revision()) + (Arrays.equals(previousBody, body) ? 0 : 1);
+        final long updatedAt = Math.max(change.ts(), meta == null ? 0 : meta.updatedAt());
+        final byte[] stored = StoredRecord.encode(body, new RecordMeta(revision, updatedAt, provenance, positions));
+        return new Result(Outcome.WRITE, stored, before, after);
+    }
+
+    /**
+     * The row's primary-key column keeps its JSON type (a number stays a number) when it spells the key; the first
+     * sync to set it decides, so the type does not flip between syncs that spell the key differently.
+     */
+    private static boolean isKeyValue(final JsonNode value, final String key) {
+        return value != null && value.isValueNode() && !value.isNull() && value.asText().equals(key);
+    }
+
+    private static ObjectNode readBody(final byte[] stored) {
+        try {
+            return (ObjectNode) MAPPER.readTree(stored, StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(stored));
+        } catch (final IOException e) {
+            throw new UncheckedIOException("corrupt stored record", e);
+        }
+    }
+
+    private static byte[] write(final ObjectNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (final JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package dev.persona.topology.internals;
+
+import dev.persona.topology.MalformedRowException;
+import org.apache.kafka.streams.KeyValue;
+
+import java.util.Optional;
+
+/** One step of reading a raw Kafka record; empty when the record carries nothing to pass on. */
+@FunctionalInterface
+public interface RowStep<K, V> {
+    /**
+     * @throws MalformedRowException with the reason, when the record cannot be read
+     */
+    Optional<KeyValue<K, V>> apply(byte[] key, byte[] value, long timestamp);
+}
