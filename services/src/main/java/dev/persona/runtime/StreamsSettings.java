@@ -1,0 +1,36 @@
+package dev.persona.runtime;
+
+import dev.persona.config.PersonaConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.nio.file.Path;
+import java.util.Properties;
+
+/** The Kafka Streams properties of one Persona instance. */
+public final class StreamsSettings {
+    private StreamsSettings() {
+    }
+
+    /**
+     * Properties for the merge topology.
+     *
+     * @param config           the configuration (application id, guarantee, client properties)
+     * @param bootstrapServers the cluster to use
+     * @param stateDir         where this instance keeps its RocksDB stores
+     * @param applicationServer this instance's HTTP {@code host:port}, advertised to the others; null for none
+     */
+    public static Properties of(final PersonaConfig config, final String bootstrapServers, final Path stateDir,
+                                final String applicationServer) {
+        final Properties props = new Properties();
+        props.putAll(config.kafka().properties());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.kafka().applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.kafka().processingGuarantee().configName());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        if (applicationServer != null) {
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
+        return props;
+    }
+}
