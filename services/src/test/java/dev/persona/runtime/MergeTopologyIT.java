@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -129,12 +130,16 @@ class MergeTopologyIT {
         final String expected = "{\"user_id\":\"u7\",\"full_name\":\"Name 7\",\"lifetime_value\":7.46,\"num_messages_sent\":70,\"last_page\":\"/pricing\"}";
 
         final Path firstState = Files.createTempDirectory("persona-state-a");
-        try (KafkaStreams streams = startStreams(config, firstState)) {
+        final KafkaStreams first = startStreams(config, firstState);
+        try {
+            final KafkaStreams streams = first;
             final String merged = Poll.until(TIMEOUT, "record u7 merged from three syncs",
                     () -> lookup(streams, "u7").filter(json -> json.contains("last_page") && json.contains("num_messages_sent")));
             assertEquals(expected, merged);
             Poll.until(TIMEOUT, "record u19 merged", () -> lookup(streams, "u19").filter(json -> json.contains("num_messages_sent")));
         } finally {
+            // Leave the group so that the next instance gets the partitions at once, not after the session timeout.
+            first.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             TempDirs.delete(firstState);
         }
 

@@ -1,0 +1,24 @@
+package dev.persona.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code persona} command line. */
+@Command(name = "persona", mixinStandardHelpOptions = true, version = "Persona 0.1.0",
+        description = "Self-hosted personalization API on Apache Kafka.",
+        subcommands = {DemoCommand.class, ServeCommand.class, KeysCommand.class, SyncsCommand.class, ClusterCommand.class,
+                CommandLine.HelpCommand.class})
+public final class PersonaCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(final String[] args) {
+        System.exit(new CommandLine(new PersonaCommand()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
