@@ -38,6 +38,28 @@ public final class TopicProvisioner {
         this.admin = admin;
     }
 
+    /** Creates the compacted, single-partition topic of API keys when it is missing. */
+    public void provisionKeyTopic(final String topic) {
+        try {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
+                            .configs(Map.of("cleanup.policy", "compact")))).all().get();
+                } catch (final ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            describeWhenVisible(Set.of(topic));
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("cannot create the API key topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
     /** Topics just created may take a moment to reach every broker's metadata. */
     private Map<String, TopicDescription> describeWhenVisible(final Set<String> topics) throws ExecutionException, InterruptedException {
         final long deadline = System.nanoTime() + VISIBILITY_TIMEOUT.toNanos();

@@ -10,18 +10,21 @@ import java.util.Arrays;
 /**
  * The value layout of the record store, chosen so that a lookup answers with a slice of the stored bytes:
  * <pre>
- *   byte    format (1)
+ *   byte    format (2)
+ *   long    revision, grows whenever the record's JSON changes
+ *   long    updatedAt, epoch milliseconds of the last applied change
  *   int     n, the length of the record's JSON; 0 when the record is absent
  *   n bytes the record's JSON, exactly as the API sends it
  *   rest    the {@link RecordMeta} as JSON, read only for writes and {@code ?meta=true}
  * </pre>
+ * Revision and time sit in the fixed header so that an ETag costs no parsing.
  * An absent record is still stored when it must remember sync versions, so that a late, older change
  * cannot bring it back.
  */
 public final class StoredRecord {
     /** Where the record's JSON starts. */
-    public static final int BODY_OFFSET = 5;
-    private static final byte FORMAT = 1;
+    public static final int BODY_OFFSET = 21;
+    private static final byte FORMAT = 2;
     private static final ObjectMapper MAPPER = Json.mapper();
 
     private StoredRecord() {
@@ -36,7 +39,7 @@ public final class StoredRecord {
             throw new UncheckedIOException(e);
         }
         return ByteBuffer.allocate(BODY_OFFSET + body.length + metaBytes.length)
-                .put(FORMAT).putInt(body.length).put(body).put(metaBytes).array();
+                .put(FORMAT).putLong(meta.revision()).putLong(meta.updatedAt()).putInt(body.length).put(body).put(metaBytes).array();
     }
 
     /** Whether the stored value is a record a lookup should find. */
@@ -47,7 +50,19 @@ public final class StoredRecord {
     /** The length of the record's JSON, which starts at {@link #BODY_OFFSET}. */
     public static int bodyLength(final byte[] stored) {
         checkFormat(stored);
-        return ((stored[1] & 0xff) << 24) | ((stored[2] & 0xff) << 16) | ((stored[3] & 0xff) << 8) | (stored[4] & 0xff);
+        return ByteBuffer.wrap(stored).getInt(17);
+    }
+
+    /** The record's revision, without parsing. */
+    public static long revision(final byte[] stored) {
+        checkFormat(stored);
+        return ByteBuffer.wrap(stored).getLong(1);
+    }
+
+    /** When the record last changed, epoch milliseconds, without parsing. */
+    public static long updatedAt(final byte[] stored) {
+        checkFormat(stored);
+        return ByteBuffer.wrap(stored).getLong(9);
     }
 
     /** A copy of the record's JSON. */

@@ -1,0 +1,109 @@
+package dev.persona.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.persona.config.CollectionConfig;
+import dev.persona.config.DestinationConfig;
+import dev.persona.config.PersonaConfig;
+import dev.persona.keys.ApiKey;
+import dev.persona.routing.Lookup;
+import dev.persona.routing.RecordLookup;
+import dev.persona.topology.Json;
+import dev.persona.topology.StoredRecord;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * The RudderStack dialect: {@code POST /v1/activation} with {@code {entity, destinationId, id: {type, value}}}.
+ * Its 401 and 404 bodies are the seed's, byte for byte; an absent record is a 200 with {@code "data": {}}.
+ */
+final class ActivationRoutes {
+    static final String UNAUTHORIZED = "{\n  \"error\": \"Unauthorized request. Please check your access token\"\n}";
+    static final String INVALID_DESTINATION = "{\n  \"error\": \"Invalid Destination. Please verify you are passing the right destination ID\"\n}";
+    private static final ObjectMapper MAPPER = Json.mapper();
+
+    private final PersonaConfig config;
+    private final RecordLookup lookup;
+    private final Authenticator auth;
+
+    ActivationRoutes(final PersonaConfig config, final RecordLookup lookup, final Authenticator auth) {
+        this.config = config;
+        this.lookup = lookup;
+        this.auth = auth;
+    }
+
+    void register(final RoutesConfig routes) {
+        routes.post("/v1/activation", this::activate);
+    }
+
+    private void activate(final Context ctx) {
+        final Optional<ApiKey> key = auth.keyOf(ctx);
+        if (key.isEmpty()) {
+            answer(ctx, 401, UNAUTHORIZED);
+            return;
+        }
+        final JsonNode body = Requests.body(ctx);
+        final String destinationId = body.path("destinationId").asText("").trim();
+        final Optional<DestinationConfig> destination = destinationId.isEmpty() ? Optional.empty() : config.destination(destinationId);
+        if (destination.isEmpty()) {
+            answer(ctx, 404, INVALID_DESTINATION);
+            return;
+        }
+        final String entity = body.path("entity").asText("");
+        if (!destination.get().collections().contains(entity)) {
+            throw rudderError("Invalid entity '" + entity + "'. Destination '" + destinationId + "' serves: "
+                    + String.join(", ", destination.get().collections()));
+        }
+        if (!key.get().canRead(entity)) {
+            answer(ctx, 401, UNAUTHORIZED);
+            return;
+        }
+        final CollectionConfig collection = config.collection(entity).orElseThrow();
+        final JsonNode id = body.get("id");
+        if (id == null || !id.isObject() || !id.path("value").isValueNode() || id.path("value").isNull()) {
+            throw rudderError("Invalid id. Send \"id\": {\"type\": \"" + collection.primaryIndex() + "\", \"value\": \"...\"}");
+        }
+        final String type = id.path("type").asText("");
+        if (!type.equals(collection.primaryIndex())) {
+            throw rudderError("Invalid id type '" + type + "'. Entity '" + entity + "' is served by: " + collection.primaryIndex());
+        }
+        final Lookup result = lookup.get(entity, id.get("value").asText(), ctx.header("Authorization"), Requests.forwarded(ctx));
+        if (result instanceof Lookup.Unavailable unavailable) {
+            throw ApiException.unavailable("the profile cannot be read right now: " + unavailable.reason());
+        }
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        try {
+            out.write("{\"entity\":".getBytes(StandardCharsets.UTF_8));
+            out.write(MAPPER.writeValueAsBytes(entity));
+            out.write(",\"id\":".getBytes(StandardCharsets.UTF_8));
+            out.write(MAPPER.writeValueAsBytes(id));
+            out.write(",\"data\":".getBytes(StandardCharsets.UTF_8));
+            if (result instanceof Lookup.Found found && StoredRecord.isPresent(found.stored())) {
+                out.write(found.stored(), StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(found.stored()));
+            } else {
+                out.write("{}".getBytes(StandardCharsets.UTF_8));
+            }
+            out.write('}');
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ctx.contentType("application/json");
+        ctx.result(out.toByteArray());
+    }
+
+    private static ApiException rudderError(final String message) {
+        return ApiException.badRequest("invalid_request", message);
+    }
+
+    private static void answer(final Context ctx, final int status, final String body) {
+        ctx.status(status);
+        ctx.contentType("application/json");
+        ctx.result(body);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.persona.api;
+
+import dev.persona.config.PersonaConfig;
+import dev.persona.keys.ApiKeyStore;
+import dev.persona.routing.LocalStoreReader;
+import dev.persona.routing.RecordLookup;
+import dev.persona.topology.Json;
+import io.javalin.Javalin;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The HTTP API of one instance. Errors become JSON {@code {"error", "message"}} here and nowhere else; no stack
+ * trace ever reaches a response.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    /** Bodies larger than this are refused with 413. */
+    public static final long MAX_REQUEST_BYTES = 1_000_000;
+
+    private final Javalin app;
+
+    private ApiServer(final Javalin app) {
+        this.app = app;
+    }
+
+    /**
+     * Starts the API on {@code host:port}.
+     *
+     * @param streams the running topology, for readiness
+     */
+    public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
+                                  final RecordLookup lookup, final LocalStoreReader reader, final ApiKeyStore keys) {
+        final Authenticator auth = new Authenticator(keys);
+        final Javalin app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.jsonMapper(new JavalinJackson(Json.mapper(), false));
+            cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
+            cfg.http.prefer405over404 = true;
+            cfg.jetty.host = host;
+            cfg.jetty.port = port;
+            new RecordRoutes(config, lookup, auth, Clock.systemUTC()).register(cfg.routes);
+            new ActivationRoutes(config, lookup, auth).register(cfg.routes);
+            new InternalRoutes(config, lookup, auth).register(cfg.routes);
+            new AdminRoutes(config, keys, auth).register(cfg.routes);
+            new HealthRoutes(config, streams, reader).register(cfg.routes);
+            cfg.routes.exception(ApiException.class, (e, ctx) -> {
+                if (e.retryAfterSeconds() != null) {
+                    ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
+                }
+                ctx.status(e.status()).json(error(e.code(), e.getMessage()));
+            });
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
+                    ctx.status(e.getStatus()).json(error(codeOf(e.getStatus()), e.getMessage())));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("Unexpected error answering {} {}", ctx.method(), ctx.path(), e);
+                ctx.status(500).json(error("internal_error", "the request failed unexpectedly; see the server log"));
+            });
+            cfg.routes.error(404, ctx -> {
+                if (ctx.result() == null) {
+                    ctx.json(error("not_found", "no such endpoint: " + ctx.method() + " " + ctx.path()));
+                }
+            });
+            cfg.routes.error(405, ctx -> ctx.json(error("method_not_allowed", ctx.method() + " is not allowed on " + ctx.path())));
+            cfg.routes.error(413, ctx -> ctx.json(error("body_too_large", "request bodies are limited to " + MAX_REQUEST_BYTES + " bytes")));
+        }).start();
+        return new ApiServer(app);
+    }
+
+    /** The port the API listens on. */
+    public int port() {
+        return app.port();
+    }
+
+    private static Map<String, Object> error(final String code, final String message) {
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", code);
+        body.put("message", message);
+        return body;
+    }
+
+    private static String codeOf(final int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "body_too_large";
+            default -> "http_" + status;
+        };
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

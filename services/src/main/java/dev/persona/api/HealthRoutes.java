@@ -1,0 +1,42 @@
+package dev.persona.api;
+
+import dev.persona.config.PersonaConfig;
+import dev.persona.routing.LocalStoreReader;
+import dev.persona.topology.TopicNames;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code /healthz}: the process answers. {@code /readyz}: Streams is RUNNING and every store answers queries. */
+final class HealthRoutes {
+    private final PersonaConfig config;
+    private final KafkaStreams streams;
+    private final LocalStoreReader reader;
+
+    HealthRoutes(final PersonaConfig config, final KafkaStreams streams, final LocalStoreReader reader) {
+        this.config = config;
+        this.streams = streams;
+        this.reader = reader;
+    }
+
+    void register(final RoutesConfig routes) {
+        routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
+        routes.get("/readyz", this::ready);
+    }
+
+    private void ready(final Context ctx) {
+        final Map<String, Object> answer = new LinkedHashMap<>();
+        final boolean running = streams.state() == KafkaStreams.State.RUNNING;
+        final boolean queryable = running && config.collections().stream()
+                .allMatch(c -> config.syncsOf(c.name()).isEmpty() || reader.isQueryable(TopicNames.recordStore(c)));
+        answer.put("status", queryable ? "ready" : "not_ready");
+        answer.put("streams", streams.state().name());
+        if (!queryable) {
+            ctx.status(503).header("Retry-After", "1");
+        }
+        ctx.json(answer);
+    }
+}

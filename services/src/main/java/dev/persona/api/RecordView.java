@@ -1,0 +1,93 @@
+package dev.persona.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.persona.topology.Json;
+import dev.persona.topology.RecordMeta;
+import dev.persona.topology.StoredRecord;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a stored value into response JSON. The plain case is a slice of the stored bytes; projection
+ * ({@code ?fields=}) and {@code ?meta=true} parse it.
+ */
+final class RecordView {
+    private static final ObjectMapper MAPPER = Json.mapper();
+
+    private RecordView() {
+    }
+
+    /** The options of a lookup that shape its answer. */
+    record Shape(List<String> fields, boolean meta) {
+        static final Shape PLAIN = new Shape(List.of(), false);
+
+        boolean isPlain() {
+            return fields.isEmpty() && !meta;
+        }
+    }
+
+    /** The record JSON for this shape, as bytes. */
+    static byte[] render(final byte[] stored, final Shape shape, final long now) {
+        if (shape.isPlain()) {
+            return StoredRecord.body(stored);
+        }
+        try {
+            return MAPPER.writeValueAsBytes(shaped(stored, shape, now));
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The record as a tree, for this shape. */
+    static ObjectNode shaped(final byte[] stored, final Shape shape, final long now) {
+        final ObjectNode record = parse(stored);
+        if (!shape.fields().isEmpty()) {
+            record.retain(shape.fields());
+        }
+        if (shape.meta()) {
+            record.set("_meta", meta(stored, now));
+        }
+        return record;
+    }
+
+    /** The ETag of the plain or projected record: revision and update time, and the projection. */
+    static String etag(final byte[] stored, final Shape shape) {
+        final String base = StoredRecord.revision(stored) + "." + Long.toString(StoredRecord.updatedAt(stored), 36);
+        return "\"" + (shape.fields().isEmpty() ? base : base + "-" + Integer.toHexString(shape.fields().hashCode())) + "\"";
+    }
+
+    private static ObjectNode meta(final byte[] stored, final long now) {
+        final RecordMeta meta = StoredRecord.meta(stored);
+        final ObjectNode node = MAPPER.createObjectNode();
+        node.put("revision", meta.revision());
+        node.put("updatedAt", Instant.ofEpochMilli(meta.updatedAt()).toString());
+        node.put("ageMs", Math.max(0, now - meta.updatedAt()));
+        final ObjectNode fields = node.putObject("fields");
+        for (final Map.Entry<String, RecordMeta.FieldProvenance> field : meta.fields().entrySet()) {
+            final ObjectNode f = fields.putObject(field.getKey());
+            f.put("sync", field.getValue().sync());
+            if (field.getValue().version() == null) {
+                f.putNull("version");
+            } else {
+                f.put("version", field.getValue().version());
+            }
+            f.put("updatedAt", Instant.ofEpochMilli(field.getValue().updatedAt()).toString());
+        }
+        return node;
+    }
+
+    private static ObjectNode parse(final byte[] stored) {
+        try {
+            final JsonNode node = MAPPER.readTree(stored, StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(stored));
+            return (ObjectNode) node;
+        } catch (final IOException e) {
+            throw new UncheckedIOException("corrupt stored record", e);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.persona.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.config.CollectionConfig;
+import dev.persona.config.PersonaConfig;
+import dev.persona.routing.PeerClient;
+import dev.persona.topology.Json;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Reading and checking what a request carries: names, bodies, query options. */
+final class Requests {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]+");
+
+    private Requests() {
+    }
+
+    /** The declared collection a path names. */
+    static CollectionConfig collection(final PersonaConfig config, final String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw ApiException.badRequest("invalid_collection", "collection name '" + name + "' is not alphanumeric");
+        }
+        return config.collection(name).orElseThrow(() -> ApiException.notFound("collection_not_found",
+                "no collection '" + name + "'; collections: " + String.join(", ", config.collections().stream().map(CollectionConfig::name).toList())));
+    }
+
+    /** The index a lookup path names; {@code id} is the primary index. Secondary indices are not served yet. */
+    static void requirePrimaryIndex(final CollectionConfig collection, final String index) {
+        if (index.equals("id") || index.equals(collection.primaryIndex())) {
+            return;
+        }
+        throw ApiException.badRequest("unknown_index", "index '" + index + "' is not served for collection '" + collection.name()
+                + "'; use 'id' or '" + collection.primaryIndex() + "'");
+    }
+
+    /** The request body as JSON. */
+    static JsonNode body(final Context ctx) {
+        final byte[] body = ctx.bodyAsBytes();
+        if (body.length == 0) {
+            throw ApiException.badRequest("invalid_body", "the request body is empty; send a JSON object");
+        }
+        try {
+            final JsonNode node = Json.mapper().readTree(body);
+            if (node == null || !node.isObject()) {
+                throw ApiException.badRequest("invalid_body", "the request body must be a JSON object");
+            }
+            return node;
+        } catch (final JsonProcessingException e) {
+            throw ApiException.badRequest("malformed_json", "the request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (final IOException e) {
+            throw ApiException.badRequest("invalid_body", "the request body cannot be read");
+        }
+    }
+
+    /** The {@code fields} and {@code meta} query options. */
+    static RecordView.Shape shape(final Context ctx) {
+        final String fields = ctx.queryParam("fields");
+        final String meta = ctx.queryParam("meta");
+        if (meta != null && !meta.equals("true") && !meta.equals("false")) {
+            throw ApiException.badRequest("invalid_parameter", "meta must be true or false, not '" + meta + "'");
+        }
+        final List<String> names = new ArrayList<>();
+        if (fields != null) {
+            Arrays.stream(fields.split(",")).map(String::trim).filter(f -> !f.isEmpty()).forEach(names::add);
+            if (names.isEmpty()) {
+                throw ApiException.badRequest("invalid_parameter", "fields must list at least one field, as fields=a,b");
+            }
+        }
+        return new RecordView.Shape(List.copyOf(names), "true".equals(meta));
+    }
+
+    /** Whether another instance forwarded the request. */
+    static boolean forwarded(final Context ctx) {
+        return ctx.header(PeerClient.HOP_HEADER) != null;
+    }
+
+    /** The ids of a batch body, at most {@code limit}. */
+    static List<String> ids(final JsonNode body, final int limit) {
+        final JsonNode ids = body.get("ids");
+        if (ids == null || !ids.isArray()) {
+            throw ApiException.badRequest("invalid_body", "the body needs \"ids\": an array of record ids");
+        }
+        if (ids.size() > limit) {
+            throw ApiException.badRequest("too_many_ids", "a batch takes at most " + limit + " ids; this one has " + ids.size());
+        }
+        final List<String> keys = new ArrayList<>(ids.size());
+        for (final JsonNode id : ids) {
+            if (!id.isValueNode() || id.isNull()) {
+                throw ApiException.badRequest("invalid_body", "every id must be a string or a number");
+            }
+            keys.add(id.asText());
+        }
+        return keys;
+    }
+}

@@ -1,0 +1,223 @@
+package dev.persona.keys;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.persona.topology.Json;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * API keys kept in a compacted Kafka topic that every instance reads from the beginning and then follows, so a
+ * key created or revoked on one instance is seen by all of them within a poll (about 100 ms). Only hashes are
+ * stored. Keys given at start-up ({@code PERSONA_ADMIN_KEY}) live in memory only.
+ */
+public final class ApiKeyStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiKeyStore.class);
+    private static final ObjectMapper MAPPER = Json.mapper();
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final String topic;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Map<String, ApiKey> byId = new ConcurrentHashMap<>();
+    private final Map<String, ApiKey> byHash = new ConcurrentHashMap<>();
+    private final Map<String, ApiKey> bootstrap = new ConcurrentHashMap<>();
+    private final Thread follower;
+    private volatile long position;
+    private volatile boolean closed;
+
+    private ApiKeyStore(final String topic, final Map<String, Object> clientProperties) {
+        this.topic = topic;
+        final Map<String, Object> consumerProps = new HashMap<>(clientProperties);
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+        final Map<String, Object> producerProps = new HashMap<>(clientProperties);
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        this.follower = new Thread(this::follow, "persona-api-keys");
+        this.follower.setDaemon(true);
+    }
+
+    /**
+     * Reads every key in {@code topic}, then follows it.
+     *
+     * @param clientProperties Kafka client properties, bootstrap servers included
+     */
+    public static ApiKeyStore start(final String topic, final Map<String, Object> clientProperties) {
+        final ApiKeyStore store = new ApiKeyStore(topic, clientProperties);
+        final TopicPartition partition = new TopicPartition(topic, 0);
+        store.consumer.assign(List.of(partition));
+        store.consumer.seekToBeginning(List.of(partition));
+        final long end = store.consumer.endOffsets(List.of(partition)).get(partition);
+        while (store.consumer.position(partition) < end) {
+            store.apply(store.consumer.poll(POLL));
+        }
+        store.position = store.consumer.position(partition);
+        store.follower.start();
+        LOG.info("Read {} API keys from {}", store.byId.size(), topic);
+        return store;
+    }
+
+    /** Accepts a secret given at start-up as an admin key, held in memory only. */
+    public void addBootstrapAdminKey(final String name, final String secret) {
+        final ApiKey key = new ApiKey("bootstrap-" + name, name, ApiKeySecrets.sha256(secret), List.of(), true, System.currentTimeMillis(), null);
+        bootstrap.put(key.sha256(), key);
+    }
+
+    /** The active key a secret belongs to, if any. The final comparison is constant-time. */
+    public Optional<ApiKey> authenticate(final String secret) {
+        final String hash = ApiKeySecrets.sha256(secret);
+        ApiKey key = bootstrap.get(hash);
+        if (key == null) {
+            key = byHash.get(hash);
+        }
+        if (key == null || !key.isActive() || !ApiKeySecrets.matches(secret, key.sha256())) {
+            return Optional.empty();
+        }
+        return Optional.of(key);
+    }
+
+    /** A new key; its secret is returned here and nowhere else. Visible on this instance when this returns. */
+    public CreatedKey create(final String name, final List<String> collections, final boolean admin) {
+        return create(ApiKeySecrets.newId(), name, ApiKeySecrets.newSecret(), collections, admin);
+    }
+
+    /** A key with a chosen id and secret (the demo's fixed key). An existing key with that id is replaced. */
+    public CreatedKey create(final String id, final String name, final String secret, final List<String> collections, final boolean admin) {
+        final ApiKey key = new ApiKey(id, name, ApiKeySecrets.sha256(secret), collections, admin, System.currentTimeMillis(), null);
+        write(key);
+        return new CreatedKey(key, secret);
+    }
+
+    /** Revokes a key on every instance. Returns false when there is no such key. */
+    public boolean revoke(final String id) {
+        final ApiKey key = byId.get(id);
+        if (key == null) {
+            return false;
+        }
+        if (key.isActive()) {
+            write(key.revokedAt(System.currentTimeMillis()));
+        }
+        return true;
+    }
+
+    /** Every stored key, revoked ones included, oldest first. */
+    public List<ApiKey> list() {
+        final List<ApiKey> keys = new ArrayList<>(byId.values());
+        keys.sort(Comparator.comparingLong(ApiKey::createdAt).thenComparing(ApiKey::id));
+        return keys;
+    }
+
+    /** The stored key with this id. */
+    public Optional<ApiKey> find(final String id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    private void write(final ApiKey key) {
+        try {
+            final long offset = producer.send(new ProducerRecord<>(topic, 0, key.id(), MAPPER.writeValueAsBytes(key))).get(30, TimeUnit.SECONDS).offset();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (position <= offset) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the key was written but not read back within 30s");
+                }
+                Thread.sleep(5);
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot write to the API key topic " + topic + ": " + e.getMessage(), e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing an API key", e);
+        }
+    }
+
+    private void follow() {
+        final TopicPartition partition = new TopicPartition(topic, 0);
+        try {
+            while (!closed) {
+                apply(consumer.poll(POLL));
+                position = consumer.position(partition);
+            }
+        } catch (final WakeupException e) {
+            if (!closed) {
+                LOG.error("API key follower woken up unexpectedly", e);
+            }
+        } catch (final RuntimeException e) {
+            LOG.error("API key follower stopped: key changes no longer reach this instance", e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void apply(final Iterable<ConsumerRecord<String, byte[]>> records) {
+        for (final ConsumerRecord<String, byte[]> record : records) {
+            if (record.value() == null) {
+                final ApiKey removed = byId.remove(record.key());
+                if (removed != null) {
+                    byHash.remove(removed.sha256());
+                }
+                continue;
+            }
+            try {
+                final ApiKey key = MAPPER.readValue(record.value(), ApiKey.class);
+                final ApiKey previous = byId.put(key.id(), key);
+                if (previous != null) {
+                    byHash.remove(previous.sha256());
+                }
+                byHash.put(key.sha256(), key);
+            } catch (final IOException e) {
+                LOG.warn("Skipping an unreadable API key record at offset {} of {}", record.offset(), topic);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        consumer.wakeup();
+        try {
+            follower.join(5_000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    /**
+     * A key just created, with the secret shown once.
+     *
+     * @param key    the stored key
+     * @param secret the secret to hand to the user
+     */
+    public record CreatedKey(ApiKey key, String secret) {
+    }
+}

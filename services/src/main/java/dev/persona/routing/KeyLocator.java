@@ -1,0 +1,46 @@
+package dev.persona.routing;
+
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Answers "which instance owns this key" from Kafka Streams metadata, with the same partitioner the topics use
+ * (keys are UTF-8 strings, partitioned by Kafka's default murmur2).
+ */
+public final class KeyLocator {
+    private static final Serializer<String> KEYS = new StringSerializer();
+
+    private final KafkaStreams streams;
+    private final HostInfo self;
+
+    public KeyLocator(final KafkaStreams streams, final HostInfo self) {
+        this.streams = streams;
+        this.self = self;
+    }
+
+    /** This instance's advertised address. */
+    public HostInfo self() {
+        return self;
+    }
+
+    /** Where the active copy of {@code key} in {@code store} lives. */
+    public KeyLocation locate(final String store, final String key) {
+        final KeyQueryMetadata metadata;
+        try {
+            metadata = streams.queryMetadataForKey(store, key, KEYS);
+        } catch (final StreamsException | IllegalStateException e) {
+            return new KeyLocation.Unknown("the instance is not running (" + streams.state() + ")");
+        }
+        if (metadata == null || metadata.partition() < 0 || metadata.activeHost() == null || metadata.activeHost().port() < 0) {
+            return new KeyLocation.Unknown("no instance owns the key right now (" + streams.state() + ")");
+        }
+        if (metadata.activeHost().equals(self)) {
+            return new KeyLocation.Local(metadata.partition());
+        }
+        return new KeyLocation.Remote(metadata.partition(), metadata.activeHost());
+    }
+}

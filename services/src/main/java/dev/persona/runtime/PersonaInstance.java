@@ -1,0 +1,159 @@
+package dev.persona.runtime;
+
+import dev.persona.api.ApiServer;
+import dev.persona.config.PersonaConfig;
+import dev.persona.keys.ApiKeyStore;
+import dev.persona.routing.KeyLocator;
+import dev.persona.routing.LocalStoreReader;
+import dev.persona.routing.PeerClient;
+import dev.persona.routing.RecordLookup;
+import dev.persona.topology.PersonaTopology;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One Persona instance, the application root: starts the embedded broker (when no cluster is configured), the
+ * topics, the API key store, the Streams topology and the HTTP API, in that order, and closes them in reverse.
+ * Instances with the same configuration and application id form one cluster.
+ */
+public final class PersonaInstance implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PersonaInstance.class);
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final PersonaConfig config;
+    private final String bootstrapServers;
+    private final HostInfo self;
+    private KafkaStreams streams;
+    private ApiKeyStore keys;
+    private ApiServer api;
+
+    private PersonaInstance(final PersonaConfig config, final String bootstrapServers, final HostInfo self) {
+        this.config = config;
+        this.bootstrapServers = bootstrapServers;
+        this.self = self;
+    }
+
+    /**
+     * Starts an instance. On failure, whatever had started is closed again before the exception propagates.
+     *
+     * @param config  the validated configuration; without bootstrap servers an embedded broker starts
+     * @param options ports, directories, keys
+     */
+    public static PersonaInstance start(final PersonaConfig config, final InstanceOptions options) {
+        EmbeddedKafkaBroker broker = null;
+        final String bootstrap;
+        if (config.kafka().bootstrapServers().isPresent()) {
+            bootstrap = config.kafka().bootstrapServers().get();
+        } else {
+            broker = EmbeddedKafkaBroker.start(options.home().resolve("kafka"), 0);
+            bootstrap = broker.bootstrapServers();
+        }
+        final int port = options.port() == 0 ? freePort(options.bindHost()) : options.port();
+        final PersonaInstance instance = new PersonaInstance(config, bootstrap, new HostInfo(options.advertisedHost(), port));
+        if (broker != null) {
+            instance.started.push(broker);
+        }
+        try {
+            instance.startComponents(options, port);
+            return instance;
+        } catch (final RuntimeException e) {
+            instance.close();
+            throw e;
+        }
+    }
+
+    private void startComponents(final InstanceOptions options, final int port) {
+        final Map<String, Object> clientProps = new HashMap<>(config.kafka().properties());
+        clientProps.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(clientProps)) {
+            final TopicProvisioner provisioner = new TopicProvisioner(admin);
+            provisioner.provision(config);
+            provisioner.provisionKeyTopic(KeyTopics.name(config));
+        }
+        keys = ApiKeyStore.start(KeyTopics.name(config), clientProps);
+        started.push(keys);
+        options.adminKey().ifPresent(secret -> keys.addBootstrapAdminKey("admin", secret));
+
+        final StreamsBuilder builder = new StreamsBuilder();
+        PersonaTopology.build(builder, config);
+        streams = new KafkaStreams(builder.build(), StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("A stream thread died; replacing it", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        started.push(() -> streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30))));
+
+        final LocalStoreReader reader = new LocalStoreReader(streams);
+        final RecordLookup lookup = new RecordLookup(config, new KeyLocator(streams, self), reader,
+                new PeerClient(self, Duration.ofSeconds(1), Duration.ofSeconds(5)));
+        api = ApiServer.start(options.bindHost(), port, config, streams, lookup, reader, keys);
+        started.push(api);
+        LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
+    }
+
+    /** The HTTP port. */
+    public int port() {
+        return self.port();
+    }
+
+    /** The Kafka cluster this instance uses. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The running topology. */
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** The API key store. */
+    public ApiKeyStore keys() {
+        return keys;
+    }
+
+    /** The configuration it runs. */
+    public PersonaConfig config() {
+        return config;
+    }
+
+    private static int freePort(final String host) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, 0));
+            return socket.getLocalPort();
+        } catch (final IOException e) {
+            throw new UncheckedIOException("no free port on " + host, e);
+        }
+    }
+
+    /** Closes what started, newest first; every failure is logged and the rest still close. */
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            final AutoCloseable component = started.pop();
+            try {
+                component.close();
+            } catch (final Exception e) {
+                LOG.error("Error while stopping {}", component.getClass().getSimpleName(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.persona.testing;
+
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import dev.persona.topology.ChangeRow;
+import dev.persona.topology.ChangeRowEnvelope;
+import dev.persona.topology.Json;
+import dev.persona.topology.TopicNames;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The customers configuration the API tests share, with each test class's own application id and topics. */
+public final class TestConfigs {
+    private TestConfigs() {
+    }
+
+    public static PersonaConfig customers(final String bootstrapServers, final String app) {
+        return ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), """
+                kafka:
+                  bootstrapServers: %s
+                  applicationId: %s
+                  topicPrefix: %s
+                collections:
+                  - name: customers
+                    primaryIndex: user_id
+                    secondaryIndices: [email]
+                    partitions: 4
+                  - name: products
+                    primaryIndex: sku
+                    partitions: 2
+                destinations:
+                  - id: demo
+                    collections: [customers]
+                syncs:
+                  - id: profiles
+                    collection: customers
+                    source: { type: cdc, connection: "jdbc:postgresql://localhost/test", table: public.profiles }
+                    primaryKey: id
+                    mapping:
+                      - { from: name, to: full_name }
+                      - { from: email }
+                      - { template: "{{ ltv | round: 2 }}", to: lifetime_value }
+                      - { from: summary, to: 90_day_summary }
+                    onDelete: delete_record
+                  - id: usage
+                    collection: customers
+                    source: { type: query, connection: "jdbc:duckdb:", sql: "select 1", schedule: every 30s }
+                    primaryKey: user_id
+                    mapping: [ { from: num_messages_sent }, { from: last_login_at } ]
+                  - id: catalog
+                    collection: products
+                    source: { type: cdc, connection: "jdbc:postgresql://localhost/test", table: public.products }
+                    primaryKey: sku
+                    mapping: [ { from: title } ]
+                """.formatted(bootstrapServers, app, app));
+    }
+
+    /** Produces one change row in the envelope to a sync's topic. */
+    public static void produce(final KafkaProducer<String, byte[]> producer, final PersonaConfig config, final String collection,
+                               final String sync, final String key, final String rowJson) {
+        try {
+            final ChangeRow row = ChangeRow.upsert(key, (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().readTree(rowJson), null, null);
+            producer.send(new ProducerRecord<>(new TopicNames(config.kafka()).syncTopic(collection, sync), key, ChangeRowEnvelope.toBytes(row)));
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

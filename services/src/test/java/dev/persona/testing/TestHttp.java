@@ -1,0 +1,57 @@
+package dev.persona.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A real HTTP client for tests, pointed at one instance on 127.0.0.1. */
+public final class TestHttp {
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final String base;
+
+    public TestHttp(final int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    public HttpResponse<String> get(final String path, final String... headers) {
+        return send(builder(path, headers).GET().build());
+    }
+
+    public HttpResponse<String> post(final String path, final String body, final String... headers) {
+        return send(builder(path, headers).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    public HttpResponse<String> delete(final String path, final String... headers) {
+        return send(builder(path, headers).DELETE().build());
+    }
+
+    /** {@code Authorization: Bearer <key>} as header pairs. */
+    public static String[] bearer(final String key) {
+        return new String[]{"Authorization", "Bearer " + key};
+    }
+
+    private HttpRequest.Builder builder(final String path, final String... headers) {
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        for (int i = 0; i < headers.length; i += 2) {
+            builder.header(headers[i], headers[i + 1]);
+        }
+        return builder;
+    }
+
+    private static HttpResponse<String> send(final HttpRequest request) {
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
