@@ -1,0 +1,162 @@
+package dev.persona.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.config.PersonaConfig;
+import dev.persona.runtime.InstanceOptions;
+import dev.persona.runtime.PersonaInstance;
+import dev.persona.testing.Poll;
+import dev.persona.testing.TempDirs;
+import dev.persona.testing.TestConfigs;
+import dev.persona.testing.TestHttp;
+import dev.persona.testing.TestKafka;
+import dev.persona.topology.Json;
+import dev.persona.topology.TopicNames;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static dev.persona.testing.TestHttp.bearer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Two instances of one application: any instance answers any key, and a forward never loops. */
+class TwoInstanceIT {
+    private static final String ADMIN = "two-instance-admin";
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final int RECORDS = 40;
+
+    private static TestKafka kafka;
+    private static PersonaInstance a;
+    private static PersonaInstance b;
+    private static Path stateA;
+    private static Path stateB;
+    private static TestHttp httpA;
+    private static TestHttp httpB;
+
+    @BeforeAll
+    static void start() throws IOException {
+        kafka = TestKafka.start();
+        final PersonaConfig config = TestConfigs.customers(kafka.bootstrapServers(), TestKafka.uniqueName("two"));
+        try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+            stateA = Files.createTempDirectory("persona-a");
+            stateB = Files.createTempDirectory("persona-b");
+            a = PersonaInstance.start(config, InstanceOptions.local(stateA, stateA).withAdminKey(ADMIN));
+            b = PersonaInstance.start(config, InstanceOptions.local(stateB, stateB).withAdminKey(ADMIN));
+            for (int i = 0; i < RECORDS; i++) {
+                TestConfigs.produce(producer, config, "customers", "profiles", "c" + i, "{\"id\":\"c" + i + "\",\"name\":\"Customer " + i + "\"}");
+            }
+        }
+        httpA = new TestHttp(a.port());
+        httpB = new TestHttp(b.port());
+        Poll.until(TIMEOUT, "both instances running with partitions of their own", () ->
+                a.streams().state() == KafkaStreams.State.RUNNING && b.streams().state() == KafkaStreams.State.RUNNING
+                        && ownsPartitions(a.streams().metadataForAllStreamsClients(), a.port())
+                        && ownsPartitions(a.streams().metadataForAllStreamsClients(), b.port())
+                        && ownsPartitions(b.streams().metadataForAllStreamsClients(), a.port()));
+        Poll.until(TIMEOUT, "every record readable through A", () -> IntStream.range(0, RECORDS)
+                .allMatch(i -> httpA.get("/v1/collections/customers/records/id/c" + i, bearer(ADMIN)).statusCode() == 200));
+    }
+
+    @AfterAll
+    static void stop() {
+        b.close();
+        a.close();
+        kafka.close();
+        TempDirs.delete(stateA);
+        TempDirs.delete(stateB);
+    }
+
+    private static boolean ownsPartitions(final Collection<StreamsMetadata> clients, final int port) {
+        return clients.stream().anyMatch(m -> m.hostInfo().port() == port && !m.topicPartitions().isEmpty());
+    }
+
+    private static List<String> keysOwnedBy(final PersonaInstance owner) {
+        final List<String> keys = new ArrayList<>();
+        for (int i = 0; i < RECORDS; i++) {
+            final KeyQueryMetadata metadata = a.streams().queryMetadataForKey(TopicNames.recordStore("customers"), "c" + i, new StringSerializer());
+            if (metadata.activeHost().port() == owner.port()) {
+                keys.add("c" + i);
+            }
+        }
+        return keys;
+    }
+
+    private static JsonNode json(final String body) {
+        try {
+            return Json.mapper().readTree(body);
+        } catch (final IOException e) {
+            throw new AssertionError(body, e);
+        }
+    }
+
+    @Test
+    void shouldServeKeysOwnedByTheOtherInstanceSingleAndBatch() {
+        final List<String> onB = keysOwnedBy(b);
+        final List<String> onA = keysOwnedBy(a);
+        assertFalse(onB.isEmpty(), "B owns some keys");
+        assertFalse(onA.isEmpty(), "A owns some keys");
+        for (final String key : onB) {
+            final HttpResponse<String> response = httpA.get("/v1/collections/customers/records/id/" + key + "?meta=true", bearer(ADMIN));
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals("Customer " + key.substring(1), json(response.body()).path("full_name").asText());
+            assertEquals("profiles", json(response.body()).path("_meta").path("fields").path("full_name").path("sync").asText());
+        }
+        final String activation = httpA.post("/v1/activation", "{\"entity\":\"customers\",\"destinationId\":\"demo\",\"id\":{\"type\":\"user_id\",\"value\":\""
+                + onB.get(0) + "\"}}", bearer(ADMIN)).body();
+        assertEquals("Customer " + onB.get(0).substring(1), json(activation).path("data").path("full_name").asText());
+
+        final List<String> mixed = new ArrayList<>(onA);
+        mixed.addAll(onB);
+        mixed.add("absent-key");
+        final StringBuilder ids = new StringBuilder();
+        mixed.forEach(k -> ids.append(ids.length() == 0 ? "" : ",").append('"').append(k).append('"'));
+        final JsonNode batch = json(httpA.post("/v1/collections/customers/records/batch", "{\"ids\":[" + ids + "]}", bearer(ADMIN)).body());
+        assertEquals(RECORDS, batch.path("records").size(), batch.toString());
+        assertEquals("[\"absent-key\"]", batch.path("missing").toString());
+        assertFalse(batch.has("unavailable"));
+        assertEquals(404, httpA.get("/v1/collections/customers/records/id/absent-key", bearer(ADMIN)).statusCode());
+    }
+
+    @Test
+    void shouldNotForwardARequestThatAnotherInstanceAlreadyForwarded() {
+        final String onB = keysOwnedBy(b).get(0);
+        final HttpResponse<String> response = httpA.get("/v1/collections/customers/records/id/" + onB,
+                "Authorization", "Bearer " + ADMIN, "X-Persona-Forwarded-By", "127.0.0.1:" + b.port());
+        assertEquals(503, response.statusCode(), response.body());
+        assertEquals("1", response.headers().firstValue("Retry-After").orElseThrow());
+        assertEquals("unavailable", json(response.body()).path("error").asText());
+        final JsonNode batch = json(httpA.post("/v1/collections/customers/records/batch", "{\"ids\":[\"" + onB + "\"]}",
+                "Authorization", "Bearer " + ADMIN, "X-Persona-Forwarded-By", "127.0.0.1:" + b.port()).body());
+        assertEquals("[\"" + onB + "\"]", batch.path("unavailable").toString(), "a forwarded batch is not forwarded again either");
+    }
+
+    @Test
+    void shouldRejectAKeyRevokedOnOneInstanceOnTheOtherWithinASecond() {
+        final JsonNode created = json(httpA.post("/admin/keys", "{\"name\":\"short-lived\"}", bearer(ADMIN)).body());
+        final String secret = created.path("key").asText();
+        final String key = keysOwnedBy(b).get(0);
+        Poll.until(Duration.ofSeconds(5), "the new key accepted by B",
+                () -> httpB.get("/v1/collections/customers/records/id/" + key, bearer(secret)).statusCode() == 200);
+        assertEquals(204, httpA.delete("/admin/keys/" + created.path("id").asText(), bearer(ADMIN)).statusCode());
+        final long revoked = System.nanoTime();
+        Poll.until(Duration.ofSeconds(1), "B refusing the revoked key",
+                () -> httpB.get("/v1/collections/customers/records/id/" + key, bearer(secret)).statusCode() == 401);
+        assertTrue(System.nanoTime() - revoked < Duration.ofSeconds(1).toNanos());
+    }
+}
