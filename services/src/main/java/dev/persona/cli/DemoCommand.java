@@ -1,14 +1,84 @@
 package dev.persona.cli;
 
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import dev.persona.keys.ApiKeySecrets;
+import dev.persona.runtime.DemoData;
+import dev.persona.runtime.InstanceOptions;
+import dev.persona.runtime.PersonaHome;
+import dev.persona.runtime.PersonaInstance;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** {@code persona demo}: everything on one machine. */
-@Command(name = "demo", description = "Embedded broker, sample data and the API on one machine. (Not built yet: arrives with the lookup API issue.)")
+/** {@code persona demo}: the embedded broker, sample customers from two syncs, and the API, on one machine. */
+@Command(name = "demo", description = "Embedded Kafka broker, sample customers from two syncs, and the API, on one machine.")
 final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--records", defaultValue = "10000", description = "sample customers (default: ${DEFAULT-VALUE})")
+    int records;
+
     @Override
-    public Integer call() {
-        return NotBuiltYet.report("demo", "arrives with the lookup API issue");
+    public Integer call() throws Exception {
+        if (records < 1) {
+            throw new CommandFailure("--records must be at least 1");
+        }
+        final Instant started = Instant.now();
+        final Path home = PersonaHome.resolve();
+        final Path configFile = DemoData.writeConfig(home);
+        final PersonaConfig config = ConfigLoader.fromSystemEnvironment().load(configFile);
+        final String key = Optional.ofNullable(System.getenv("PERSONA_DEMO_API_KEY")).filter(k -> !k.isBlank())
+                .orElseGet(ApiKeySecrets::newSecret);
+        final PersonaInstance instance = Instances.start(config,
+                new InstanceOptions("127.0.0.1", port, "127.0.0.1", home.resolve("state").resolve("demo-" + port), home, Optional.empty()));
+        try {
+            instance.keys().create("demo", "demo", key, List.of(), true);
+            DemoData.produce(config, instance.bootstrapServers(), records);
+            final String url = "http://127.0.0.1:" + instance.port() + "/v1/collections/customers/records/id/1";
+            awaitFirstAnswer(url, key);
+            System.out.println();
+            System.out.println("Persona demo is up in " + Duration.between(started, Instant.now()).toMillis() / 1000.0 + "s: "
+                    + records + " customers from two syncs (profiles, usage).");
+            System.out.println("Kafka bootstrap: " + instance.bootstrapServers());
+            System.out.println("Config: " + configFile);
+            System.out.println("API key: " + key + "   (an admin key; set PERSONA_DEMO_API_KEY to choose it)");
+            System.out.println("Try: curl -H \"Authorization: Bearer " + key + "\" " + url);
+            System.out.println("     curl -X POST -H \"Authorization: Bearer " + key + "\" -d '{\"entity\":\"customers\",\"destinationId\":\"demo\","
+                    + "\"id\":{\"type\":\"user_id\",\"value\":\"2\"}}' http://127.0.0.1:" + instance.port() + "/v1/activation");
+            System.out.println("Stop with Ctrl-C.");
+        } catch (final RuntimeException e) {
+            instance.close();
+            throw e;
+        }
+        Instances.awaitShutdown(instance);
+        return 0;
+    }
+
+    private static void awaitFirstAnswer(final String url, final String key) throws IOException, InterruptedException {
+        final HttpClient client = HttpClient.newHttpClient();
+        final HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
+                .timeout(Duration.ofSeconds(5)).build();
+        final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (System.nanoTime() < deadline) {
+            final HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200 && response.body().contains("num_messages_sent")) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new CommandFailure("the demo record did not become readable within 2 minutes; see the log above");
     }
 }

@@ -14,7 +14,15 @@ public final class PersonaCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(final String[] args) {
-        System.exit(new CommandLine(new PersonaCommand()).execute(args));
+        final CommandLine commandLine = new CommandLine(new PersonaCommand());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof CommandFailure || e instanceof dev.persona.config.ConfigException) {
+                cmd.getErr().println("persona " + cmd.getCommandName() + ": " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        System.exit(commandLine.execute(args));
     }
 
     @Override

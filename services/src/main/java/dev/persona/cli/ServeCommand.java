@@ -1,14 +1,57 @@
 package dev.persona.cli;
 
+import dev.persona.config.ConfigException;
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import dev.persona.runtime.InstanceOptions;
+import dev.persona.runtime.PersonaHome;
+import dev.persona.runtime.PersonaInstance;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** {@code persona serve}: one instance. */
-@Command(name = "serve", description = "Run one instance; instances with the same config form a cluster. (Not built yet: arrives with the lookup API issue.)")
+/** {@code persona serve}: one instance; several with the same config form one cluster. */
+@Command(name = "serve", description = "Run one instance; instances with the same config (and Kafka cluster) form one cluster.")
 final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "the configuration file")
+    Path config;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers; overrides the file's kafka.bootstrapServers")
+    String bootstrapServers;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--state-dir", description = "where this instance keeps its stores (default: $PERSONA_HOME/state/<port>)")
+    Path stateDir;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "HTTP listen address (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--advertised-host", defaultValue = "${env:PERSONA_ADVERTISED_HOST:-127.0.0.1}",
+            description = "the host other instances reach this one at (default: $PERSONA_ADVERTISED_HOST or 127.0.0.1)")
+    String advertisedHost;
+
     @Override
     public Integer call() {
-        return NotBuiltYet.report("serve", "arrives with the lookup API issue");
+        final PersonaConfig loaded;
+        try {
+            final PersonaConfig file = ConfigLoader.fromSystemEnvironment().load(config);
+            loaded = bootstrapServers == null ? file : file.withKafka(file.kafka().withBootstrapServers(bootstrapServers));
+        } catch (final ConfigException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        final Path home = PersonaHome.resolve();
+        final InstanceOptions options = new InstanceOptions(host, port, advertisedHost,
+                stateDir != null ? stateDir : home.resolve("state").resolve(Integer.toString(port)), home,
+                Optional.ofNullable(System.getenv("PERSONA_ADMIN_KEY")).filter(k -> !k.isBlank()));
+        final PersonaInstance instance = Instances.start(loaded, options);
+        System.out.println("Persona serving on http://" + advertisedHost + ":" + instance.port() + " (Kafka " + instance.bootstrapServers() + ")");
+        Instances.awaitShutdown(instance);
+        return 0;
     }
 }

@@ -37,11 +37,13 @@ public final class RecordMerger {
 
     private final String primaryIndex;
     private final Map<String, SyncConfig> syncs;
+    private final List<String> fieldOrder;
 
     public RecordMerger(final CollectionConfig collection, final List<SyncConfig> syncs) {
         this.primaryIndex = collection.primaryIndex();
         this.syncs = new LinkedHashMap<>();
         syncs.forEach(s -> this.syncs.put(s.id(), s));
+        this.fieldOrder = syncs.stream().flatMap(s -> s.ownedFields().stream()).toList();
     }
 
     /** What a merge decided, and the record's JSON before and after (null when absent). */
@@ -118,16 +120,43 @@ public final class RecordMerger {
                 return new Result(Outcome.REMOVE, null, before, null);
             }
         } else {
-            after = MAPPER.createObjectNode();
-            after.set(primaryIndex, keyValue != null ? keyValue : TextNode.valueOf(key));
-            after.setAll(fields);
+            after = inConfigurationOrder(fields, keyValue != null ? keyValue : TextNode.valueOf(key));
             body = write(after);
         }
         final byte[] previousBody = current == null ? new byte[0] : StoredRecord.body(current);
         final long revision = (meta == null ? 0 : meta.revision()) + (Arrays.equals(previousBody, body) ? 0 : 1);
         final long updatedAt = Math.max(change.ts(), meta == null ? 0 : meta.updatedAt());
-        final byte[] stored = StoredRecord.encode(body, new RecordMeta(revision, updatedAt, provenance, positions));
+        final byte[] stored = StoredRecord.encode(body, new RecordMeta(revision, updatedAt, provenanceInOrder(provenance), positions));
         return new Result(Outcome.WRITE, stored, before, after);
+    }
+
+    /**
+     * Every record lists the primary index first, then its fields in configuration order (sync by sync, mapping by
+     * mapping), whatever order the syncs' changes arrived in. Fields no longer in the configuration come last.
+     */
+    private ObjectNode inConfigurationOrder(final ObjectNode fields, final JsonNode keyValue) {
+        final ObjectNode ordered = MAPPER.createObjectNode();
+        ordered.set(primaryIndex, keyValue);
+        for (final String field : fieldOrder) {
+            final JsonNode value = fields.remove(field);
+            if (value != null) {
+                ordered.set(field, value);
+            }
+        }
+        ordered.setAll(fields);
+        return ordered;
+    }
+
+    private Map<String, FieldProvenance> provenanceInOrder(final Map<String, FieldProvenance> provenance) {
+        final Map<String, FieldProvenance> ordered = new LinkedHashMap<>();
+        for (final String field : fieldOrder) {
+            final FieldProvenance value = provenance.remove(field);
+            if (value != null) {
+                ordered.put(field, value);
+            }
+        }
+        ordered.putAll(provenance);
+        return ordered;
     }
 
     /**
