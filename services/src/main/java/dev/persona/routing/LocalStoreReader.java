@@ -1,17 +1,26 @@
 package dev.persona.routing;
 
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.query.KeyQuery;
-import org.apache.kafka.streams.query.QueryResult;
-import org.apache.kafka.streams.query.StateQueryRequest;
-import org.apache.kafka.streams.query.StateQueryResult;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Reads this instance's active copy of a key through Interactive Queries v2. */
+/**
+ * Reads this instance's active copy of a key.
+ * <p>
+ * Why not Interactive Queries v2: in Kafka Streams 4.3, an IQv2 {@code KeyQuery} takes the store's position lock
+ * and then the RocksDB store's lock, while a write takes them the other way round, so lookups during ingest can
+ * deadlock the stream thread (KAFKA-19629, fixed after 4.3.1; Persona stays on Debezium's Kafka 4.3).
+ * {@code ReadOnlyKeyValueStore#get} takes only the store lock. {@code ConcurrentReadWriteIT} guards this.
+ */
 public final class LocalStoreReader {
     private final KafkaStreams streams;
+    private final Map<String, ReadOnlyKeyValueStore<String, byte[]>> handles = new ConcurrentHashMap<>();
 
     public LocalStoreReader(final KafkaStreams streams) {
         this.streams = streams;
@@ -19,23 +28,19 @@ public final class LocalStoreReader {
 
     /** Reads {@code key} from {@code partition} of {@code store}; unavailable when this instance is not its active owner. */
     public Lookup read(final String store, final String key, final int partition) {
-        final StateQueryResult<byte[]> result;
+        final String handleKey = store + '#' + partition;
         try {
-            result = streams.query(StateQueryRequest.inStore(store)
-                    .withQuery(KeyQuery.<String, byte[]>withKey(key))
-                    .withPartitions(Set.of(partition))
-                    .requireActive());
+            final ReadOnlyKeyValueStore<String, byte[]> handle = handles.computeIfAbsent(handleKey, k -> streams.store(
+                    StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition)));
+            return Lookup.of(handle.get(key));
+        } catch (final InvalidStateStoreException e) {
+            // The partition moved, is restoring, or the instance is rebalancing: the next call asks Streams afresh.
+            handles.remove(handleKey);
+            return new Lookup.Unavailable("partition " + partition + " is not queryable here (" + streams.state() + ")");
         } catch (final StreamsException | IllegalStateException e) {
+            handles.remove(handleKey);
             return new Lookup.Unavailable("the store is not queryable: " + e.getMessage());
         }
-        final QueryResult<byte[]> partitionResult = result.getPartitionResults().get(partition);
-        if (partitionResult == null) {
-            return new Lookup.Unavailable("partition " + partition + " is not hosted here");
-        }
-        if (partitionResult.isFailure()) {
-            return new Lookup.Unavailable("partition " + partition + " is " + partitionResult.getFailureReason().name().toLowerCase().replace('_', ' '));
-        }
-        return Lookup.of(partitionResult.getResult());
     }
 
     /** Whether every local partition of {@code store} answers queries. */
@@ -44,9 +49,8 @@ public final class LocalStoreReader {
             return false;
         }
         try {
-            final StateQueryResult<byte[]> result = streams.query(StateQueryRequest.inStore(store)
-                    .withQuery(KeyQuery.<String, byte[]>withKey("\u0000readiness")).requireActive());
-            return result.getPartitionResults().values().stream().noneMatch(QueryResult::isFailure);
+            streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore())).get("\u0000readiness");
+            return true;
         } catch (final StreamsException | IllegalStateException e) {
             return false;
         }
