@@ -86,26 +86,44 @@ public final class LookupBenchmark {
         return ids.append("]}").toString();
     }
 
+    /** Waits until every record is merged from both syncs, checked in batches of 1,000. */
     private static void awaitLoaded(final String url, final String key, final int records) throws IOException, InterruptedException {
         final HttpClient client = HttpClient.newHttpClient();
-        final HttpRequest last = HttpRequest.newBuilder(URI.create(url + "/v1/collections/customers/records/id/" + records))
-                .header("Authorization", "Bearer " + key).build();
         final long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            final HttpResponse<String> response = client.send(last, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200 && response.body().contains("num_messages_sent")) {
-                return;
+        int from = 1;
+        while (from <= records) {
+            final StringBuilder ids = new StringBuilder("{\"ids\":[");
+            final int to = Math.min(records, from + 999);
+            for (int id = from; id <= to; id++) {
+                ids.append(id == from ? "" : ",").append('"').append(id).append('"');
             }
-            Thread.sleep(200);
+            final HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/v1/collections/customers/records/batch?fields=num_messages_sent,full_name"))
+                    .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.ofString(ids.append("]}").toString())).build();
+            final String body = client.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            if (body.contains("\"missing\":[]") && !body.contains("unavailable") && countOf(body, "full_name") == to - from + 1
+                    && countOf(body, "num_messages_sent") == to - from + 1) {
+                from = to + 1;
+            } else if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("records not loaded within 5 minutes");
+            } else {
+                Thread.sleep(200);
+            }
         }
-        throw new IllegalStateException("records not loaded within 5 minutes");
+    }
+
+    private static int countOf(final String text, final String word) {
+        int count = 0;
+        for (int at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+            count++;
+        }
+        return count;
     }
 
     private static Result run(final int connections, final int warmupSeconds, final int seconds, final RequestFactory requests)
             throws InterruptedException {
         final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         final Recorder recorder = new Recorder(3);
-        final LongAdder errors = new LongAdder();
+        final Map<Integer, LongAdder> errors = new java.util.concurrent.ConcurrentHashMap<>();
         final AtomicBoolean measuring = new AtomicBoolean(false);
         final AtomicBoolean running = new AtomicBoolean(true);
         final List<Thread> threads = new ArrayList<>();
@@ -116,11 +134,11 @@ public final class LookupBenchmark {
                     try {
                         final HttpResponse<byte[]> response = client.send(requests.next(), HttpResponse.BodyHandlers.ofByteArray());
                         if (response.statusCode() != 200 && measuring.get()) {
-                            errors.increment();
+                            errors.computeIfAbsent(response.statusCode(), c -> new LongAdder()).increment();
                         }
                     } catch (final IOException e) {
                         if (measuring.get()) {
-                            errors.increment();
+                            errors.computeIfAbsent(-1, c -> new LongAdder()).increment();
                         }
                     } catch (final InterruptedException e) {
                         return;
@@ -146,7 +164,9 @@ public final class LookupBenchmark {
         for (final Thread thread : threads) {
             thread.join(10_000);
         }
-        return new Result(histogram, elapsed, errors.sum());
+        final Map<Integer, Long> counted = new java.util.TreeMap<>();
+        errors.forEach((status, count) -> counted.put(status, count.sum()));
+        return new Result(histogram, elapsed, counted);
     }
 
     @FunctionalInterface
@@ -154,9 +174,10 @@ public final class LookupBenchmark {
         HttpRequest next();
     }
 
-    private record Result(Histogram latencyMicros, double seconds, long errors) {
+    /** Errors are counted by HTTP status; -1 is an I/O error. */
+    private record Result(Histogram latencyMicros, double seconds, Map<Integer, Long> errors) {
         void print(final String what) {
-            System.out.printf("%-14s %,10.0f req/s   p50 %6.2f ms   p99 %6.2f ms   p99.9 %6.2f ms   max %7.2f ms   errors %d%n",
+            System.out.printf("%-14s %,10.0f req/s   p50 %6.2f ms   p99 %6.2f ms   p99.9 %6.2f ms   max %7.2f ms   errors %s%n",
                     what, latencyMicros.getTotalCount() / seconds,
                     latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
                     latencyMicros.getValueAtPercentile(99.9) / 1000.0, latencyMicros.getMaxValue() / 1000.0, errors);
