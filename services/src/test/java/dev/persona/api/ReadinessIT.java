@@ -1,0 +1,45 @@
+package dev.persona.api;
+
+import dev.persona.config.PersonaConfig;
+import dev.persona.runtime.InstanceOptions;
+import dev.persona.runtime.PersonaInstance;
+import dev.persona.testing.Poll;
+import dev.persona.testing.TempDirs;
+import dev.persona.testing.TestConfigs;
+import dev.persona.testing.TestHttp;
+import dev.persona.testing.TestKafka;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReadinessIT {
+    @Test
+    void shouldBeReadyOnlyWhileStreamsRunsAndAnswer503NotA404WhenItStops() throws Exception {
+        final Path state = Files.createTempDirectory("persona-ready");
+        try (TestKafka kafka = TestKafka.start()) {
+            final PersonaConfig config = TestConfigs.customers(kafka.bootstrapServers(), TestKafka.uniqueName("ready"));
+            try (PersonaInstance instance = PersonaInstance.start(config, InstanceOptions.local(state, state).withAdminKey("ready-admin"))) {
+                final TestHttp http = new TestHttp(instance.port());
+                Poll.until(Duration.ofSeconds(60), "ready", () -> http.get("/readyz").statusCode() == 200);
+                instance.streams().close(Duration.ofSeconds(30));
+                final HttpResponse<String> notReady = http.get("/readyz");
+                assertEquals(503, notReady.statusCode());
+                assertEquals("1", notReady.headers().firstValue("Retry-After").orElseThrow());
+                assertTrue(notReady.body().contains("\"status\":\"not_ready\""), notReady.body());
+                assertTrue(notReady.body().contains("NOT_RUNNING"), notReady.body());
+                assertEquals(200, http.get("/healthz").statusCode());
+                final HttpResponse<String> lookup = http.get("/v1/collections/customers/records/id/1", TestHttp.bearer("ready-admin"));
+                assertEquals(503, lookup.statusCode(), "never a 404 while the owner cannot be asked: " + lookup.body());
+                assertEquals("1", lookup.headers().firstValue("Retry-After").orElseThrow());
+            }
+        } finally {
+            TempDirs.delete(state);
+        }
+    }
+}
