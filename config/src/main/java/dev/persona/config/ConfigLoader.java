@@ -128,7 +128,11 @@ public final class ConfigLoader {
     private static List<SyncConfig> syncs(final ConfigNode root) {
         final List<SyncConfig> syncs = new ArrayList<>();
         for (final ConfigNode node : root.list("syncs")) {
-            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete"));
+            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete", "webhook"));
+            final Optional<String> webhook = node.optionalString("webhook");
+            if (webhook.isPresent() && !webhook.get().matches("https?://\\S+")) {
+                throw node.error("webhook", "'" + webhook.get() + "' is not an http(s) URL", "give the full URL of a Slack-compatible incoming webhook");
+            }
             final List<FieldMapping> mapping = new ArrayList<>();
             for (final ConfigNode item : node.list("mapping")) {
                 mapping.add(mapping(item));
@@ -139,7 +143,8 @@ public final class ConfigLoader {
                     source(node.get("source")),
                     node.requiredString("primaryKey", "name the source column that holds the record key"),
                     mapping,
-                    node.optionalEnum("onDelete", OnDelete.CLEAR_FIELDS, OnDelete::configName)));
+                    node.optionalEnum("onDelete", OnDelete.CLEAR_FIELDS, OnDelete::configName),
+                    webhook));
         }
         return syncs;
     }

@@ -1,6 +1,7 @@
 package dev.persona.config;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One source feeding one collection.
@@ -11,9 +12,10 @@ import java.util.List;
  * @param primaryKey the source column holding the record key
  * @param mapping    the fields it owns
  * @param onDelete   what a row leaving the source does
+ * @param webhook    a URL a failed run posts a Slack-compatible message to, if any
  */
 public record SyncConfig(String id, String collection, SourceConfig source, String primaryKey,
-                         List<FieldMapping> mapping, OnDelete onDelete) {
+                         List<FieldMapping> mapping, OnDelete onDelete, Optional<String> webhook) {
     public SyncConfig {
         mapping = List.copyOf(mapping);
     }

@@ -214,6 +214,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadAWebhookAndRejectOneThatIsNotAUrl() {
+        final PersonaConfig config = parse(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    webhook: https://hooks.example.com/T1/B2"));
+        assertEquals(Optional.of("https://hooks.example.com/T1/B2"), config.sync("profiles").orElseThrow().webhook());
+        final ConfigException e = rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    webhook: slack-channel"));
+        assertEquals("syncs[0].webhook", e.key());
+    }
+
+    @Test
     void shouldNameTheFileWhenItIsMissingOrNotYaml() {
         final ConfigException missing = assertThrows(ConfigException.class,
                 () -> ConfigLoader.withEnvironment(Map.of()).load(Path.of("no/such/file.yaml")));

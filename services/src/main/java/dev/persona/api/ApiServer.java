@@ -1,6 +1,7 @@
 package dev.persona.api;
 
 import dev.persona.config.PersonaConfig;
+import dev.persona.ingest.IngestService;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.LocalStoreReader;
 import dev.persona.routing.RecordLookup;
@@ -37,7 +38,8 @@ public final class ApiServer implements AutoCloseable {
      * @param streams the running topology, for readiness
      */
     public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
-                                  final RecordLookup lookup, final LocalStoreReader reader, final ApiKeyStore keys) {
+                                  final RecordLookup lookup, final LocalStoreReader reader, final ApiKeyStore keys,
+                                  final IngestService ingest) {
         final Authenticator auth = new Authenticator(keys);
         final Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -50,6 +52,7 @@ public final class ApiServer implements AutoCloseable {
             new ActivationRoutes(config, lookup, auth).register(cfg.routes);
             new InternalRoutes(config, lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
+            new SyncRoutes(config, ingest, auth).register(cfg.routes);
             new HealthRoutes(config, streams, reader).register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {

@@ -2,18 +2,13 @@ package dev.persona.keys;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.persona.topology.Json;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import dev.persona.runtime.TopicFollower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,31 +33,20 @@ import java.util.concurrent.TimeUnit;
 public final class ApiKeyStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiKeyStore.class);
     private static final ObjectMapper MAPPER = Json.mapper();
-    private static final Duration POLL = Duration.ofMillis(100);
 
     private final String topic;
-    private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final Map<String, ApiKey> byId = new ConcurrentHashMap<>();
     private final Map<String, ApiKey> byHash = new ConcurrentHashMap<>();
     private final Map<String, ApiKey> bootstrap = new ConcurrentHashMap<>();
-    private final Thread follower;
-    private volatile long position;
-    private volatile boolean closed;
+    private TopicFollower follower;
 
     private ApiKeyStore(final String topic, final Map<String, Object> clientProperties) {
         this.topic = topic;
-        final Map<String, Object> consumerProps = new HashMap<>(clientProperties);
-        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
         final Map<String, Object> producerProps = new HashMap<>(clientProperties);
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
-        this.follower = new Thread(this::follow, "persona-api-keys");
-        this.follower.setDaemon(true);
     }
 
     /**
@@ -72,15 +56,7 @@ public final class ApiKeyStore implements AutoCloseable {
      */
     public static ApiKeyStore start(final String topic, final Map<String, Object> clientProperties) {
         final ApiKeyStore store = new ApiKeyStore(topic, clientProperties);
-        final TopicPartition partition = new TopicPartition(topic, 0);
-        store.consumer.assign(List.of(partition));
-        store.consumer.seekToBeginning(List.of(partition));
-        final long end = store.consumer.endOffsets(List.of(partition)).get(partition);
-        while (store.consumer.position(partition) < end) {
-            store.apply(store.consumer.poll(POLL));
-        }
-        store.position = store.consumer.position(partition);
-        store.follower.start();
+        store.follower = TopicFollower.start(topic, clientProperties, store::apply);
         LOG.info("Read {} API keys from {}", store.byId.size(), topic);
         return store;
     }
@@ -143,13 +119,7 @@ public final class ApiKeyStore implements AutoCloseable {
     private void write(final ApiKey key) {
         try {
             final long offset = producer.send(new ProducerRecord<>(topic, 0, key.id(), MAPPER.writeValueAsBytes(key))).get(30, TimeUnit.SECONDS).offset();
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (position <= offset) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the key was written but not read back within 30s");
-                }
-                Thread.sleep(5);
-            }
+            follower.awaitOffset(offset, Duration.ofSeconds(30));
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -160,55 +130,29 @@ public final class ApiKeyStore implements AutoCloseable {
         }
     }
 
-    private void follow() {
-        final TopicPartition partition = new TopicPartition(topic, 0);
-        try {
-            while (!closed) {
-                apply(consumer.poll(POLL));
-                position = consumer.position(partition);
+    private void apply(final ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            final ApiKey removed = byId.remove(record.key());
+            if (removed != null) {
+                byHash.remove(removed.sha256());
             }
-        } catch (final WakeupException e) {
-            if (!closed) {
-                LOG.error("API key follower woken up unexpectedly", e);
-            }
-        } catch (final RuntimeException e) {
-            LOG.error("API key follower stopped: key changes no longer reach this instance", e);
-        } finally {
-            consumer.close();
+            return;
         }
-    }
-
-    private void apply(final Iterable<ConsumerRecord<String, byte[]>> records) {
-        for (final ConsumerRecord<String, byte[]> record : records) {
-            if (record.value() == null) {
-                final ApiKey removed = byId.remove(record.key());
-                if (removed != null) {
-                    byHash.remove(removed.sha256());
-                }
-                continue;
+        try {
+            final ApiKey key = MAPPER.readValue(record.value(), ApiKey.class);
+            final ApiKey previous = byId.put(key.id(), key);
+            if (previous != null) {
+                byHash.remove(previous.sha256());
             }
-            try {
-                final ApiKey key = MAPPER.readValue(record.value(), ApiKey.class);
-                final ApiKey previous = byId.put(key.id(), key);
-                if (previous != null) {
-                    byHash.remove(previous.sha256());
-                }
-                byHash.put(key.sha256(), key);
-            } catch (final IOException e) {
-                LOG.warn("Skipping an unreadable API key record at offset {} of {}", record.offset(), topic);
-            }
+            byHash.put(key.sha256(), key);
+        } catch (final IOException e) {
+            LOG.warn("Skipping an unreadable API key record at offset {} of {}", record.offset(), topic);
         }
     }
 
     @Override
     public void close() {
-        closed = true;
-        consumer.wakeup();
-        try {
-            follower.join(5_000);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
         producer.close(Duration.ofSeconds(5));
     }
 

@@ -2,6 +2,7 @@ package dev.persona.runtime;
 
 import dev.persona.api.ApiServer;
 import dev.persona.config.PersonaConfig;
+import dev.persona.ingest.IngestService;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.KeyLocator;
 import dev.persona.routing.LocalStoreReader;
@@ -41,6 +42,7 @@ public final class PersonaInstance implements AutoCloseable {
     private final HostInfo self;
     private KafkaStreams streams;
     private ApiKeyStore keys;
+    private IngestService ingest;
     private ApiServer api;
 
     private PersonaInstance(final PersonaConfig config, final String bootstrapServers, final HostInfo self) {
@@ -84,7 +86,8 @@ public final class PersonaInstance implements AutoCloseable {
         try (Admin admin = Admin.create(clientProps)) {
             final TopicProvisioner provisioner = new TopicProvisioner(admin);
             provisioner.provision(config);
-            provisioner.provisionKeyTopic(KeyTopics.name(config));
+            provisioner.provisionCompacted(KeyTopics.name(config));
+            IngestService.provision(config, provisioner);
         }
         keys = ApiKeyStore.start(KeyTopics.name(config), clientProps);
         started.push(keys);
@@ -101,10 +104,13 @@ public final class PersonaInstance implements AutoCloseable {
         started.push(() -> streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30))));
 
+        ingest = IngestService.start(config, clientProps, self.host() + ":" + self.port());
+        started.push(ingest);
+
         final LocalStoreReader reader = new LocalStoreReader(streams);
         final RecordLookup lookup = new RecordLookup(config, new KeyLocator(streams, self), reader,
                 new PeerClient(self, Duration.ofSeconds(1), Duration.ofSeconds(5)));
-        api = ApiServer.start(options.bindHost(), port, config, streams, lookup, reader, keys);
+        api = ApiServer.start(options.bindHost(), port, config, streams, lookup, reader, keys, ingest);
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
     }
@@ -127,6 +133,11 @@ public final class PersonaInstance implements AutoCloseable {
     /** The API key store. */
     public ApiKeyStore keys() {
         return keys;
+    }
+
+    /** Ingest: run history, the syncs this instance runs. */
+    public IngestService ingest() {
+        return ingest;
     }
 
     /** The configuration it runs. */

@@ -38,8 +38,8 @@ public final class TopicProvisioner {
         this.admin = admin;
     }
 
-    /** Creates the compacted, single-partition topic of API keys when it is missing. */
-    public void provisionKeyTopic(final String topic) {
+    /** Creates a compacted, single-partition topic (API keys, run history, sync state, CDC offsets) when it is missing. */
+    public void provisionCompacted(final String topic) {
         try {
             if (!admin.listTopics().names().get().contains(topic)) {
                 try {
@@ -53,7 +53,31 @@ public final class TopicProvisioner {
             }
             describeWhenVisible(Set.of(topic));
         } catch (final ExecutionException e) {
-            throw new IllegalStateException("cannot create the API key topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /** Creates the control topic with at least {@code partitions} partitions, adding partitions when syncs were added. */
+    public void provisionControl(final String topic, final int partitions) {
+        try {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get();
+                } catch (final ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            final int existing = describeWhenVisible(Set.of(topic)).get(topic).partitions().size();
+            if (existing < partitions) {
+                admin.createPartitions(Map.of(topic, org.apache.kafka.clients.admin.NewPartitions.increaseTo(partitions))).all().get();
+            }
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

@@ -22,9 +22,9 @@ public final class TestConfigs {
     public static PersonaConfig customers(final String bootstrapServers, final String app) {
         return ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), """
                 kafka:
-                  bootstrapServers: %s
-                  applicationId: %s
-                  topicPrefix: %s
+                  bootstrapServers: %1$s
+                  applicationId: %2$s
+                  topicPrefix: %3$s
                 collections:
                   - name: customers
                     primaryIndex: user_id
@@ -39,7 +39,7 @@ public final class TestConfigs {
                 syncs:
                   - id: profiles
                     collection: customers
-                    source: { type: cdc, connection: "jdbc:postgresql://localhost/test", table: public.profiles }
+                    source: { type: topic, topic: %3$s.profiles }
                     primaryKey: id
                     mapping:
                       - { from: name, to: full_name }
@@ -49,23 +49,23 @@ public final class TestConfigs {
                     onDelete: delete_record
                   - id: usage
                     collection: customers
-                    source: { type: query, connection: "jdbc:duckdb:", sql: "select 1", schedule: every 30s }
+                    source: { type: topic, topic: %3$s.usage }
                     primaryKey: user_id
                     mapping: [ { from: num_messages_sent }, { from: last_login_at } ]
                   - id: catalog
                     collection: products
-                    source: { type: cdc, connection: "jdbc:postgresql://localhost/test", table: public.products }
+                    source: { type: topic, topic: %3$s.catalog }
                     primaryKey: sku
                     mapping: [ { from: title } ]
                 """.formatted(bootstrapServers, app, app));
     }
 
-    /** Produces one change row in the envelope to a sync's topic. */
+    /** Produces one change row in the envelope to a sync's source topic. */
     public static void produce(final KafkaProducer<String, byte[]> producer, final PersonaConfig config, final String collection,
                                final String sync, final String key, final String rowJson) {
         try {
             final ChangeRow row = ChangeRow.upsert(key, (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().readTree(rowJson), null, null);
-            producer.send(new ProducerRecord<>(new TopicNames(config.kafka()).syncTopic(collection, sync), key, ChangeRowEnvelope.toBytes(row)));
+            producer.send(new ProducerRecord<>(new TopicNames(config.kafka()).sourceTopic(config.sync(sync).orElseThrow()), key, ChangeRowEnvelope.toBytes(row)));
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }

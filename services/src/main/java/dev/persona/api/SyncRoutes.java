@@ -1,0 +1,107 @@
+package dev.persona.api;
+
+import dev.persona.config.PersonaConfig;
+import dev.persona.config.SourceConfig;
+import dev.persona.config.SyncConfig;
+import dev.persona.ingest.IngestService;
+import dev.persona.ingest.SyncRun;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code /admin/syncs}: each sync with its last run, a sync's runs, and run requests (admin keys only). */
+final class SyncRoutes {
+    private final PersonaConfig config;
+    private final IngestService ingest;
+    private final Authenticator auth;
+
+    SyncRoutes(final PersonaConfig config, final IngestService ingest, final Authenticator auth) {
+        this.config = config;
+        this.ingest = ingest;
+        this.auth = auth;
+    }
+
+    void register(final RoutesConfig routes) {
+        routes.get("/admin/syncs", this::list);
+        routes.get("/admin/syncs/{id}/runs", this::runs);
+        routes.post("/admin/syncs/{id}/runs", this::requestRun);
+    }
+
+    private void list(final Context ctx) {
+        auth.requireAdmin(ctx);
+        final List<Map<String, Object>> syncs = config.syncs().stream().map(sync -> {
+            final Map<String, Object> view = new LinkedHashMap<>();
+            view.put("id", sync.id());
+            view.put("collection", sync.collection());
+            view.put("source", source(sync.source()));
+            view.put("runningHere", ingest.owned().contains(sync.id()));
+            view.put("lastRun", ingest.history().last(sync.id()).map(SyncRoutes::view).orElse(null));
+            return view;
+        }).toList();
+        ctx.json(Map.of("syncs", syncs));
+    }
+
+    private void runs(final Context ctx) {
+        auth.requireAdmin(ctx);
+        final SyncConfig sync = sync(ctx.pathParam("id"));
+        ctx.json(Map.of("sync", sync.id(), "runs", ingest.history().runs(sync.id()).stream().map(SyncRoutes::view).toList()));
+    }
+
+    private void requestRun(final Context ctx) {
+        auth.requireAdmin(ctx);
+        final SyncConfig sync = sync(ctx.pathParam("id"));
+        final boolean full = ctx.bodyAsBytes().length > 0 && Requests.body(ctx).path("full").asBoolean(false);
+        if (!(sync.source() instanceof SourceConfig.Query)) {
+            throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' reads a " + sync.source().type()
+                    + " source continuously; only query syncs run on request");
+        }
+        ingest.requestRun(sync.id(), full);
+        ctx.status(202).json(Map.of("sync", sync.id(), "full", full, "status", "requested"));
+    }
+
+    private SyncConfig sync(final String id) {
+        return config.sync(id).orElseThrow(() -> ApiException.notFound("sync_not_found", "no sync '" + id + "'"));
+    }
+
+    private static Map<String, Object> source(final SourceConfig source) {
+        final Map<String, Object> view = new LinkedHashMap<>();
+        view.put("type", source.type());
+        if (source instanceof SourceConfig.Cdc cdc) {
+            view.put("connection", redact(cdc.connection()));
+            view.put("table", cdc.table());
+        } else if (source instanceof SourceConfig.Query query) {
+            view.put("connection", redact(query.connection()));
+            view.put("schedule", query.schedule());
+        } else if (source instanceof SourceConfig.Topic topic) {
+            view.put("topic", topic.topic());
+            view.put("format", topic.format().configName());
+        }
+        return view;
+    }
+
+    /** Connection strings may carry passwords; they never leave the instance. */
+    static String redact(final String connection) {
+        return connection.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("//([^:/@]+):[^@/]*@", "//$1:***@");
+    }
+
+    static Map<String, Object> view(final SyncRun run) {
+        final Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", run.id());
+        view.put("status", run.status());
+        view.put("trigger", run.trigger());
+        view.put("full", run.full());
+        view.put("instance", run.instance());
+        view.put("startedAt", Instant.ofEpochMilli(run.startedAt()).toString());
+        view.put("endedAt", run.endedAt() == null ? null : Instant.ofEpochMilli(run.endedAt()).toString());
+        view.put("rowsRead", run.rowsRead());
+        view.put("upserted", run.upserted());
+        view.put("deleted", run.deleted());
+        view.put("unchanged", run.unchanged());
+        view.put("error", run.error());
+        return view;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.persona.ingest;
+
+import dev.persona.config.PersonaConfig;
+import dev.persona.config.SourceConfig;
+import dev.persona.config.SyncConfig;
+import dev.persona.ingest.cdc.CdcSyncWorker;
+import dev.persona.ingest.query.QuerySyncWorker;
+import dev.persona.runtime.TopicProvisioner;
+import dev.persona.topology.Json;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ingest on one instance: the run history every instance shows, and the CDC and query syncs this instance owns.
+ */
+public final class IngestService implements AutoCloseable {
+    private final PersonaConfig config;
+    private final List<SyncConfig> runnable;
+    private final RunHistory history;
+    private final KafkaProducer<String, byte[]> requests;
+    private final SyncOwnership ownership;
+
+    private IngestService(final PersonaConfig config, final List<SyncConfig> runnable, final RunHistory history,
+                          final KafkaProducer<String, byte[]> requests, final SyncOwnership ownership) {
+        this.config = config;
+        this.runnable = runnable;
+        this.history = history;
+        this.requests = requests;
+        this.ownership = ownership;
+    }
+
+    /** Creates the topics ingest needs: control, run history, each query sync's state, CDC offsets. */
+    public static void provision(final PersonaConfig config, final TopicProvisioner provisioner) {
+        final List<SyncConfig> runnable = IngestTopics.runnable(config);
+        provisioner.provisionControl(IngestTopics.control(config), Math.max(1, runnable.size()));
+        provisioner.provisionCompacted(IngestTopics.runs(config));
+        provisioner.provisionCompacted(IngestTopics.cdcOffsets(config));
+        runnable.stream().filter(s -> s.source() instanceof SourceConfig.Query)
+                .forEach(s -> provisioner.provisionCompacted(IngestTopics.state(config, s)));
+    }
+
+    /**
+     * Starts following the run history and joins the group that shares out the syncs.
+     *
+     * @param instance this instance's {@code host:port}, recorded with each run
+     */
+    public static IngestService start(final PersonaConfig config, final Map<String, Object> clientProperties, final String instance) {
+        final List<SyncConfig> runnable = IngestTopics.runnable(config);
+        final RunHistory history = RunHistory.start(IngestTopics.runs(config), clientProperties);
+        final Map<String, Object> producerProps = new HashMap<>(clientProperties);
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        final KafkaProducer<String, byte[]> requests = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        final FailureAlerts alerts = new FailureAlerts();
+        final SyncOwnership ownership = runnable.isEmpty() ? null : SyncOwnership.start(IngestTopics.control(config), runnable,
+                config.kafka().applicationId() + "-sync-runners", clientProperties, sync -> sync.source() instanceof SourceConfig.Query
+                        ? new QuerySyncWorker(config, sync, clientProperties, history, alerts, instance)
+                        : new CdcSyncWorker(config, sync, clientProperties, history, alerts, instance));
+        return new IngestService(config, runnable, history, requests, ownership);
+    }
+
+    /** The run history. */
+    public RunHistory history() {
+        return history;
+    }
+
+    /** The ids of the syncs running on this instance now. */
+    public Set<String> owned() {
+        return ownership == null ? Set.of() : ownership.owned();
+    }
+
+    /**
+     * Asks the instance that owns a query sync to run it now.
+     *
+     * @throws IllegalArgumentException when the sync is not a query sync of this configuration
+     */
+    public void requestRun(final String syncId, final boolean full) {
+        final int partition = runnable.stream().map(SyncConfig::id).toList().indexOf(syncId);
+        if (partition < 0 || !(runnable.get(partition).source() instanceof SourceConfig.Query)) {
+            throw new IllegalArgumentException("sync '" + syncId + "' is not a query sync; only query syncs run on request");
+        }
+        final byte[] body = Json.mapper().createObjectNode().put("full", full).toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            requests.send(new ProducerRecord<>(IngestTopics.control(config), partition, syncId, body)).get(10, TimeUnit.SECONDS);
+        } catch (final Exception e) {
+            throw new IllegalStateException("cannot request a run of " + syncId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownership != null) {
+            ownership.close();
+        }
+        requests.close(Duration.ofSeconds(5));
+        history.close();
+    }
+}

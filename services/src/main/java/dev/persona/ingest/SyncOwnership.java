@@ -1,0 +1,156 @@
+package dev.persona.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.config.SyncConfig;
+import dev.persona.topology.Json;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Runs each CDC and query sync on exactly one instance, chosen by Kafka's consumer-group assignment: every
+ * instance joins one group on the control topic, and the instance assigned partition {@code i} runs sync
+ * {@code i}. When that instance stops or dies, the group gives the partition, and so the sync, to another.
+ * Records on the control topic are run requests for the sync of their partition.
+ */
+public final class SyncOwnership implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncOwnership.class);
+
+    private final String topic;
+    private final List<SyncConfig> syncs;
+    private final Function<SyncConfig, SyncWorker> workers;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<Integer, SyncWorker> running = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private SyncOwnership(final String topic, final List<SyncConfig> syncs, final String groupId,
+                          final Map<String, Object> clientProperties, final Function<SyncConfig, SyncWorker> workers) {
+        this.topic = topic;
+        this.syncs = syncs;
+        this.workers = workers;
+        final Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        // A dead owner's syncs move within the session timeout.
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::loop, "persona-sync-ownership");
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Joins the group and starts running the syncs it is given.
+     *
+     * @param syncs   the runnable syncs in control-partition order ({@link IngestTopics#runnable})
+     * @param workers makes the worker of a sync this instance now owns
+     */
+    public static SyncOwnership start(final String topic, final List<SyncConfig> syncs, final String groupId,
+                                      final Map<String, Object> clientProperties, final Function<SyncConfig, SyncWorker> workers) {
+        final SyncOwnership ownership = new SyncOwnership(topic, syncs, groupId, clientProperties, workers);
+        ownership.thread.start();
+        return ownership;
+    }
+
+    /** The ids of the syncs running here now. */
+    public Set<String> owned() {
+        return Set.copyOf(running.keySet().stream().map(p -> syncs.get(p).id()).toList());
+    }
+
+    private void loop() {
+        try {
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
+                    partitions.forEach(p -> stop(p.partition()));
+                }
+
+                @Override
+                public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
+                    consumer.seekToEnd(partitions);
+                    partitions.forEach(p -> begin(p.partition()));
+                }
+            });
+            while (!closed) {
+                for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    final SyncWorker worker = running.get(record.partition());
+                    if (worker != null && record.partition() < syncs.size() && syncs.get(record.partition()).id().equals(record.key())) {
+                        worker.trigger(isFull(record.value()));
+                    }
+                }
+            }
+        } catch (final WakeupException e) {
+            if (!closed) {
+                LOG.error("Sync ownership woken up unexpectedly", e);
+            }
+        } catch (final RuntimeException e) {
+            LOG.error("Sync ownership stopped: this instance runs no syncs until restarted", e);
+        } finally {
+            running.keySet().forEach(this::stop);
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
+    private void begin(final int partition) {
+        if (partition >= syncs.size() || running.containsKey(partition)) {
+            return;
+        }
+        final SyncConfig sync = syncs.get(partition);
+        try {
+            running.put(partition, workers.apply(sync));
+            LOG.info("Running sync {} on this instance", sync.id());
+        } catch (final RuntimeException e) {
+            LOG.error("Cannot start sync {}", sync.id(), e);
+        }
+    }
+
+    private void stop(final int partition) {
+        final SyncWorker worker = running.remove(partition);
+        if (worker != null) {
+            worker.close();
+            LOG.info("Stopped sync {} on this instance", syncs.get(partition).id());
+        }
+    }
+
+    private static boolean isFull(final byte[] value) {
+        if (value == null) {
+            return false;
+        }
+        try {
+            final JsonNode request = Json.mapper().readTree(value);
+            return request.path("full").asBoolean(false);
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+
+    /** Stops every sync here and leaves the group, so other instances take them over at once. */
+    @Override
+    public void close() {
+        closed = true;
+        consumer.wakeup();
+        try {
+            thread.join(30_000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

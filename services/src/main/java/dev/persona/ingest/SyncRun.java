@@ -1,0 +1,46 @@
+package dev.persona.ingest;
+
+/**
+ * One run of a sync, as the run history keeps it. A CDC sync has one long run per engine start.
+ *
+ * @param sync      the sync id
+ * @param id        unique per sync; orders runs by start time
+ * @param status    {@code running}, {@code succeeded} or {@code failed}
+ * @param trigger   {@code schedule}, {@code manual}, {@code full} or {@code start}
+ * @param full      whether every row was sent, not just the changes
+ * @param instance  the instance that ran it
+ * @param startedAt epoch milliseconds
+ * @param endedAt   epoch milliseconds, or null while running
+ * @param rowsRead  rows the model returned (query) or captured (CDC)
+ * @param upserted  upserts produced
+ * @param deleted   deletes produced
+ * @param unchanged rows that matched the previous run and produced nothing
+ * @param error     what went wrong, or null
+ */
+public record SyncRun(String sync, String id, String status, String trigger, boolean full, String instance,
+                      long startedAt, Long endedAt, long rowsRead, long upserted, long deleted, long unchanged, String error) {
+
+    public static final String RUNNING = "running";
+    public static final String SUCCEEDED = "succeeded";
+    public static final String FAILED = "failed";
+
+    /** A run that starts now. */
+    public static SyncRun start(final String sync, final String trigger, final boolean full, final String instance) {
+        final long now = System.currentTimeMillis();
+        return new SyncRun(sync, String.format("%013d-%04x", now, (int) (Math.random() * 0xffff)), RUNNING, trigger, full, instance,
+                now, null, 0, 0, 0, 0, null);
+    }
+
+    public SyncRun succeeded(final long read, final long ups, final long dels, final long same) {
+        return new SyncRun(sync, id, SUCCEEDED, trigger, full, instance, startedAt, System.currentTimeMillis(), read, ups, dels, same, null);
+    }
+
+    public SyncRun failed(final String why) {
+        return new SyncRun(sync, id, FAILED, trigger, full, instance, startedAt, System.currentTimeMillis(), rowsRead, upserted, deleted, unchanged, why);
+    }
+
+    /** The same run, still going, with new counts (CDC). */
+    public SyncRun progressed(final long read, final long ups, final long dels) {
+        return new SyncRun(sync, id, status, trigger, full, instance, startedAt, endedAt, read, ups, dels, unchanged, error);
+    }
+}

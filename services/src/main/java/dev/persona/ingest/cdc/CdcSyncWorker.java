@@ -1,0 +1,246 @@
+package dev.persona.ingest.cdc;
+
+import dev.persona.config.PersonaConfig;
+import dev.persona.config.SourceConfig;
+import dev.persona.config.SyncConfig;
+import dev.persona.config.ValueFormat;
+import dev.persona.ingest.FailureAlerts;
+import dev.persona.ingest.IngestTopics;
+import dev.persona.ingest.RunHistory;
+import dev.persona.ingest.SyncRun;
+import dev.persona.ingest.SyncWorker;
+import dev.persona.topology.ChangeRow;
+import dev.persona.topology.ChangeRowEnvelope;
+import dev.persona.topology.ChangeRowParser;
+import dev.persona.topology.MalformedRowException;
+import dev.persona.topology.TopicNames;
+import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.format.Json;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.postgresql.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Captures one PostgreSQL table with Debezium's embedded engine ({@code pgoutput}) while this instance owns the
+ * sync: the first start snapshots the table, then every insert and update becomes an upsert with its after-image
+ * and every delete a delete, versioned by the source LSN, produced to the sync's topic by an idempotent producer.
+ * Engine offsets are committed to Kafka only after the rows are written, so a restart or another instance resumes
+ * where this one stopped without losing a change (a replayed change is harmless: its LSN is not newer).
+ * Replication slot and publication are {@code persona_<sync id, lower case>}.
+ */
+public final class CdcSyncWorker implements SyncWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(CdcSyncWorker.class);
+    private static final Duration RETRY = Duration.ofSeconds(30);
+
+    private final SyncConfig sync;
+    private final SourceConfig.Cdc source;
+    private final String syncTopic;
+    private final Properties engineProperties;
+    private final KafkaProducer<String, byte[]> producer;
+    private final ChangeRowParser parser;
+    private final RunHistory history;
+    private final FailureAlerts alerts;
+    private final String instance;
+    private final ScheduledExecutorService executor;
+    private volatile DebeziumEngine<ChangeEvent<String, String>> engine;
+    private volatile SyncRun run;
+    private volatile boolean closed;
+    private long captured;
+    private long upserts;
+    private long deletes;
+    private long lastProgress;
+
+    public CdcSyncWorker(final PersonaConfig config, final SyncConfig sync, final Map<String, Object> clientProperties,
+                         final RunHistory history, final FailureAlerts alerts, final String instance) {
+        this.sync = sync;
+        this.source = (SourceConfig.Cdc) sync.source();
+        this.syncTopic = new TopicNames(config.kafka()).syncTopic(sync.collection(), sync.id());
+        this.engineProperties = engineProperties(config, sync, source, clientProperties);
+        final Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        this.parser = ChangeRowParser.of(ValueFormat.DEBEZIUM, sync.primaryKey());
+        this.history = history;
+        this.alerts = alerts;
+        this.instance = instance;
+        this.executor = Executors.newScheduledThreadPool(2, r -> {
+            final Thread thread = new Thread(r, "cdc-" + sync.id());
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.execute(this::startEngine);
+    }
+
+    /** Slot and publication name of a sync. */
+    public static String slotName(final SyncConfig sync) {
+        return "persona_" + sync.id().toLowerCase(Locale.ROOT);
+    }
+
+    static Properties engineProperties(final PersonaConfig config, final SyncConfig sync, final SourceConfig.Cdc source,
+                                       final Map<String, Object> clientProperties) {
+        final Properties url = Driver.parseURL(source.connection(), new Properties());
+        if (url == null) {
+            throw new IllegalArgumentException("sync " + sync.id() + ": '" + source.connection() + "' is not a jdbc:postgresql:// URL");
+        }
+        final Properties props = new Properties();
+        props.put("name", config.kafka().applicationId() + "-cdc-" + sync.id());
+        props.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        props.put("plugin.name", "pgoutput");
+        props.put("database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
+        props.put("database.port", url.getProperty("PGPORT", "5432").split(",")[0]);
+        props.put("database.dbname", url.getProperty("PGDBNAME", "postgres"));
+        props.put("database.user", url.getProperty("user", "postgres"));
+        props.put("database.password", url.getProperty("password", ""));
+        props.put("topic.prefix", "persona_" + sync.id());
+        props.put("table.include.list", source.table());
+        props.put("slot.name", slotName(sync));
+        props.put("publication.name", slotName(sync));
+        props.put("publication.autocreate.mode", "filtered");
+        props.put("snapshot.mode", "initial");
+        // Keeps the slot's confirmed LSN moving on quiet tables, so it does not hold WAL forever.
+        props.put("heartbeat.interval.ms", "10000");
+        props.put("decimal.handling.mode", "double");
+        props.put("time.precision.mode", "connect");
+        props.put("converter.schemas.enable", "false");
+        props.put("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        props.put("offset.storage.topic", IngestTopics.cdcOffsets(config));
+        props.put("offset.storage.partitions", "1");
+        props.put("offset.storage.replication.factor", "1");
+        props.put("offset.flush.interval.ms", "1000");
+        props.put("bootstrap.servers", String.valueOf(clientProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)));
+        config.kafka().properties().forEach(props::put);
+        return props;
+    }
+
+    private void startEngine() {
+        if (closed) {
+            return;
+        }
+        run = SyncRun.start(sync.id(), "start", false, instance);
+        history.record(run);
+        final Optional<String> problem;
+        try {
+            problem = PostgresPreflight.check(source.connection(), source.table());
+        } catch (final SQLException e) {
+            fail("cannot connect to PostgreSQL: " + e.getMessage());
+            return;
+        }
+        if (problem.isPresent()) {
+            fail(problem.get());
+            return;
+        }
+        captured = 0;
+        upserts = 0;
+        deletes = 0;
+        engine = DebeziumEngine.create(Json.class)
+                .using(engineProperties)
+                .using((success, message, error) -> {
+                    if (!success && !closed) {
+                        fail("the CDC engine stopped: " + (error != null && error.getMessage() != null ? error.getMessage() : message));
+                    }
+                })
+                .notifying(this::handleBatch)
+                .build();
+        LOG.info("Sync {}: capturing {} (slot {})", sync.id(), source.table(), slotName(sync));
+        engine.run();
+    }
+
+    private void fail(final String why) {
+        run = run.failed(why);
+        history.record(run);
+        alerts.runFailed(sync, run);
+        LOG.warn("Sync {}: {}; retrying in {}s", sync.id(), why, RETRY.toSeconds());
+        if (!closed) {
+            executor.schedule(this::startEngine, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void handleBatch(final List<ChangeEvent<String, String>> events,
+                             final DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
+        for (final ChangeEvent<String, String> event : events) {
+            if (event.value() != null && event.destination() != null && !event.destination().startsWith("__debezium-heartbeat")) {
+                try {
+                    final Optional<ChangeRow> row = parser.parse(bytes(event.key()), bytes(event.value()));
+                    if (row.isPresent()) {
+                        producer.send(new ProducerRecord<>(syncTopic, row.get().key(), ChangeRowEnvelope.toBytes(row.get())));
+                        captured++;
+                        if (row.get().op() == ChangeRow.Op.UPSERT) {
+                            upserts++;
+                        } else {
+                            deletes++;
+                        }
+                    }
+                } catch (final MalformedRowException e) {
+                    LOG.warn("Sync {}: skipping a change event Persona cannot read: {}", sync.id(), e.getMessage());
+                }
+            }
+        }
+        // Offsets move only once the rows are safely in Kafka: a crash here replays, never loses.
+        producer.flush();
+        for (final ChangeEvent<String, String> event : events) {
+            committer.markProcessed(event);
+        }
+        committer.markBatchFinished();
+        final long now = System.currentTimeMillis();
+        if (now - lastProgress > 5_000) {
+            lastProgress = now;
+            run = run.progressed(captured, upserts, deletes);
+            history.record(run);
+        }
+    }
+
+    private static byte[] bytes(final String text) {
+        return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void trigger(final boolean full) {
+        LOG.info("Sync {} is a CDC sync: it captures changes continuously; a run request does nothing", sync.id());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        final DebeziumEngine<ChangeEvent<String, String>> current = engine;
+        if (current != null) {
+            try {
+                current.close();
+            } catch (final IOException e) {
+                LOG.warn("Sync {}: error stopping the CDC engine", sync.id(), e);
+            }
+        }
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+        if (run != null && SyncRun.RUNNING.equals(run.status())) {
+            history.record(run.progressed(captured, upserts, deletes).succeeded(captured, upserts, deletes, 0));
+        }
+    }
+}
