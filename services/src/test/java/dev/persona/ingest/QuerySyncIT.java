@@ -1,0 +1,190 @@
+package dev.persona.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import dev.persona.runtime.InstanceOptions;
+import dev.persona.runtime.PersonaInstance;
+import dev.persona.testing.DuckDb;
+import dev.persona.testing.Poll;
+import dev.persona.testing.TempDirs;
+import dev.persona.testing.TestHttp;
+import dev.persona.testing.TestKafka;
+import dev.persona.topology.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.persona.testing.TestHttp.bearer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Query syncs against a real DuckDB warehouse and a real broker, run on request through the admin API. */
+class QuerySyncIT {
+    private static final String ADMIN = "query-admin";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private static TestKafka kafka;
+    private static Path dir;
+
+    @BeforeAll
+    static void startBroker() throws IOException {
+        kafka = TestKafka.start();
+        dir = Files.createTempDirectory("persona-query");
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        kafka.close();
+        TempDirs.delete(dir);
+    }
+
+    private static PersonaConfig config(final String app, final DuckDb warehouse, final String table) {
+        return ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), """
+                kafka: { bootstrapServers: "%s", applicationId: %s, topicPrefix: %s }
+                collections:
+                  - { name: people, primaryIndex: person_id, partitions: 2 }
+                syncs:
+                  - id: people
+                    collection: people
+                    source: { type: query, connection: "%s", sql: "select id, name, tier from %s", schedule: every 1h }
+                    primaryKey: id
+                    mapping: [ { from: name }, { from: tier } ]
+                    onDelete: delete_record
+                """.formatted(kafka.bootstrapServers(), app, app, warehouse.url(), table));
+    }
+
+    private static PersonaInstance start(final PersonaConfig config, final String name) throws IOException {
+        final Path state = Files.createTempDirectory(dir, name);
+        return PersonaInstance.start(config, InstanceOptions.local(state, state).withAdminKey(ADMIN));
+    }
+
+    private static JsonNode json(final String body) {
+        try {
+            return Json.mapper().readTree(body);
+        } catch (final IOException e) {
+            throw new AssertionError(body, e);
+        }
+    }
+
+    /** Asks for a run and waits for its outcome in the run history. */
+    private static JsonNode run(final TestHttp http, final String body) {
+        final int before = json(http.get("/admin/syncs/people/runs", bearer(ADMIN)).body()).path("runs").size();
+        final HttpResponse<String> requested = http.post("/admin/syncs/people/runs", body, bearer(ADMIN));
+        assertEquals(202, requested.statusCode(), requested.body());
+        return awaitRun(http, before);
+    }
+
+    private static JsonNode awaitRun(final TestHttp http, final int runsBefore) {
+        return Poll.until(TIMEOUT, "a finished run", () -> {
+            final JsonNode runs = json(http.get("/admin/syncs/people/runs", bearer(ADMIN)).body()).path("runs");
+            final JsonNode newest = runs.path(0);
+            return runs.size() > runsBefore && !"running".equals(newest.path("status").asText()) ? Optional.of(newest) : Optional.empty();
+        });
+    }
+
+    private static String record(final TestHttp http, final String id) {
+        final HttpResponse<String> response = http.get("/v1/collections/people/records/id/" + id, bearer(ADMIN));
+        return response.statusCode() == 200 ? response.body() : String.valueOf(response.statusCode());
+    }
+
+    @Test
+    void shouldApplyOnlyWhatChangedBetweenRunsAndRejectBadKeysWithNothingApplied() throws IOException {
+        final DuckDb warehouse = new DuckDb(dir.resolve("diff.duckdb"));
+        warehouse.execute("create table people (id integer, name varchar, tier varchar)",
+                "insert into people values (1, 'Ann', 'gold'), (2, 'Bob', 'silver'), (3, 'Cy', 'bronze')");
+        final PersonaConfig config = config(TestKafka.uniqueName("diff"), warehouse, "people");
+        try (PersonaInstance instance = start(config, "a")) {
+            final TestHttp http = new TestHttp(instance.port());
+            final JsonNode first = awaitRun(http, 0);
+            assertEquals("succeeded", first.path("status").asText(), first.toString());
+            assertEquals(3, first.path("upserted").asInt());
+            Poll.until(TIMEOUT, "three people", () -> record(http, "3").contains("Cy"));
+            assertEquals("{\"person_id\":1,\"name\":\"Ann\",\"tier\":\"gold\"}", record(http, "1"));
+
+            warehouse.execute("update people set name = 'Bobby' where id = 2", "delete from people where id = 3",
+                    "insert into people values (4, 'Dee', null)");
+            final JsonNode second = run(http, "");
+            assertEquals("succeeded", second.path("status").asText(), second.toString());
+            assertEquals(List.of(3, 2, 1, 1), List.of(second.path("rowsRead").asInt(), second.path("upserted").asInt(),
+                    second.path("deleted").asInt(), second.path("unchanged").asInt()), second.toString());
+            Poll.until(TIMEOUT, "the second run applied", () -> record(http, "3").equals("404") && record(http, "2").contains("Bobby"));
+            assertEquals("{\"person_id\":4,\"name\":\"Dee\",\"tier\":null}", record(http, "4"));
+
+            final JsonNode third = run(http, "");
+            assertEquals(List.of(0, 0, 3), List.of(third.path("upserted").asInt(), third.path("deleted").asInt(), third.path("unchanged").asInt()),
+                    "unchanged rows produce nothing: " + third);
+
+            warehouse.execute("update people set name = 'Ann2' where id = 1", "insert into people values (4, 'Dee again', 'x')");
+            final JsonNode duplicate = run(http, "");
+            assertEquals("failed", duplicate.path("status").asText());
+            assertTrue(duplicate.path("error").asText().contains("'id' = '4' appears twice"), duplicate.toString());
+            warehouse.execute("delete from people where name = 'Dee again'", "insert into people values (null, 'Nobody', 'x')");
+            final JsonNode nullKey = run(http, "");
+            assertEquals("failed", nullKey.path("status").asText());
+            assertTrue(nullKey.path("error").asText().contains("primary key 'id' is null"), nullKey.toString());
+            assertEquals("{\"person_id\":1,\"name\":\"Ann\",\"tier\":\"gold\"}", record(http, "1"), "a failed run applies nothing");
+
+            warehouse.execute("delete from people where id is null");
+            final JsonNode repaired = run(http, "");
+            assertEquals(List.of(1, 0, 2), List.of(repaired.path("upserted").asInt(), repaired.path("deleted").asInt(), repaired.path("unchanged").asInt()),
+                    "the next good run repairs from the last complete one: " + repaired);
+            Poll.until(TIMEOUT, "Ann2", () -> record(http, "1").contains("Ann2"));
+
+            final JsonNode full = run(http, "{\"full\": true}");
+            assertTrue(full.path("full").asBoolean());
+            assertEquals(List.of(3, 0), List.of(full.path("upserted").asInt(), full.path("unchanged").asInt()), "a full run sends every row: " + full);
+
+            final JsonNode listing = json(http.get("/admin/syncs", bearer(ADMIN)).body()).path("syncs").path(0);
+            assertEquals("people", listing.path("id").asText());
+            assertEquals("query", listing.path("source").path("type").asText());
+            assertEquals("succeeded", listing.path("lastRun").path("status").asText());
+        }
+
+        // A restarted instance with an empty state directory: the previous run's state comes back from Kafka.
+        try (PersonaInstance again = start(config, "b")) {
+            final TestHttp http = new TestHttp(again.port());
+            final int before = json(http.get("/admin/syncs/people/runs", bearer(ADMIN)).body()).path("runs").size();
+            final JsonNode afterRestart = awaitRun(http, before);
+            assertEquals(List.of(0, 0, 3), List.of(afterRestart.path("upserted").asInt(), afterRestart.path("deleted").asInt(),
+                    afterRestart.path("unchanged").asInt()), "nothing is re-sent after a restart: " + afterRestart);
+        }
+    }
+
+    @Test
+    void shouldMoveTheSyncToAnotherInstanceWhenItsRunnerStops() throws IOException {
+        final DuckDb warehouse = new DuckDb(dir.resolve("failover.duckdb"));
+        warehouse.execute("create table people (id integer, name varchar, tier varchar)", "insert into people values (1, 'Ann', 'gold')");
+        final PersonaConfig config = config(TestKafka.uniqueName("failover"), warehouse, "people");
+        final PersonaInstance a = start(config, "fa");
+        final PersonaInstance b = start(config, "fb");
+        try {
+            Poll.until(TIMEOUT, "exactly one runner", () -> a.ingest().owned().size() + b.ingest().owned().size() == 1);
+            final PersonaInstance runner = a.ingest().owned().isEmpty() ? b : a;
+            final PersonaInstance other = runner == a ? b : a;
+            final TestHttp http = new TestHttp(other.port());
+            Poll.until(TIMEOUT, "Ann", () -> record(http, "1").contains("Ann"));
+            runner.close();
+            Poll.until(TIMEOUT, "the other instance running the sync", () -> other.ingest().owned().contains("people"));
+            warehouse.execute("update people set name = 'Ann after failover' where id = 1");
+            final JsonNode run = run(http, "");
+            assertEquals("succeeded", run.path("status").asText(), run.toString());
+            assertEquals("127.0.0.1:" + other.port(), run.path("instance").asText());
+            Poll.until(TIMEOUT, "the change through the new runner", () -> record(http, "1").contains("after failover"));
+            assertFalse(runner.ingest().owned().contains("people"));
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+}
