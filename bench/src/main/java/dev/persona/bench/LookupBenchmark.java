@@ -2,7 +2,8 @@ package dev.persona.bench;
 
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
-import dev.persona.runtime.DemoData;
+import dev.persona.runtime.DemoConfig;
+import dev.persona.runtime.DemoWarehouse;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaInstance;
 import org.HdrHistogram.Histogram;
@@ -48,12 +49,12 @@ public final class LookupBenchmark {
         try {
             if (url == null) {
                 home = Files.createTempDirectory("persona-bench");
-                final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).load(DemoData.writeConfig(home));
+                final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).load(DemoConfig.writeConfig(home));
+                DemoWarehouse.createIfMissing(DemoConfig.warehouse(home), records);
                 key = "bench-admin-key";
                 instance = PersonaInstance.start(config, InstanceOptions.local(home.resolve("state"), home).withAdminKey(key));
                 url = "http://127.0.0.1:" + instance.port();
-                System.out.printf("Loading %,d customers (two syncs) ...%n", records);
-                DemoData.produce(config, instance.bootstrapServers(), records);
+                System.out.printf("Loading %,d customers (two query syncs over DuckDB) ...%n", records);
                 awaitLoaded(url, key, records);
             }
             System.out.printf("Target %s, %d connections, %ds warm-up, %ds measured, %,d records%n", url, connections, warmup, seconds, records);

@@ -3,7 +3,8 @@ package dev.persona.cli;
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKeySecrets;
-import dev.persona.runtime.DemoData;
+import dev.persona.runtime.DemoConfig;
+import dev.persona.runtime.DemoWarehouse;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaHome;
 import dev.persona.runtime.PersonaInstance;
@@ -28,8 +29,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--records", defaultValue = "10000", description = "sample customers (default: ${DEFAULT-VALUE})")
+    @Option(names = "--records", defaultValue = "10000", description = "sample customers in a new warehouse (default: ${DEFAULT-VALUE})")
     int records;
+
+    @Option(names = "--fresh", description = "replace the demo warehouse with new sample data (your edits are lost)")
+    boolean fresh;
 
     @Override
     public Integer call() throws Exception {
@@ -38,7 +42,12 @@ final class DemoCommand implements Callable<Integer> {
         }
         final Instant started = Instant.now();
         final Path home = PersonaHome.resolve();
-        final Path configFile = DemoData.writeConfig(home);
+        final Path configFile = DemoConfig.writeConfig(home);
+        final Path warehouse = DemoConfig.warehouse(home);
+        if (fresh) {
+            java.nio.file.Files.deleteIfExists(warehouse);
+        }
+        final boolean created = DemoWarehouse.createIfMissing(warehouse, records);
         final PersonaConfig config = ConfigLoader.fromSystemEnvironment().load(configFile);
         final String key = Optional.ofNullable(System.getenv("PERSONA_DEMO_API_KEY")).filter(k -> !k.isBlank())
                 .orElseGet(ApiKeySecrets::newSecret);
@@ -46,18 +55,19 @@ final class DemoCommand implements Callable<Integer> {
                 new InstanceOptions("127.0.0.1", port, "127.0.0.1", home.resolve("state").resolve("demo-" + port), home, Optional.empty()));
         try {
             instance.keys().create("demo", "demo", key, List.of(), true);
-            DemoData.produce(config, instance.bootstrapServers(), records);
             final String url = "http://127.0.0.1:" + instance.port() + "/v1/collections/customers/records/id/1";
             awaitFirstAnswer(url, key);
             System.out.println();
             System.out.println("Persona demo is up in " + Duration.between(started, Instant.now()).toMillis() / 1000.0 + "s: "
-                    + records + " customers from two syncs (profiles, usage).");
+                    + "customers from two query syncs (profiles, usage) over a DuckDB warehouse, run every 10s.");
+            System.out.println("Warehouse: " + warehouse + (created ? " (new)" : " (kept from the last run; --fresh replaces it)"));
             System.out.println("Kafka bootstrap: " + instance.bootstrapServers());
             System.out.println("Config: " + configFile);
             System.out.println("API key: " + key + "   (an admin key; set PERSONA_DEMO_API_KEY to choose it)");
             System.out.println("Try: curl -H \"Authorization: Bearer " + key + "\" " + url);
             System.out.println("     curl -X POST -H \"Authorization: Bearer " + key + "\" -d '{\"entity\":\"customers\",\"destinationId\":\"demo\","
                     + "\"id\":{\"type\":\"user_id\",\"value\":\"2\"}}' http://127.0.0.1:" + instance.port() + "/v1/activation");
+            System.out.println("Edit:  ./persona warehouse \"update profiles set name = 'Janet Doe' where id = 1\"   (visible within 10s)");
             System.out.println("Stop with Ctrl-C.");
         } catch (final RuntimeException e) {
             instance.close();
@@ -74,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
         final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (System.nanoTime() < deadline) {
             final HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200 && response.body().contains("num_messages_sent")) {
+            if (response.statusCode() == 200 && response.body().contains("num_messages_sent") && response.body().contains("full_name")) {
                 return;
             }
             Thread.sleep(100);

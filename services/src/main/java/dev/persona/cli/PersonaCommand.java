@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code persona} command line. */
 @Command(name = "persona", mixinStandardHelpOptions = true, version = "Persona 0.1.0",
         description = "Self-hosted personalization API on Apache Kafka.",
-        subcommands = {DemoCommand.class, ServeCommand.class, KeysCommand.class, SyncsCommand.class, ClusterCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, KeysCommand.class, SyncsCommand.class, ClusterCommand.class, WarehouseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PersonaCommand implements Runnable {
 

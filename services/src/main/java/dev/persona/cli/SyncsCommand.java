@@ -1,39 +1,47 @@
 package dev.persona.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
 
-/** {@code persona syncs}: sync status and runs. */
-@Command(name = "syncs", description = "Sync status; trigger a run or a full resync. (Not built yet: arrives with the ingest issue.)",
-        subcommands = {SyncsCommand.List.class, SyncsCommand.Run.class})
-final class SyncsCommand implements Callable<Integer> {
-    @Override
-    public Integer call() {
-        return NotBuiltYet.report("syncs", "arrives with the ingest issue: CDC and query syncs");
-    }
+/** {@code persona syncs}: sync status and runs, through a running instance's admin API. */
+@Command(name = "syncs", description = "Sync status; trigger a run or a full resync of a query sync.",
+        subcommands = {SyncsCommand.ListSyncs.class, SyncsCommand.Run.class})
+final class SyncsCommand {
 
     @Command(name = "list", description = "Each sync with its last run.")
-    static final class List implements Callable<Integer> {
+    static final class ListSyncs extends AdminTarget implements Callable<Integer> {
         @Override
         public Integer call() {
-            return NotBuiltYet.report("syncs list", "arrives with the ingest issue: CDC and query syncs");
+            final String format = "%-14s %-12s %-6s %-10s %-24s %8s %8s %8s %8s  %s%n";
+            System.out.printf(format, "SYNC", "COLLECTION", "SOURCE", "STATUS", "STARTED", "READ", "UPSERTED", "DELETED", "SAME", "ERROR");
+            for (final JsonNode sync : send("GET", "/admin/syncs", null).path("syncs")) {
+                final JsonNode run = sync.path("lastRun");
+                System.out.printf(format, sync.path("id").asText(), sync.path("collection").asText(), sync.path("source").path("type").asText(),
+                        run.isMissingNode() || run.isNull() ? "-" : run.path("status").asText(), run.path("startedAt").asText("-"),
+                        run.path("rowsRead").asText("-"), run.path("upserted").asText("-"), run.path("deleted").asText("-"),
+                        run.path("unchanged").asText("-"), run.path("error").isNull() ? "" : run.path("error").asText(""));
+            }
+            return 0;
         }
     }
 
-    @Command(name = "run", description = "Trigger a run of one sync.")
-    static final class Run implements Callable<Integer> {
+    @Command(name = "run", description = "Run a query sync now, on the instance that owns it.")
+    static final class Run extends AdminTarget implements Callable<Integer> {
         @Parameters(paramLabel = "ID", description = "the sync id")
         String id;
 
-        @Option(names = "--full", description = "resync every row, not just the changes")
+        @Option(names = "--full", description = "send every row, not just the changes")
         boolean full;
 
         @Override
         public Integer call() {
-            return NotBuiltYet.report("syncs run", "arrives with the ingest issue: CDC and query syncs");
+            send("POST", "/admin/syncs/" + id + "/runs", "{\"full\":" + full + "}");
+            System.out.println("Requested a " + (full ? "full " : "") + "run of " + id + "; see: persona syncs list");
+            return 0;
         }
     }
 }
