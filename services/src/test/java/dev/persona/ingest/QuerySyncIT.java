@@ -15,7 +15,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.sun.net.httpserver.HttpServer;
+
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +57,10 @@ class QuerySyncIT {
     }
 
     private static PersonaConfig config(final String app, final DuckDb warehouse, final String table) {
+        return config(app, warehouse, table, "");
+    }
+
+    private static PersonaConfig config(final String app, final DuckDb warehouse, final String table, final String extra) {
         return ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), """
                 kafka: { bootstrapServers: "%s", applicationId: %s, topicPrefix: %s }
                 collections:
@@ -61,7 +72,8 @@ class QuerySyncIT {
                     primaryKey: id
                     mapping: [ { from: name }, { from: tier } ]
                     onDelete: delete_record
-                """.formatted(kafka.bootstrapServers(), app, app, warehouse.url(), table));
+                %s
+                """.formatted(kafka.bootstrapServers(), app, app, warehouse.url(), table, extra));
     }
 
     private static PersonaInstance start(final PersonaConfig config, final String name) throws IOException {
@@ -158,6 +170,33 @@ class QuerySyncIT {
             final JsonNode afterRestart = awaitRun(http, before);
             assertEquals(List.of(0, 0, 3), List.of(afterRestart.path("upserted").asInt(), afterRestart.path("deleted").asInt(),
                     afterRestart.path("unchanged").asInt()), "nothing is re-sent after a restart: " + afterRestart);
+        }
+    }
+
+    @Test
+    void shouldPostAFailedRunToTheSyncsWebhook() throws Exception {
+        final BlockingQueue<String> posts = new LinkedBlockingQueue<>();
+        final HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            posts.add(exchange.getRequestHeaders().getFirst("Content-Type") + " " + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            final DuckDb warehouse = new DuckDb(dir.resolve("alerts.duckdb"));
+            warehouse.execute("create table other (x integer)");
+            final PersonaConfig config = config(TestKafka.uniqueName("alerts"), warehouse, "no_such_table",
+                    "    webhook: http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
+            try (PersonaInstance instance = start(config, "alerts")) {
+                final String post = posts.poll(60, TimeUnit.SECONDS);
+                assertTrue(post != null && post.startsWith("application/json {\"text\":"), String.valueOf(post));
+                final JsonNode text = json(post.substring(post.indexOf(' ') + 1)).path("text");
+                assertTrue(text.asText().contains("Persona sync `people` (collection `people`) failed"), text.asText());
+                assertTrue(text.asText().contains("no_such_table"), "the message carries the error: " + text.asText());
+            }
+        } finally {
+            receiver.stop(0);
         }
     }
 
