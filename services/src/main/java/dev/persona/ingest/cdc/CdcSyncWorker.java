@@ -122,6 +122,9 @@ public final class CdcSyncWorker implements SyncWorker {
         props.put("snapshot.mode", "initial");
         // Keeps the slot's confirmed LSN moving on quiet tables, so it does not hold WAL forever.
         props.put("heartbeat.interval.ms", "10000");
+        // Debezium waits this long for more events before handing a batch over (default 500 ms): most of the
+        // commit-to-visible time. 25 ms keeps freshness low; batches still fill up under load.
+        props.put("poll.interval.ms", "25");
         props.put("decimal.handling.mode", "double");
         props.put("time.precision.mode", "connect");
         props.put("converter.schemas.enable", "false");
