@@ -106,10 +106,28 @@ public final class ConfigLoader {
             if (partitions < 1) {
                 throw node.error("partitions", "must be at least 1, found " + partitions, "set partitions to 1 or more");
             }
+            final List<String> indices = new ArrayList<>();
+            final java.util.Set<String> caseInsensitive = new java.util.HashSet<>();
+            for (final ConfigNode index : node.list("secondaryIndices")) {
+                if (index.isObject()) {
+                    index.allowOnly(Set.of("name", "caseInsensitive"));
+                    final String name = index.requiredString("name", "name the field to index");
+                    indices.add(name);
+                    final String folded = index.optionalString("caseInsensitive").orElse("false");
+                    if (!folded.equals("true") && !folded.equals("false")) {
+                        throw index.error("caseInsensitive", "must be true or false, found '" + folded + "'", "write true or false");
+                    }
+                    if (folded.equals("true")) {
+                        caseInsensitive.add(name);
+                    }
+                } else {
+                    indices.add(index.scalar("write a field name, or { name: <field>, caseInsensitive: true }"));
+                }
+            }
             collections.add(new CollectionConfig(
                     node.requiredString("name", "give the collection an alphanumeric name, such as 'customers'"),
                     node.requiredString("primaryIndex", "name the field that identifies a record, such as 'user_id'"),
-                    node.stringList("secondaryIndices"), partitions));
+                    indices, partitions, caseInsensitive));
         }
         return collections;
     }

@@ -128,6 +128,14 @@ final class ConfigNode {
         return items;
     }
 
+    /** This node as a single text value. */
+    String scalar(final String fix) {
+        if (isMissing() || !node.isValueNode()) {
+            throw error("expected a name, found " + describe(node), fix);
+        }
+        return env.apply(node.asText()).trim();
+    }
+
     /** A list of plain strings; a missing key is an empty list. */
     List<String> stringList(final String key) {
         final List<String> values = new ArrayList<>();

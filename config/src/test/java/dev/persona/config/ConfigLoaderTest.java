@@ -214,6 +214,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadCaseInsensitiveIndicesAndFoldTheirValues() {
+        final CollectionConfig customers = parse(VALID.replace("secondaryIndices: [email]",
+                "secondaryIndices: [{ name: email, caseInsensitive: true }]")).collection("customers").orElseThrow();
+        assertEquals(List.of("email"), customers.secondaryIndices());
+        assertEquals("jane@example.com", customers.indexValue("email", "Jane@Example.com"));
+        final CollectionConfig exact = parse(VALID).collection("customers").orElseThrow();
+        assertEquals("Jane@Example.com", exact.indexValue("email", "Jane@Example.com"), "indices match exactly unless told otherwise");
+    }
+
+    @Test
     void shouldReadAWebhookAndRejectOneThatIsNotAUrl() {
         final PersonaConfig config = parse(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    webhook: https://hooks.example.com/T1/B2"));
         assertEquals(Optional.of("https://hooks.example.com/T1/B2"), config.sync("profiles").orElseThrow().webhook());

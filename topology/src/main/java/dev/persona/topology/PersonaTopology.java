@@ -6,6 +6,8 @@ import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.internals.DeadLetteringProcessor;
 import dev.persona.topology.internals.DeadLetters;
+import dev.persona.topology.internals.IndexChange;
+import dev.persona.topology.internals.IndexProcessor;
 import dev.persona.topology.internals.MergeProcessor;
 import dev.persona.topology.internals.RecordMerger;
 import dev.persona.topology.internals.RowMapper;
@@ -27,6 +29,7 @@ import java.util.Map;
 /**
  * The merge topology: for each collection, every sync's rows are read (bad ones to the dead-letter topic),
  * mapped, and merged by field ownership into one changelogged RocksDB store, {@link TopicNames#recordStore}.
+ * Changes of indexed fields feed the collection's index store, {@link TopicNames#indexStore}.
  * <p>
  * Rows of Persona's own sync topics are keyed and partitioned by the collection already. Rows of a {@code topic}
  * source are re-keyed by their primary-key column and repartitioned into the collection's partition count first,
@@ -55,7 +58,16 @@ public final class PersonaTopology {
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
             }
             final RecordMerger merger = new RecordMerger(collection, syncs);
-            changes.process(() -> new MergeProcessor(store, merger), Named.as(collection.name() + "-merge"), store);
+            final KStream<String, IndexChange> indexChanges =
+                    changes.process(() -> new MergeProcessor(store, merger, collection), Named.as(collection.name() + "-merge"), store);
+            if (!collection.secondaryIndices().isEmpty()) {
+                // Index entries live with the index value, not the record: repartitioned by value.
+                final String index = TopicNames.indexStore(collection.name());
+                builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index), Serdes.String(), Serdes.ByteArray()));
+                indexChanges.repartition(Repartitioned.with(Serdes.String(), IndexChange.serde())
+                                .withName(collection.name() + "-index-changes").withNumberOfPartitions(collection.partitions()))
+                        .process(() -> new IndexProcessor(index, collection.name()), Named.as(collection.name() + "-index"), index);
+            }
         }
     }
 

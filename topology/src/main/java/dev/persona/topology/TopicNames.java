@@ -11,7 +11,9 @@ import dev.persona.config.SyncConfig;
  * <ul>
  *   <li>sync topic: {@code <topicPrefix>.<collection>.<sync>.changes}, with the collection's partition count;</li>
  *   <li>dead letters: {@code <topicPrefix>.<collection>.dead-letters};</li>
- *   <li>record store: {@code records-<collection>}, changelogged to {@code <applicationId>-records-<collection>-changelog}.</li>
+ *   <li>record store: {@code records-<collection>}, changelogged to {@code <applicationId>-records-<collection>-changelog};</li>
+ *   <li>index store (secondary indices): {@code index-<collection>}, fed by the repartition topic
+ *       {@code <applicationId>-<collection>-index-changes-repartition} keyed by index value.</li>
  * </ul>
  */
 public final class TopicNames {
@@ -47,5 +49,10 @@ public final class TopicNames {
     /** The RocksDB store holding a collection's merged records. */
     public static String recordStore(final String collection) {
         return "records-" + collection;
+    }
+
+    /** The RocksDB store holding a collection's secondary indices: {@link IndexEntry#key} -> {@link IndexEntry}. */
+    public static String indexStore(final String collection) {
+        return "index-" + collection;
     }
 }

@@ -1,0 +1,58 @@
+package dev.persona.topology;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The value of an index store entry: every record that claims the index value, with the time of its claim. The
+ * most recent claim wins (ties go to the greater key); when the winner lets the value go, the next most recent
+ * claimant wins. Keys of the index store are {@link #key(String, String)}.
+ */
+public final class IndexEntry {
+    private static final ObjectMapper MAPPER = Json.mapper();
+    private static final TypeReference<LinkedHashMap<String, Long>> CLAIMS = new TypeReference<>() {
+    };
+
+    private IndexEntry() {
+    }
+
+    /** The index store key of a value of an index: the index name, a NUL, the (folded) value. */
+    public static String key(final String index, final String value) {
+        return index + '\u0000' + value;
+    }
+
+    /** Primary key -> claim time, from a stored entry (empty for null). */
+    public static Map<String, Long> claims(final byte[] stored) {
+        if (stored == null) {
+            return new LinkedHashMap<>();
+        }
+        try {
+            return MAPPER.readValue(stored, CLAIMS);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("corrupt index entry", e);
+        }
+    }
+
+    /** The record the value points to. */
+    public static Optional<String> winner(final Map<String, Long> claims) {
+        return claims.entrySet().stream()
+                .max(Comparator.<Map.Entry<String, Long>>comparingLong(Map.Entry::getValue).thenComparing(Map.Entry::getKey))
+                .map(Map.Entry::getKey);
+    }
+
+    /** The stored form of claims. */
+    public static byte[] encode(final Map<String, Long> claims) {
+        try {
+            return MAPPER.writeValueAsBytes(claims);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.persona.topology.internals;
+
+import dev.persona.topology.IndexEntry;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.util.Map;
+
+/**
+ * Keeps a collection's index store: each index value with every record that claims it. A claim by a second
+ * record is a conflict: the most recent claim wins, and the conflict is counted in the Streams metric
+ * {@code persona-index-conflicts-total} (group {@code persona}, tag {@code collection}).
+ */
+public final class IndexProcessor implements Processor<String, IndexChange, Void, Void> {
+    private final String storeName;
+    private final String collection;
+    private KeyValueStore<String, byte[]> store;
+    private Sensor conflicts;
+
+    public IndexProcessor(final String storeName, final String collection) {
+        this.storeName = storeName;
+        this.collection = collection;
+    }
+
+    @Override
+    public void init(final ProcessorContext<Void, Void> context) {
+        store = context.getStateStore(storeName);
+        conflicts = context.metrics().addSensor("persona-index-conflicts-" + collection + "-" + context.taskId(), Sensor.RecordingLevel.INFO);
+        conflicts.add(new MetricName("persona-index-conflicts-total", "persona", "index values claimed by more than one record",
+                Map.of("collection", collection, "task", context.taskId().toString())), new CumulativeCount());
+    }
+
+    @Override
+    public void process(final Record<String, IndexChange> record) {
+        final Map<String, Long> claims = IndexEntry.claims(store.get(record.key()));
+        final IndexChange change = record.value();
+        if (change.claim()) {
+            if (!claims.isEmpty() && !(claims.size() == 1 && claims.containsKey(change.key()))) {
+                conflicts.record();
+            }
+            claims.put(change.key(), change.ts());
+        } else {
+            claims.remove(change.key());
+        }
+        if (claims.isEmpty()) {
+            store.delete(record.key());
+        } else {
+            store.put(record.key(), IndexEntry.encode(claims));
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.persona.topology;
+
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class IndexTopologyTest {
+    private static final String CONFIG = """
+            collections:
+              - name: customers
+                primaryIndex: user_id
+                secondaryIndices: [{ name: email, caseInsensitive: true }, anonymous_id]
+                partitions: 2
+            syncs:
+              - id: profiles
+                collection: customers
+                source: { type: cdc, connection: "jdbc:postgresql://localhost/test", table: public.profiles }
+                primaryKey: id
+                mapping: [ { from: name }, { from: email }, { from: anonymous_id } ]
+                onDelete: delete_record
+              - id: tracking
+                collection: customers
+                source: { type: cdc, connection: "jdbc:postgresql://localhost/test", table: public.tracking }
+                primaryKey: id
+                mapping: [ { from: visits } ]
+                onDelete: clear_fields
+            """;
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> profiles;
+    private KeyValueStore<String, byte[]> index;
+
+    @BeforeEach
+    void start() {
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("index.yaml"), CONFIG);
+        final StreamsBuilder builder = new StreamsBuilder();
+        PersonaTopology.build(builder, config);
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "index-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(builder.build(), props);
+        profiles = driver.createInputTopic(new TopicNames(config.kafka()).syncTopic("customers", "profiles"), new ByteArraySerializer(), new ByteArraySerializer());
+        index = driver.getKeyValueStore(TopicNames.indexStore("customers"));
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private void upsert(final String key, final String row, final long ts) {
+        profiles.pipeInput(key.getBytes(StandardCharsets.UTF_8),
+                ("{\"op\":\"upsert\",\"row\":" + row + ",\"ts\":" + ts + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void delete(final String key, final long ts) {
+        profiles.pipeInput(key.getBytes(StandardCharsets.UTF_8), ("{\"op\":\"delete\",\"ts\":" + ts + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Optional<String> owner(final String indexName, final String value) {
+        return IndexEntry.winner(IndexEntry.claims(index.get(IndexEntry.key(indexName, value))));
+    }
+
+    @Test
+    void shouldIndexAddedValuesAndFoldCaseWhereTheIndexSaysSo() {
+        upsert("1", "{\"id\":\"1\",\"email\":\"Ann@Example.com\",\"anonymous_id\":\"AnonA\"}", 10);
+        assertEquals(Optional.of("1"), owner("email", "ann@example.com"));
+        assertEquals(Optional.of("1"), owner("anonymous_id", "AnonA"));
+        assertEquals(Optional.empty(), owner("anonymous_id", "anona"), "anonymous_id matches exactly");
+    }
+
+    @Test
+    void shouldMoveTheEntryWhenTheValueChangesAndDropItWhenClearedOrDeleted() {
+        upsert("1", "{\"id\":\"1\",\"email\":\"a@x.com\",\"anonymous_id\":\"anon1\"}", 10);
+        upsert("1", "{\"id\":\"1\",\"email\":\"b@x.com\"}", 20);
+        assertNull(index.get(IndexEntry.key("email", "a@x.com")), "the old value is gone");
+        assertEquals(Optional.of("1"), owner("email", "b@x.com"));
+        upsert("1", "{\"id\":\"1\",\"email\":null}", 30);
+        assertNull(index.get(IndexEntry.key("email", "b@x.com")), "a null value is not indexed");
+        assertEquals(Optional.of("1"), owner("anonymous_id", "anon1"));
+        delete("1", 40);
+        assertNull(index.get(IndexEntry.key("anonymous_id", "anon1")), "a deleted record leaves every index");
+    }
+
+    @Test
+    void shouldLetTheMostRecentClaimWinAndFallBackWhenTheWinnerLetsGo() {
+        upsert("1", "{\"id\":\"1\",\"email\":\"shared@x.com\"}", 10);
+        upsert("2", "{\"id\":\"2\",\"email\":\"SHARED@x.com\"}", 20);
+        assertEquals(Optional.of("2"), owner("email", "shared@x.com"), "the most recent change wins");
+        assertEquals(Map.of("1", 10L, "2", 20L), IndexEntry.claims(index.get(IndexEntry.key("email", "shared@x.com"))));
+        upsert("2", "{\"id\":\"2\",\"email\":\"own@x.com\"}", 30);
+        assertEquals(Optional.of("1"), owner("email", "shared@x.com"), "the value falls back to the other claimant");
+        upsert("1", "{\"id\":\"1\",\"name\":\"unrelated change\"}", 40);
+        assertEquals(Optional.of("1"), owner("email", "shared@x.com"), "changes of other fields leave the index alone");
+        final double conflicts = driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("persona-index-conflicts-total"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+        assertEquals(1.0, conflicts, "the conflict is counted");
+    }
+}
