@@ -7,7 +7,7 @@ import dev.persona.config.DestinationConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.routing.Lookup;
-import dev.persona.routing.RecordLookup;
+import dev.persona.routing.RecordFinder;
 import dev.persona.topology.Json;
 import dev.persona.topology.StoredRecord;
 import io.javalin.config.RoutesConfig;
@@ -17,6 +17,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,12 +31,12 @@ final class ActivationRoutes {
     private static final ObjectMapper MAPPER = Json.mapper();
 
     private final PersonaConfig config;
-    private final RecordLookup lookup;
+    private final RecordFinder finder;
     private final Authenticator auth;
 
-    ActivationRoutes(final PersonaConfig config, final RecordLookup lookup, final Authenticator auth) {
+    ActivationRoutes(final PersonaConfig config, final RecordFinder finder, final Authenticator auth) {
         this.config = config;
-        this.lookup = lookup;
+        this.finder = finder;
         this.auth = auth;
     }
 
@@ -70,10 +72,16 @@ final class ActivationRoutes {
             throw rudderError("Invalid id. Send \"id\": {\"type\": \"" + collection.primaryIndex() + "\", \"value\": \"...\"}");
         }
         final String type = id.path("type").asText("");
-        if (!type.equals(collection.primaryIndex())) {
-            throw rudderError("Invalid id type '" + type + "'. Entity '" + entity + "' is served by: " + collection.primaryIndex());
+        if (!type.equals(collection.primaryIndex()) && !collection.secondaryIndices().contains(type)) {
+            final List<String> types = new ArrayList<>(List.of(collection.primaryIndex()));
+            types.addAll(collection.secondaryIndices());
+            throw rudderError("Invalid id type '" + type + "'. Entity '" + entity + "' is served by: " + String.join(", ", types));
         }
-        final Lookup result = lookup.get(entity, id.get("value").asText(), ctx.header("Authorization"), Requests.forwarded(ctx));
+        final String value = id.get("value").asText();
+        final String authorization = ctx.header("Authorization");
+        final Lookup result = type.equals(collection.primaryIndex())
+                ? finder.byKey(collection, value, authorization, Requests.forwarded(ctx))
+                : finder.byIndex(collection, type, value, authorization, Requests.forwarded(ctx));
         if (result instanceof Lookup.Unavailable unavailable) {
             throw ApiException.unavailable("the profile cannot be read right now: " + unavailable.reason());
         }

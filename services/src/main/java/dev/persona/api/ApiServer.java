@@ -3,7 +3,9 @@ package dev.persona.api;
 import dev.persona.config.PersonaConfig;
 import dev.persona.ingest.IngestService;
 import dev.persona.keys.ApiKeyStore;
+import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.LocalStoreReader;
+import dev.persona.routing.RecordFinder;
 import dev.persona.routing.RecordLookup;
 import dev.persona.topology.Json;
 import io.javalin.Javalin;
@@ -38,9 +40,10 @@ public final class ApiServer implements AutoCloseable {
      * @param streams the running topology, for readiness
      */
     public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
-                                  final RecordLookup lookup, final LocalStoreReader reader, final ApiKeyStore keys,
-                                  final IngestService ingest) {
+                                  final DeclaredStores stores, final RecordLookup lookup, final LocalStoreReader reader,
+                                  final ApiKeyStore keys, final IngestService ingest) {
         final Authenticator auth = new Authenticator(keys);
+        final RecordFinder finder = new RecordFinder(lookup);
         final Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(Json.mapper(), false));
@@ -48,9 +51,9 @@ public final class ApiServer implements AutoCloseable {
             cfg.http.prefer405over404 = true;
             cfg.jetty.host = host;
             cfg.jetty.port = port;
-            new RecordRoutes(config, lookup, auth, Clock.systemUTC()).register(cfg.routes);
-            new ActivationRoutes(config, lookup, auth).register(cfg.routes);
-            new InternalRoutes(config, lookup, auth).register(cfg.routes);
+            new RecordRoutes(config, finder, auth, Clock.systemUTC()).register(cfg.routes);
+            new ActivationRoutes(config, finder, auth).register(cfg.routes);
+            new InternalRoutes(stores, lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, ingest, auth).register(cfg.routes);
             new HealthRoutes(config, streams, reader).register(cfg.routes);

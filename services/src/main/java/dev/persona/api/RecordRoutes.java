@@ -1,10 +1,11 @@
 package dev.persona.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.routing.Lookup;
-import dev.persona.routing.RecordLookup;
+import dev.persona.routing.RecordFinder;
 import dev.persona.topology.Json;
 import dev.persona.topology.StoredRecord;
 import io.javalin.config.RoutesConfig;
@@ -25,13 +26,13 @@ final class RecordRoutes {
     private static final ObjectMapper MAPPER = Json.mapper();
 
     private final PersonaConfig config;
-    private final RecordLookup lookup;
+    private final RecordFinder finder;
     private final Authenticator auth;
     private final Clock clock;
 
-    RecordRoutes(final PersonaConfig config, final RecordLookup lookup, final Authenticator auth, final Clock clock) {
+    RecordRoutes(final PersonaConfig config, final RecordFinder finder, final Authenticator auth, final Clock clock) {
         this.config = config;
-        this.lookup = lookup;
+        this.finder = finder;
         this.auth = auth;
         this.clock = clock;
     }
@@ -44,10 +45,14 @@ final class RecordRoutes {
     private void getOne(final Context ctx) {
         final CollectionConfig collection = Requests.collection(config, ctx.pathParam("collection"));
         auth.requireReader(ctx, collection.name());
-        Requests.requirePrimaryIndex(collection, ctx.pathParam("index"));
+        final String index = ctx.pathParam("index");
+        final boolean primary = Requests.isPrimary(collection, index);
         final RecordView.Shape shape = Requests.shape(ctx);
-        final String key = ctx.pathParam("value");
-        final byte[] stored = present(lookup.get(collection.name(), key, ctx.header("Authorization"), Requests.forwarded(ctx)), collection, key);
+        final String value = ctx.pathParam("value");
+        final String authorization = ctx.header("Authorization");
+        final boolean forwarded = Requests.forwarded(ctx);
+        final byte[] stored = present(primary ? finder.byKey(collection, value, authorization, forwarded)
+                : finder.byIndex(collection, index, value, authorization, forwarded), collection, primary ? collection.primaryIndex() : index, value);
         if (!shape.meta()) {
             final String etag = RecordView.etag(stored, shape);
             ctx.header("ETag", etag);
@@ -57,15 +62,30 @@ final class RecordRoutes {
             }
         }
         ctx.contentType("application/json");
-        ctx.result(RecordView.render(stored, shape, clock.millis()));
+        ctx.result(RecordView.render(stored, shape, clock.millis(), conflicts(collection, stored, shape, authorization)));
+    }
+
+    /** Index values of the record that other records claim too; looked up only for {@code ?meta=true}. */
+    private Map<String, Object> conflicts(final CollectionConfig collection, final byte[] stored, final RecordView.Shape shape,
+                                          final String authorization) {
+        if (!shape.meta() || collection.secondaryIndices().isEmpty()) {
+            return Map.of();
+        }
+        return finder.conflicts(collection, RecordView.parse(stored), null, authorization);
     }
 
     private void getBatch(final Context ctx) {
         final CollectionConfig collection = Requests.collection(config, ctx.pathParam("collection"));
         auth.requireReader(ctx, collection.name());
         final RecordView.Shape shape = Requests.shape(ctx);
-        final List<String> ids = Requests.ids(Requests.body(ctx), BATCH_LIMIT);
-        final Map<String, Lookup> results = lookup.getAll(collection.name(), ids, ctx.header("Authorization"), Requests.forwarded(ctx));
+        final JsonNode body = Requests.body(ctx);
+        final List<String> ids = Requests.ids(body, BATCH_LIMIT);
+        final String index = body.path("index").asText("id");
+        final String authorization = ctx.header("Authorization");
+        final boolean forwarded = Requests.forwarded(ctx);
+        final Map<String, Lookup> results = Requests.isPrimary(collection, index)
+                ? finder.byKeys(collection, ids, authorization, forwarded)
+                : finder.byIndexValues(collection, index, ids, authorization, forwarded);
         final List<String> missing = new ArrayList<>();
         final List<String> unavailable = new ArrayList<>();
         final ByteArrayOutputStream out = new ByteArrayOutputStream(256 + ids.size() * 512);
@@ -81,7 +101,7 @@ final class RecordRoutes {
                     first = false;
                     out.write(MAPPER.writeValueAsBytes(result.getKey()));
                     out.write(':');
-                    out.write(RecordView.render(found.stored(), shape, now));
+                    out.write(RecordView.render(found.stored(), shape, now, conflicts(collection, found.stored(), shape, authorization)));
                 } else if (result.getValue() instanceof Lookup.Unavailable) {
                     unavailable.add(result.getKey());
                 } else {
@@ -104,13 +124,14 @@ final class RecordRoutes {
     }
 
     /** The stored value of a present record, or the error that says why there is none. */
-    static byte[] present(final Lookup lookup, final CollectionConfig collection, final String key) {
+    static byte[] present(final Lookup lookup, final CollectionConfig collection, final String index, final String value) {
         if (lookup instanceof Lookup.Unavailable unavailable) {
-            throw ApiException.unavailable("record '" + key + "' of '" + collection.name() + "' cannot be read right now: " + unavailable.reason());
+            throw ApiException.unavailable("the record with " + index + " '" + value + "' in '" + collection.name()
+                    + "' cannot be read right now: " + unavailable.reason());
         }
         if (lookup instanceof Lookup.Found found && StoredRecord.isPresent(found.stored())) {
             return found.stored();
         }
-        throw ApiException.notFound("record_not_found", "no record with " + collection.primaryIndex() + " '" + key + "' in '" + collection.name() + "'");
+        throw ApiException.notFound("record_not_found", "no record with " + index + " '" + value + "' in '" + collection.name() + "'");
     }
 }

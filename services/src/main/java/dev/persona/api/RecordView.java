@@ -1,6 +1,5 @@
 package dev.persona.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.topology.Json;
@@ -34,26 +33,43 @@ final class RecordView {
 
     /** The record JSON for this shape, as bytes. */
     static byte[] render(final byte[] stored, final Shape shape, final long now) {
+        return render(stored, shape, now, Map.of());
+    }
+
+    /**
+     * The record JSON for this shape, as bytes.
+     *
+     * @param indexConflicts for {@code _meta.indexConflicts}: index values other records claim too
+     */
+    static byte[] render(final byte[] stored, final Shape shape, final long now, final Map<String, Object> indexConflicts) {
         if (shape.isPlain()) {
             return StoredRecord.body(stored);
         }
-        try {
-            return MAPPER.writeValueAsBytes(shaped(stored, shape, now));
-        } catch (final IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The record as a tree, for this shape. */
-    static ObjectNode shaped(final byte[] stored, final Shape shape, final long now) {
         final ObjectNode record = parse(stored);
         if (!shape.fields().isEmpty()) {
             record.retain(shape.fields());
         }
         if (shape.meta()) {
-            record.set("_meta", meta(stored, now));
+            final ObjectNode meta = meta(stored, now);
+            if (!indexConflicts.isEmpty()) {
+                meta.set("indexConflicts", MAPPER.valueToTree(indexConflicts));
+            }
+            record.set("_meta", meta);
         }
-        return record;
+        try {
+            return MAPPER.writeValueAsBytes(record);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The record as a tree. */
+    static ObjectNode parse(final byte[] stored) {
+        try {
+            return (ObjectNode) MAPPER.readTree(stored, StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(stored));
+        } catch (final IOException e) {
+            throw new UncheckedIOException("corrupt stored record", e);
+        }
     }
 
     /** The ETag of the plain or projected record: revision and update time, and the projection. */
@@ -80,14 +96,5 @@ final class RecordView {
             f.put("updatedAt", Instant.ofEpochMilli(field.getValue().updatedAt()).toString());
         }
         return node;
-    }
-
-    private static ObjectNode parse(final byte[] stored) {
-        try {
-            final JsonNode node = MAPPER.readTree(stored, StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(stored));
-            return (ObjectNode) node;
-        } catch (final IOException e) {
-            throw new UncheckedIOException("corrupt stored record", e);
-        }
     }
 }

@@ -30,13 +30,22 @@ final class Requests {
                 "no collection '" + name + "'; collections: " + String.join(", ", config.collections().stream().map(CollectionConfig::name).toList())));
     }
 
-    /** The index a lookup path names; {@code id} is the primary index. Secondary indices are not served yet. */
-    static void requirePrimaryIndex(final CollectionConfig collection, final String index) {
+    /**
+     * Whether {@code index} names the primary index ({@code id} or its name); false for a declared secondary index.
+     *
+     * @throws ApiException 400 naming the declared indices, for any other name
+     */
+    static boolean isPrimary(final CollectionConfig collection, final String index) {
         if (index.equals("id") || index.equals(collection.primaryIndex())) {
-            return;
+            return true;
         }
-        throw ApiException.badRequest("unknown_index", "index '" + index + "' is not served for collection '" + collection.name()
-                + "'; use 'id' or '" + collection.primaryIndex() + "'");
+        if (collection.secondaryIndices().contains(index)) {
+            return false;
+        }
+        final List<String> declared = new ArrayList<>(List.of("id", collection.primaryIndex()));
+        declared.addAll(collection.secondaryIndices());
+        throw ApiException.badRequest("unknown_index", "index '" + index + "' is not declared for collection '" + collection.name()
+                + "'; use one of: " + String.join(", ", declared));
     }
 
     /** The request body as JSON. */

@@ -6,11 +6,9 @@ import org.apache.kafka.streams.state.HostInfo;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +22,8 @@ import java.util.concurrent.CompletableFuture;
 public final class PeerClient {
     /** Marks a request forwarded by another instance; its value is the sender's address. */
     public static final String HOP_HEADER = "X-Persona-Forwarded-By";
-    /** The raw stored value of one key: {@code GET} returns its bytes, 404 when absent, 503 when not owned here. */
-    public static final String RAW_RECORD_PATH = "/internal/v1/collections/%s/stored/%s";
-    /** The raw stored values of many keys: {@code POST} {@code {"ids": [...]}} returns a {@link PeerBatch}. */
-    public static final String RAW_BATCH_PATH = "/internal/v1/collections/%s/stored-batch";
+    /** The raw stored values of keys of a store: {@code POST} {@code {"ids": [...]}} returns a {@link PeerBatch}. */
+    public static final String RAW_BATCH_PATH = "/internal/v1/stores/%s/batch";
 
     private static final ObjectMapper MAPPER = Json.mapper();
 
@@ -41,28 +37,31 @@ public final class PeerClient {
         this.self = self.host() + ":" + self.port();
     }
 
-    /** The stored value of {@code key} on {@code peer}. */
-    public CompletableFuture<Lookup> fetch(final HostInfo peer, final String collection, final String key, final String authorization) {
-        final String path = RAW_RECORD_PATH.formatted(collection, URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20"));
-        final HttpRequest request = request(peer, path, authorization).GET().build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(response -> switch (response.statusCode()) {
-                    case 200 -> (Lookup) new Lookup.Found(response.body());
-                    case 404 -> Lookup.ABSENT;
-                    default -> new Lookup.Unavailable(peer + " answered " + response.statusCode());
-                })
-                .exceptionally(e -> new Lookup.Unavailable(peer + " is unreachable: " + rootMessage(e)));
+    /**
+     * The stored value of {@code key} in {@code store} on {@code peer}. Keys travel in a JSON body, never in the
+     * path: they may hold any character (index keys hold a NUL, primary keys may hold a slash).
+     */
+    public CompletableFuture<Lookup> fetch(final HostInfo peer, final String store, final String key, final String authorization) {
+        return fetchAll(peer, store, List.of(key), authorization).thenApply(batch -> {
+            if (batch.found().containsKey(key)) {
+                return new Lookup.Found(batch.found().get(key));
+            }
+            if (batch.missing().contains(key)) {
+                return Lookup.ABSENT;
+            }
+            return new Lookup.Unavailable(peer + " could not answer");
+        });
     }
 
     /** The stored values of {@code keys} on {@code peer}. */
-    public CompletableFuture<PeerBatch> fetchAll(final HostInfo peer, final String collection, final List<String> keys, final String authorization) {
+    public CompletableFuture<PeerBatch> fetchAll(final HostInfo peer, final String store, final List<String> keys, final String authorization) {
         final byte[] body;
         try {
             body = MAPPER.writeValueAsBytes(Map.of("ids", keys));
         } catch (final IOException e) {
             throw new IllegalStateException(e);
         }
-        final HttpRequest request = request(peer, RAW_BATCH_PATH.formatted(collection), authorization)
+        final HttpRequest request = request(peer, RAW_BATCH_PATH.formatted(store), authorization)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
@@ -87,14 +86,6 @@ public final class PeerClient {
             builder.header("Authorization", authorization);
         }
         return builder;
-    }
-
-    private static String rootMessage(final Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     }
 
     /**

@@ -1,7 +1,5 @@
 package dev.persona.routing;
 
-import dev.persona.config.PersonaConfig;
-import dev.persona.topology.TopicNames;
 import org.apache.kafka.streams.state.HostInfo;
 
 import java.util.ArrayList;
@@ -15,17 +13,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Finds stored records wherever they live: this instance's store through IQv2, another instance's over HTTP.
- * Only the stores the configuration declares can be reached, because callers name a collection, never a store.
+ * Finds stored values (records, index entries) wherever they live: this instance's store, or another instance's
+ * over HTTP. Only the stores the configuration declares can be reached ({@link DeclaredStores}).
  */
 public final class RecordLookup {
-    private final PersonaConfig config;
+    private final DeclaredStores stores;
     private final KeyLocator locator;
     private final LocalStoreReader reader;
     private final PeerClient peers;
 
-    public RecordLookup(final PersonaConfig config, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers) {
-        this.config = config;
+    public RecordLookup(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers) {
+        this.stores = stores;
         this.locator = locator;
         this.reader = reader;
         this.peers = peers;
@@ -36,8 +34,8 @@ public final class RecordLookup {
      *
      * @param forwarded true when another instance sent the request: answer from here or not at all
      */
-    public Lookup get(final String collection, final String key, final String authorization, final boolean forwarded) {
-        final String store = storeOf(collection);
+    public Lookup get(final String store, final String key, final String authorization, final boolean forwarded) {
+        stores.require(store);
         final KeyLocation location = locator.locate(store, key);
         if (location instanceof KeyLocation.Local local) {
             return reader.read(store, key, local.partition());
@@ -46,7 +44,7 @@ public final class RecordLookup {
             if (forwarded) {
                 return new Lookup.Unavailable("the key moved to " + remote.host() + "; not forwarding a forwarded request");
             }
-            return await(peers.fetch(remote.host(), collection, key, authorization));
+            return await(peers.fetch(remote.host(), store, key, authorization));
         }
         return new Lookup.Unavailable(((KeyLocation.Unknown) location).reason());
     }
@@ -56,8 +54,8 @@ public final class RecordLookup {
      *
      * @return key -> lookup, in the order of {@code keys} (duplicates once)
      */
-    public Map<String, Lookup> getAll(final String collection, final List<String> keys, final String authorization, final boolean forwarded) {
-        final String store = storeOf(collection);
+    public Map<String, Lookup> getAll(final String store, final List<String> keys, final String authorization, final boolean forwarded) {
+        stores.require(store);
         final Map<String, Lookup> results = new LinkedHashMap<>();
         final Map<HostInfo, List<String>> remote = new HashMap<>();
         for (final String key : keys) {
@@ -77,7 +75,7 @@ public final class RecordLookup {
             }
         }
         final Map<HostInfo, CompletableFuture<PeerClient.PeerBatch>> pending = new HashMap<>();
-        remote.forEach((host, hostKeys) -> pending.put(host, peers.fetchAll(host, collection, hostKeys, authorization)));
+        remote.forEach((host, hostKeys) -> pending.put(host, peers.fetchAll(host, store, hostKeys, authorization)));
         pending.forEach((host, future) -> {
             final PeerClient.PeerBatch batch = awaitBatch(future, remote.get(host));
             batch.found().forEach((key, stored) -> results.put(key, new Lookup.Found(stored)));
@@ -86,11 +84,6 @@ public final class RecordLookup {
         });
         results.replaceAll((key, lookup) -> lookup == null ? new Lookup.Unavailable("no answer") : lookup);
         return results;
-    }
-
-    private String storeOf(final String collection) {
-        return TopicNames.recordStore(config.collection(collection)
-                .orElseThrow(() -> new IllegalArgumentException("unknown collection " + collection)));
     }
 
     private static Lookup await(final CompletableFuture<Lookup> future) {

@@ -4,6 +4,7 @@ import dev.persona.api.ApiServer;
 import dev.persona.config.PersonaConfig;
 import dev.persona.ingest.IngestService;
 import dev.persona.keys.ApiKeyStore;
+import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.KeyLocator;
 import dev.persona.routing.LocalStoreReader;
 import dev.persona.routing.PeerClient;
@@ -108,9 +109,10 @@ public final class PersonaInstance implements AutoCloseable {
         started.push(ingest);
 
         final LocalStoreReader reader = new LocalStoreReader(streams);
-        final RecordLookup lookup = new RecordLookup(config, new KeyLocator(streams, self), reader,
+        final DeclaredStores stores = new DeclaredStores(config);
+        final RecordLookup lookup = new RecordLookup(stores, new KeyLocator(streams, self), reader,
                 new PeerClient(self, Duration.ofSeconds(1), Duration.ofSeconds(5)));
-        api = ApiServer.start(options.bindHost(), port, config, streams, lookup, reader, keys, ingest);
+        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest);
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
     }

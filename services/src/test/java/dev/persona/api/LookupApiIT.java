@@ -117,7 +117,7 @@ class LookupApiIT {
         assertError(http.get("/v1/collections/cust-omers/records/id/1", bearer(ADMIN)), 400, "invalid_collection");
         final HttpResponse<String> index = http.get("/v1/collections/customers/records/phone/1", bearer(ADMIN));
         assertError(index, 400, "unknown_index");
-        assertTrue(index.body().contains("user_id"), "names the index to use: " + index.body());
+        assertTrue(index.body().contains("user_id"), "names the indices to use: " + index.body());
     }
 
     @Test
@@ -277,6 +277,76 @@ class LookupApiIT {
                 "Authorization", "Bearer " + ADMIN, "X-Persona-Forwarded-By", "127.0.0.1:1");
         // One instance owns everything: a forwarded request is answered locally.
         assertEquals(200, response.statusCode());
+    }
+
+    private static void profile(final String key, final String rowJson) {
+        try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+            TestConfigs.produce(producer, config, "customers", "profiles", key, rowJson);
+        }
+    }
+
+    private static String byEmail(final String email, final String query) {
+        final HttpResponse<String> r = http.get("/v1/collections/customers/records/email/" + email + query, bearer(ADMIN));
+        return r.statusCode() == 200 ? r.body() : String.valueOf(r.statusCode());
+    }
+
+    @Test
+    void shouldFindRecordsBySecondaryIndexInBothDialectsAndInBatches() {
+        assertEquals(JANE, byEmail("jane@example.com", ""));
+        assertEquals("{\"full_name\":\"Jane Doe\"}", byEmail("jane@example.com", "?fields=full_name"));
+        assertEquals("profiles", json(byEmail("jane@example.com", "?meta=true")).path("_meta").path("fields").path("email").path("sync").asText());
+        assertError(http.get("/v1/collections/customers/records/email/nobody@example.com", bearer(ADMIN)), 404, "record_not_found");
+        final JsonNode batch = json(http.post("/v1/collections/customers/records/batch",
+                "{\"index\":\"email\",\"ids\":[\"jane@example.com\",\"nobody@example.com\"]}", bearer(ADMIN)).body());
+        assertEquals(json(JANE), batch.path("records").path("jane@example.com"));
+        assertEquals("[\"nobody@example.com\"]", batch.path("missing").toString());
+        final HttpResponse<String> activation = http.post("/v1/activation",
+                "{\"entity\":\"customers\",\"destinationId\":\"demo\",\"id\":{\"type\":\"email\",\"value\":\"jane@example.com\"}}", bearer(ADMIN));
+        assertEquals("{\"entity\":\"customers\",\"id\":{\"type\":\"email\",\"value\":\"jane@example.com\"},\"data\":" + JANE + "}", activation.body());
+        final HttpResponse<String> undeclared = http.get("/v1/collections/customers/records/phone/1", bearer(ADMIN));
+        assertError(undeclared, 400, "unknown_index");
+        assertTrue(undeclared.body().contains("id, user_id, email"), undeclared.body());
+    }
+
+    @Test
+    void shouldAnswer404ByTheOldValueAsSoonAsTheRecordShowsTheNewOne() {
+        profile("idx1", "{\"id\":\"idx1\",\"name\":\"Ida\",\"email\":\"ida.old@example.com\"}");
+        Poll.until(TIMEOUT, "Ida by her old email", () -> byEmail("ida.old@example.com", "").contains("Ida"));
+        profile("idx1", "{\"id\":\"idx1\",\"email\":\"ida.new@example.com\"}");
+        Poll.until(TIMEOUT, "the record showing the new email",
+                () -> http.get("/v1/collections/customers/records/id/idx1", bearer(ADMIN)).body().contains("ida.new@example.com"));
+        assertEquals("404", byEmail("ida.old@example.com", ""), "the old value answers 404 once the record shows the new one");
+        Poll.until(TIMEOUT, "Ida by her new email", () -> byEmail("ida.new@example.com", "").contains("Ida"));
+
+        profile("idx1", "{\"id\":\"idx1\",\"email\":null}");
+        Poll.until(TIMEOUT, "the email cleared", () -> http.get("/v1/collections/customers/records/id/idx1", bearer(ADMIN)).body().contains("\"email\":null"));
+        assertEquals("404", byEmail("ida.new@example.com", ""));
+
+        profile("idx2", "{\"id\":\"idx2\",\"name\":\"Ivo\",\"email\":\"ivo@example.com\"}");
+        Poll.until(TIMEOUT, "Ivo by email", () -> byEmail("ivo@example.com", "").contains("Ivo"));
+        try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    new dev.persona.topology.TopicNames(config.kafka()).sourceTopic(config.sync("profiles").orElseThrow()), "idx2",
+                    "{\"op\":\"delete\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        Poll.until(TIMEOUT, "Ivo deleted", () -> http.get("/v1/collections/customers/records/id/idx2", bearer(ADMIN)).statusCode() == 404);
+        assertEquals("404", byEmail("ivo@example.com", ""), "a deleted record is not found by its index values");
+    }
+
+    @Test
+    void shouldLetTheMostRecentRecordWinAConflictShowItInMetaAndResolveWhenItChanges() {
+        profile("c1", "{\"id\":\"c1\",\"name\":\"First\",\"email\":\"shared@example.com\"}");
+        Poll.until(TIMEOUT, "c1 by email", () -> byEmail("shared@example.com", "").contains("First"));
+        profile("c2", "{\"id\":\"c2\",\"name\":\"Second\",\"email\":\"shared@example.com\"}");
+        Poll.until(TIMEOUT, "the most recent claim winning", () -> byEmail("shared@example.com", "").contains("Second"));
+        final JsonNode conflict = json(byEmail("shared@example.com", "?meta=true")).path("_meta").path("indexConflicts").path("email");
+        assertEquals("c2", conflict.path("winner").asText(), conflict.toString());
+        assertEquals("[\"c2\",\"c1\"]", conflict.path("claimedBy").toString());
+        final JsonNode onPrimary = json(http.get("/v1/collections/customers/records/id/c2?meta=true", bearer(ADMIN)).body());
+        assertEquals("c2", onPrimary.path("_meta").path("indexConflicts").path("email").path("winner").asText(), "visible on the primary lookup too");
+        profile("c2", "{\"id\":\"c2\",\"email\":\"second@example.com\"}");
+        Poll.until(TIMEOUT, "the value falling back to c1", () -> byEmail("shared@example.com", "").contains("First"));
+        Poll.until(TIMEOUT, "no conflict left", () -> !byEmail("shared@example.com", "?meta=true").contains("indexConflicts"));
     }
 
     private static String createKey(final String body) {

@@ -59,7 +59,8 @@ class TwoInstanceIT {
             a = PersonaInstance.start(config, InstanceOptions.local(stateA, stateA).withAdminKey(ADMIN));
             b = PersonaInstance.start(config, InstanceOptions.local(stateB, stateB).withAdminKey(ADMIN));
             for (int i = 0; i < RECORDS; i++) {
-                TestConfigs.produce(producer, config, "customers", "profiles", "c" + i, "{\"id\":\"c" + i + "\",\"name\":\"Customer " + i + "\"}");
+                TestConfigs.produce(producer, config, "customers", "profiles", "c" + i,
+                        "{\"id\":\"c" + i + "\",\"name\":\"Customer " + i + "\",\"email\":\"c" + i + "@example.com\"}");
             }
         }
         httpA = new TestHttp(a.port());
@@ -131,6 +132,22 @@ class TwoInstanceIT {
         assertEquals("[\"absent-key\"]", batch.path("missing").toString());
         assertFalse(batch.has("unavailable"));
         assertEquals(404, httpA.get("/v1/collections/customers/records/id/absent-key", bearer(ADMIN)).statusCode());
+    }
+
+    @Test
+    void shouldFindRecordsByIndexThroughEitherInstance() {
+        for (final TestHttp http : List.of(httpA, httpB)) {
+            Poll.until(TIMEOUT, "every customer by email", () -> IntStream.range(0, RECORDS).allMatch(i ->
+                    http.get("/v1/collections/customers/records/email/c" + i + "@example.com", bearer(ADMIN)).body().contains("Customer " + i + "\"")));
+        }
+        final StringBuilder emails = new StringBuilder();
+        IntStream.range(0, RECORDS).forEach(i -> emails.append(i == 0 ? "" : ",").append("\"c").append(i).append("@example.com\""));
+        final JsonNode batch = json(httpB.post("/v1/collections/customers/records/batch", "{\"index\":\"email\",\"ids\":[" + emails + "]}", bearer(ADMIN)).body());
+        assertEquals(RECORDS, batch.path("records").size(), batch.toString());
+        final String onB = keysOwnedBy(b).get(0);
+        final JsonNode activation = json(httpA.post("/v1/activation", "{\"entity\":\"customers\",\"destinationId\":\"demo\",\"id\":{\"type\":\"email\",\"value\":\""
+                + onB + "@example.com\"}}", bearer(ADMIN)).body());
+        assertEquals(onB, activation.path("data").path("user_id").asText());
     }
 
     @Test

@@ -1,0 +1,133 @@
+package dev.persona.routing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.config.CollectionConfig;
+import dev.persona.topology.IndexEntry;
+import dev.persona.topology.Json;
+import dev.persona.topology.StoredRecord;
+import dev.persona.topology.TopicNames;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds records by primary key or by a secondary index value. An index lookup asks the owner of the value's index
+ * entry for its claimants, then the owner of the record (at most two hops), and answers only with a record that
+ * still carries the value: a lookup by an old value is a 404 as soon as the record shows the new one. While the
+ * index catches up with a change, the next most recent claimant that still carries the value answers.
+ */
+public final class RecordFinder {
+    private final RecordLookup lookup;
+
+    public RecordFinder(final RecordLookup lookup) {
+        this.lookup = lookup;
+    }
+
+    /** The record with this primary key. */
+    public Lookup byKey(final CollectionConfig collection, final String key, final String authorization, final boolean forwarded) {
+        return lookup.get(TopicNames.recordStore(collection), key, authorization, forwarded);
+    }
+
+    /** Records by primary key. */
+    public Map<String, Lookup> byKeys(final CollectionConfig collection, final List<String> keys, final String authorization, final boolean forwarded) {
+        return lookup.getAll(TopicNames.recordStore(collection), keys, authorization, forwarded);
+    }
+
+    /** The record an index value points to. */
+    public Lookup byIndex(final CollectionConfig collection, final String index, final String value, final String authorization,
+                          final boolean forwarded) {
+        final String folded = collection.indexValue(index, value);
+        final Lookup entry = lookup.get(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded), authorization, forwarded);
+        if (!(entry instanceof Lookup.Found found)) {
+            return entry;
+        }
+        for (final String key : byRecency(IndexEntry.claims(found.stored()))) {
+            final Lookup record = byKey(collection, key, authorization, forwarded);
+            if (record instanceof Lookup.Unavailable || carries(collection, record, index, folded)) {
+                return record;
+            }
+        }
+        return Lookup.ABSENT;
+    }
+
+    /** Records by index value, keyed by the values asked for. */
+    public Map<String, Lookup> byIndexValues(final CollectionConfig collection, final String index, final List<String> values,
+                                             final String authorization, final boolean forwarded) {
+        final Map<String, String> entryKeyByValue = new LinkedHashMap<>();
+        values.forEach(v -> entryKeyByValue.put(v, IndexEntry.key(index, collection.indexValue(index, v))));
+        final Map<String, Lookup> entries = lookup.getAll(TopicNames.indexStore(collection.name()),
+                List.copyOf(new java.util.LinkedHashSet<>(entryKeyByValue.values())), authorization, forwarded);
+        final Map<String, List<String>> candidates = new LinkedHashMap<>();
+        final Map<String, Lookup> results = new LinkedHashMap<>();
+        entryKeyByValue.forEach((value, entryKey) -> {
+            final Lookup entry = entries.get(entryKey);
+            if (entry instanceof Lookup.Found found) {
+                candidates.put(value, byRecency(IndexEntry.claims(found.stored())));
+            } else {
+                results.put(value, entry);
+            }
+        });
+        final List<String> winners = candidates.values().stream().filter(c -> !c.isEmpty()).map(c -> c.get(0)).distinct().toList();
+        final Map<String, Lookup> records = byKeys(collection, winners, authorization, forwarded);
+        candidates.forEach((value, keys) -> {
+            final Lookup winner = keys.isEmpty() ? Lookup.ABSENT : records.get(keys.get(0));
+            final String folded = collection.indexValue(index, value);
+            if (winner instanceof Lookup.Unavailable || carries(collection, winner, index, folded)) {
+                results.put(value, winner);
+            } else {
+                // The first claimant no longer carries the value (the index is catching up): ask one by one.
+                results.put(value, byIndex(collection, index, value, authorization, forwarded));
+            }
+        });
+        return results;
+    }
+
+    /**
+     * The index values of a record that other records claim too, for {@code _meta}: index -> {value, winner, claimedBy}.
+     */
+    public Map<String, Object> conflicts(final CollectionConfig collection, final JsonNode record, final String key, final String authorization) {
+        final Map<String, Object> conflicts = new LinkedHashMap<>();
+        for (final String index : collection.secondaryIndices()) {
+            final JsonNode value = record.get(index);
+            if (value == null || !value.isValueNode() || value.isNull() || value.asText().isEmpty()) {
+                continue;
+            }
+            final String folded = collection.indexValue(index, value.asText());
+            final Lookup entry = lookup.get(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded), authorization, false);
+            if (entry instanceof Lookup.Found found) {
+                final Map<String, Long> claims = IndexEntry.claims(found.stored());
+                if (claims.size() > 1) {
+                    final Map<String, Object> conflict = new LinkedHashMap<>();
+                    conflict.put("value", folded);
+                    conflict.put("winner", IndexEntry.winner(claims).orElse(null));
+                    conflict.put("claimedBy", byRecency(claims));
+                    conflicts.put(index, conflict);
+                }
+            }
+        }
+        return conflicts;
+    }
+
+    private static List<String> byRecency(final Map<String, Long> claims) {
+        final List<Map.Entry<String, Long>> entries = new ArrayList<>(claims.entrySet());
+        entries.sort(Comparator.<Map.Entry<String, Long>>comparingLong(Map.Entry::getValue).thenComparing(Map.Entry::getKey).reversed());
+        return entries.stream().map(Map.Entry::getKey).toList();
+    }
+
+    private static boolean carries(final CollectionConfig collection, final Lookup record, final String index, final String folded) {
+        if (!(record instanceof Lookup.Found found) || !StoredRecord.isPresent(found.stored())) {
+            return false;
+        }
+        try {
+            final JsonNode body = Json.mapper().readTree(found.stored(), StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(found.stored()));
+            final JsonNode value = body.get(index);
+            return value != null && value.isValueNode() && !value.isNull() && collection.indexValue(index, value.asText()).equals(folded);
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+}
