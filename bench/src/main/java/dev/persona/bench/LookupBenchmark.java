@@ -46,6 +46,7 @@ public final class LookupBenchmark {
         Path home = null;
         String url = options.get("url");
         String key = options.get("key");
+        List<String> emails = List.of();
         try {
             if (url == null) {
                 home = Files.createTempDirectory("persona-bench");
@@ -56,6 +57,7 @@ public final class LookupBenchmark {
                 url = "http://127.0.0.1:" + instance.port();
                 System.out.printf("Loading %,d customers (two query syncs over DuckDB) ...%n", records);
                 awaitLoaded(url, key, records);
+                emails = emails(DemoConfig.warehouse(home));
             }
             System.out.printf("Target %s, %d connections, %ds warm-up, %ds measured, %,d records%n", url, connections, warmup, seconds, records);
             final String base = url;
@@ -64,6 +66,15 @@ public final class LookupBenchmark {
                     URI.create(base + "/v1/collections/customers/records/id/" + (1 + ThreadLocalRandom.current().nextInt(records))))
                     .header("Authorization", auth).GET().build());
             single.print("single lookup");
+            if (emails.isEmpty()) {
+                System.out.println("(index lookups need the demo warehouse: run without --url)");
+            } else {
+                final List<String> byEmail = emails;
+                final Result index = run(connections, warmup, seconds, () -> HttpRequest.newBuilder(
+                        URI.create(base + "/v1/collections/customers/records/email/" + byEmail.get(ThreadLocalRandom.current().nextInt(byEmail.size()))))
+                        .header("Authorization", auth).GET().build());
+                index.print("by email");
+            }
             final Result batch = run(connections, warmup, seconds, () -> HttpRequest.newBuilder(
                     URI.create(base + "/v1/collections/customers/records/batch"))
                     .header("Authorization", auth).header("Content-Type", "application/json")
@@ -77,6 +88,20 @@ public final class LookupBenchmark {
                 Options.deleteTree(home);
             }
         }
+    }
+
+    private static List<String> emails(final Path warehouse) throws java.sql.SQLException {
+        final java.util.Properties readOnly = new java.util.Properties();
+        readOnly.put("duckdb.read_only", "true");
+        final List<String> emails = new ArrayList<>();
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:duckdb:" + warehouse, readOnly);
+             java.sql.Statement statement = db.createStatement();
+             java.sql.ResultSet rows = statement.executeQuery("select email from profiles")) {
+            while (rows.next()) {
+                emails.add(rows.getString(1));
+            }
+        }
+        return emails;
     }
 
     private static String batchBody(final int records, final int size) {

@@ -65,6 +65,8 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Config: " + configFile);
             System.out.println("API key: " + key + "   (an admin key; set PERSONA_DEMO_API_KEY to choose it)");
             System.out.println("Try: curl -H \"Authorization: Bearer " + key + "\" " + url);
+            System.out.println("     curl -H \"Authorization: Bearer " + key + "\" http://127.0.0.1:" + instance.port()
+                    + "/v1/collections/customers/records/email/jane.doe@example.com");
             System.out.println("     curl -X POST -H \"Authorization: Bearer " + key + "\" -d '{\"entity\":\"customers\",\"destinationId\":\"demo\","
                     + "\"id\":{\"type\":\"user_id\",\"value\":\"2\"}}' http://127.0.0.1:" + instance.port() + "/v1/activation");
             System.out.println("Edit:  ./persona warehouse \"update profiles set name = 'Janet Doe' where id = 1\"   (visible within 10s)");
