@@ -171,6 +171,16 @@ class QuerySyncIT {
             assertEquals(List.of(0, 0, 3), List.of(afterRestart.path("upserted").asInt(), afterRestart.path("deleted").asInt(),
                     afterRestart.path("unchanged").asInt()), "nothing is re-sent after a restart: " + afterRestart);
         }
+
+        // A changed model makes the next run a full resync.
+        final PersonaConfig changedModel = config(config.kafka().applicationId(), warehouse, "people where id > 0");
+        try (PersonaInstance changed = start(changedModel, "c")) {
+            final TestHttp http = new TestHttp(changed.port());
+            final int before = json(http.get("/admin/syncs/people/runs", bearer(ADMIN)).body()).path("runs").size();
+            final JsonNode afterChange = awaitRun(http, before);
+            assertEquals(List.of(3, 0), List.of(afterChange.path("upserted").asInt(), afterChange.path("unchanged").asInt()),
+                    "a changed model sends every row: " + afterChange);
+        }
     }
 
     @Test
