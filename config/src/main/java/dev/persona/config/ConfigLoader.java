@@ -84,7 +84,16 @@ public final class ConfigLoader {
         if (node.isMissing()) {
             return KafkaSettings.defaults();
         }
-        node.allowOnly(Set.of("bootstrapServers", "applicationId", "topicPrefix", "processingGuarantee", "properties"));
+        node.allowOnly(Set.of("bootstrapServers", "applicationId", "topicPrefix", "processingGuarantee", "properties",
+                "standbyReplicas", "maxStaleLag"));
+        final int standbys = node.optionalInt("standbyReplicas", KafkaSettings.DEFAULT_STANDBY_REPLICAS);
+        if (standbys < 0) {
+            throw node.error("standbyReplicas", "must be 0 or more, found " + standbys, "set 0 for none, 1 to survive one lost instance");
+        }
+        final int maxStaleLag = node.optionalInt("maxStaleLag", (int) KafkaSettings.DEFAULT_MAX_STALE_LAG);
+        if (maxStaleLag < 0) {
+            throw node.error("maxStaleLag", "must be 0 or more, found " + maxStaleLag, "give the largest offset lag a standby may answer with");
+        }
         final String applicationId = node.optionalString("applicationId").orElse(KafkaSettings.DEFAULT_APPLICATION_ID);
         final String topicPrefix = node.optionalString("topicPrefix").orElse(KafkaSettings.DEFAULT_TOPIC_PREFIX);
         if (!applicationId.matches("[A-Za-z0-9._-]+")) {
@@ -95,7 +104,7 @@ public final class ConfigLoader {
         }
         return new KafkaSettings(node.optionalString("bootstrapServers"), applicationId, topicPrefix,
                 node.optionalEnum("processingGuarantee", ProcessingGuarantee.EXACTLY_ONCE_V2, ProcessingGuarantee::configName),
-                node.stringMap("properties"));
+                node.stringMap("properties"), standbys, maxStaleLag);
     }
 
     private static List<CollectionConfig> collections(final ConfigNode root) {

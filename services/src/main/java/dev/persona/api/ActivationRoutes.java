@@ -93,6 +93,7 @@ final class ActivationRoutes {
             out.write(MAPPER.writeValueAsBytes(id));
             out.write(",\"data\":".getBytes(StandardCharsets.UTF_8));
             if (result instanceof Lookup.Found found && StoredRecord.isPresent(found.stored())) {
+                RecordRoutes.markStale(ctx, found);
                 out.write(found.stored(), StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(found.stored()));
             } else {
                 out.write("{}".getBytes(StandardCharsets.UTF_8));

@@ -33,20 +33,25 @@ final class InternalRoutes {
 
     private void storedBatch(final Context ctx) {
         final String store = readableStore(ctx);
-        final List<String> ids = Requests.ids(Requests.body(ctx), RecordRoutes.BATCH_LIMIT);
+        final com.fasterxml.jackson.databind.JsonNode body = Requests.body(ctx);
+        final List<String> ids = Requests.ids(body, RecordRoutes.BATCH_LIMIT);
         final Map<String, byte[]> found = new LinkedHashMap<>();
+        final Map<String, Long> stale = new LinkedHashMap<>();
         final List<String> missing = new ArrayList<>();
         final List<String> unavailable = new ArrayList<>();
-        lookup.getAll(store, ids, null, true).forEach((key, result) -> {
+        lookup.getAll(store, ids, null, true, body.path("standby").asBoolean(false)).forEach((key, result) -> {
             if (result instanceof Lookup.Found f) {
                 found.put(key, f.stored());
+                if (f.stale()) {
+                    stale.put(key, f.lag());
+                }
             } else if (result instanceof Lookup.Unavailable) {
                 unavailable.add(key);
             } else {
                 missing.add(key);
             }
         });
-        ctx.json(new PeerClient.PeerBatch(found, missing, unavailable));
+        ctx.json(new PeerClient.PeerBatch(found, missing, unavailable, stale));
     }
 
     /** A store the configuration declares, of a collection the caller's key may read. */

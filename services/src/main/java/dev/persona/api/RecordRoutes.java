@@ -51,8 +51,10 @@ final class RecordRoutes {
         final String value = ctx.pathParam("value");
         final String authorization = ctx.header("Authorization");
         final boolean forwarded = Requests.forwarded(ctx);
-        final byte[] stored = present(primary ? finder.byKey(collection, value, authorization, forwarded)
+        final Lookup.Found found = present(primary ? finder.byKey(collection, value, authorization, forwarded)
                 : finder.byIndex(collection, index, value, authorization, forwarded), collection, primary ? collection.primaryIndex() : index, value);
+        final byte[] stored = found.stored();
+        markStale(ctx, found);
         if (!shape.meta()) {
             final String etag = RecordView.etag(stored, shape);
             ctx.header("ETag", etag);
@@ -62,7 +64,15 @@ final class RecordRoutes {
             }
         }
         ctx.contentType("application/json");
-        ctx.result(RecordView.render(stored, shape, clock.millis(), conflicts(collection, stored, shape, authorization)));
+        ctx.result(RecordView.render(stored, shape, clock.millis(), conflicts(collection, stored, shape, authorization), found));
+    }
+
+    /** A record read from a standby copy says so: {@code X-Persona-Stale: true} and its offset lag. */
+    static void markStale(final Context ctx, final Lookup.Found found) {
+        if (found.stale()) {
+            ctx.header("X-Persona-Stale", "true");
+            ctx.header("X-Persona-Lag", Long.toString(found.lag()));
+        }
     }
 
     /** Index values of the record that other records claim too; looked up only for {@code ?meta=true}. */
@@ -99,9 +109,10 @@ final class RecordRoutes {
                         out.write(',');
                     }
                     first = false;
+                    markStale(ctx, found);
                     out.write(MAPPER.writeValueAsBytes(result.getKey()));
                     out.write(':');
-                    out.write(RecordView.render(found.stored(), shape, now, conflicts(collection, found.stored(), shape, authorization)));
+                    out.write(RecordView.render(found.stored(), shape, now, conflicts(collection, found.stored(), shape, authorization), found));
                 } else if (result.getValue() instanceof Lookup.Unavailable) {
                     unavailable.add(result.getKey());
                 } else {
@@ -124,13 +135,13 @@ final class RecordRoutes {
     }
 
     /** The stored value of a present record, or the error that says why there is none. */
-    static byte[] present(final Lookup lookup, final CollectionConfig collection, final String index, final String value) {
+    static Lookup.Found present(final Lookup lookup, final CollectionConfig collection, final String index, final String value) {
         if (lookup instanceof Lookup.Unavailable unavailable) {
             throw ApiException.unavailable("the record with " + index + " '" + value + "' in '" + collection.name()
                     + "' cannot be read right now: " + unavailable.reason());
         }
         if (lookup instanceof Lookup.Found found && StoredRecord.isPresent(found.stored())) {
-            return found.stored();
+            return found;
         }
         throw ApiException.notFound("record_not_found", "no record with " + index + " '" + value + "' in '" + collection.name() + "'");
     }

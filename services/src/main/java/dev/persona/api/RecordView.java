@@ -33,15 +33,17 @@ final class RecordView {
 
     /** The record JSON for this shape, as bytes. */
     static byte[] render(final byte[] stored, final Shape shape, final long now) {
-        return render(stored, shape, now, Map.of());
+        return render(stored, shape, now, Map.of(), null);
     }
 
     /**
      * The record JSON for this shape, as bytes.
      *
      * @param indexConflicts for {@code _meta.indexConflicts}: index values other records claim too
+     * @param found          how it was read, for {@code _meta.stale} and {@code _meta.lag}; may be null
      */
-    static byte[] render(final byte[] stored, final Shape shape, final long now, final Map<String, Object> indexConflicts) {
+    static byte[] render(final byte[] stored, final Shape shape, final long now, final Map<String, Object> indexConflicts,
+                         final dev.persona.routing.Lookup.Found found) {
         if (shape.isPlain()) {
             return StoredRecord.body(stored);
         }
@@ -53,6 +55,10 @@ final class RecordView {
             final ObjectNode meta = meta(stored, now);
             if (!indexConflicts.isEmpty()) {
                 meta.set("indexConflicts", MAPPER.valueToTree(indexConflicts));
+            }
+            meta.put("stale", found != null && found.stale());
+            if (found != null && found.stale()) {
+                meta.put("lag", found.lag());
             }
             record.set("_meta", meta);
         }

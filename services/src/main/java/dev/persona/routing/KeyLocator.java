@@ -39,8 +39,8 @@ public final class KeyLocator {
             return new KeyLocation.Unknown("no instance owns the key right now (" + streams.state() + ")");
         }
         if (metadata.activeHost().equals(self)) {
-            return new KeyLocation.Local(metadata.partition());
+            return new KeyLocation.Local(metadata.partition(), metadata.standbyHosts());
         }
-        return new KeyLocation.Remote(metadata.partition(), metadata.activeHost());
+        return new KeyLocation.Remote(metadata.partition(), metadata.activeHost(), metadata.standbyHosts());
     }
 }

@@ -1,6 +1,7 @@
 package dev.persona.routing;
 
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -40,6 +41,28 @@ public final class LocalStoreReader {
         } catch (final StreamsException | IllegalStateException e) {
             handles.remove(handleKey);
             return new Lookup.Unavailable("the store is not queryable: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads {@code key} from this instance's standby copy of {@code partition}, if it hosts one whose offset lag is at
+     * most {@code maxLag}; the answer is marked stale with that lag.
+     */
+    public Lookup readStandby(final String store, final String key, final int partition, final long maxLag) {
+        try {
+            final Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().get(store);
+            final LagInfo lag = lags == null ? null : lags.get(partition);
+            if (lag == null) {
+                return new Lookup.Unavailable("no copy of partition " + partition + " here");
+            }
+            if (lag.offsetLag() > maxLag) {
+                return new Lookup.Unavailable("the copy of partition " + partition + " here lags by " + lag.offsetLag() + " (limit " + maxLag + ")");
+            }
+            final byte[] stored = streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore())
+                    .enableStaleStores().withPartition(partition)).get(key);
+            return stored == null ? Lookup.ABSENT : new Lookup.Found(stored, true, lag.offsetLag());
+        } catch (final StreamsException | IllegalStateException e) {
+            return new Lookup.Unavailable("the copy of partition " + partition + " here is not queryable");
         }
     }
 

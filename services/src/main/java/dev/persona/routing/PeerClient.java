@@ -41,10 +41,12 @@ public final class PeerClient {
      * The stored value of {@code key} in {@code store} on {@code peer}. Keys travel in a JSON body, never in the
      * path: they may hold any character (index keys hold a NUL, primary keys may hold a slash).
      */
-    public CompletableFuture<Lookup> fetch(final HostInfo peer, final String store, final String key, final String authorization) {
-        return fetchAll(peer, store, List.of(key), authorization).thenApply(batch -> {
+    public CompletableFuture<Lookup> fetch(final HostInfo peer, final String store, final String key, final String authorization,
+                                           final boolean standby) {
+        return fetchAll(peer, store, List.of(key), authorization, standby).thenApply(batch -> {
             if (batch.found().containsKey(key)) {
-                return new Lookup.Found(batch.found().get(key));
+                final Long lag = batch.stale().get(key);
+                return new Lookup.Found(batch.found().get(key), lag != null, lag == null ? 0 : lag);
             }
             if (batch.missing().contains(key)) {
                 return Lookup.ABSENT;
@@ -53,11 +55,16 @@ public final class PeerClient {
         });
     }
 
-    /** The stored values of {@code keys} on {@code peer}. */
-    public CompletableFuture<PeerBatch> fetchAll(final HostInfo peer, final String store, final List<String> keys, final String authorization) {
+    /**
+     * The stored values of {@code keys} on {@code peer}.
+     *
+     * @param standby ask the peer for its standby copies (the active owner could not answer)
+     */
+    public CompletableFuture<PeerBatch> fetchAll(final HostInfo peer, final String store, final List<String> keys, final String authorization,
+                                                 final boolean standby) {
         final byte[] body;
         try {
-            body = MAPPER.writeValueAsBytes(Map.of("ids", keys));
+            body = MAPPER.writeValueAsBytes(Map.of("ids", keys, "standby", standby));
         } catch (final IOException e) {
             throw new IllegalStateException(e);
         }
@@ -94,16 +101,18 @@ public final class PeerClient {
      * @param found       key -> stored value
      * @param missing     keys with nothing stored
      * @param unavailable keys the peer could not answer for
+     * @param stale       key -> offset lag, for values read from a standby copy
      */
-    public record PeerBatch(Map<String, byte[]> found, List<String> missing, List<String> unavailable) {
+    public record PeerBatch(Map<String, byte[]> found, List<String> missing, List<String> unavailable, Map<String, Long> stale) {
         public PeerBatch {
             found = found == null ? Map.of() : found;
             missing = missing == null ? List.of() : missing;
             unavailable = unavailable == null ? List.of() : unavailable;
+            stale = stale == null ? Map.of() : stale;
         }
 
         static PeerBatch unavailable(final List<String> keys) {
-            return new PeerBatch(Map.of(), List.of(), keys);
+            return new PeerBatch(Map.of(), List.of(), keys, Map.of());
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,35 +19,79 @@ import java.util.concurrent.TimeoutException;
  */
 public final class RecordLookup {
     private final DeclaredStores stores;
+    private final long maxStaleLag;
     private final KeyLocator locator;
     private final LocalStoreReader reader;
     private final PeerClient peers;
 
-    public RecordLookup(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers) {
+    public RecordLookup(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers,
+                        final long maxStaleLag) {
         this.stores = stores;
+        this.maxStaleLag = maxStaleLag;
         this.locator = locator;
         this.reader = reader;
         this.peers = peers;
     }
 
     /**
-     * Looks one key up.
+     * Looks one key up. When the active owner cannot answer (rebalancing, restoring, unreachable), a standby copy
+     * within {@code maxStaleLag} answers instead, marked stale.
      *
      * @param forwarded true when another instance sent the request: answer from here or not at all
      */
     public Lookup get(final String store, final String key, final String authorization, final boolean forwarded) {
+        return get(store, key, authorization, forwarded, false);
+    }
+
+    /**
+     * Looks one key up.
+     *
+     * @param standby for a forwarded request: may this instance answer from its standby copy
+     */
+    public Lookup get(final String store, final String key, final String authorization, final boolean forwarded, final boolean standby) {
         stores.require(store);
         final KeyLocation location = locator.locate(store, key);
+        final Lookup active;
+        final int partition;
+        final Set<HostInfo> standbys;
         if (location instanceof KeyLocation.Local local) {
-            return reader.read(store, key, local.partition());
+            active = reader.read(store, key, local.partition());
+            partition = local.partition();
+            standbys = local.standbys();
+        } else if (location instanceof KeyLocation.Remote remote) {
+            active = forwarded ? new Lookup.Unavailable("the key moved to " + remote.host() + "; not forwarding a forwarded request")
+                    : await(peers.fetch(remote.host(), store, key, authorization, false));
+            partition = remote.partition();
+            standbys = remote.standbys();
+        } else {
+            return new Lookup.Unavailable(((KeyLocation.Unknown) location).reason());
         }
-        if (location instanceof KeyLocation.Remote remote) {
-            if (forwarded) {
-                return new Lookup.Unavailable("the key moved to " + remote.host() + "; not forwarding a forwarded request");
+        if (!(active instanceof Lookup.Unavailable unavailable)) {
+            return active;
+        }
+        if (forwarded) {
+            return standby ? reader.readStandby(store, key, partition, maxStaleLag) : active;
+        }
+        return fromStandby(store, key, partition, standbys, authorization).orElse(unavailable);
+    }
+
+    /** A standby copy's answer: this instance's, else another standby host's. */
+    private java.util.Optional<Lookup> fromStandby(final String store, final String key, final int partition, final Set<HostInfo> standbys,
+                                                   final String authorization) {
+        final Lookup local = reader.readStandby(store, key, partition, maxStaleLag);
+        if (!(local instanceof Lookup.Unavailable)) {
+            return java.util.Optional.of(local);
+        }
+        for (final HostInfo host : standbys) {
+            if (host.equals(locator.self())) {
+                continue;
             }
-            return await(peers.fetch(remote.host(), store, key, authorization));
+            final Lookup remote = await(peers.fetch(host, store, key, authorization, true));
+            if (!(remote instanceof Lookup.Unavailable)) {
+                return java.util.Optional.of(remote);
+            }
         }
-        return new Lookup.Unavailable(((KeyLocation.Unknown) location).reason());
+        return java.util.Optional.empty();
     }
 
     /**
@@ -55,6 +100,16 @@ public final class RecordLookup {
      * @return key -> lookup, in the order of {@code keys} (duplicates once)
      */
     public Map<String, Lookup> getAll(final String store, final List<String> keys, final String authorization, final boolean forwarded) {
+        return getAll(store, keys, authorization, forwarded, false);
+    }
+
+    /**
+     * Looks many keys up.
+     *
+     * @param standby for a forwarded request: may this instance answer from its standby copies
+     */
+    public Map<String, Lookup> getAll(final String store, final List<String> keys, final String authorization, final boolean forwarded,
+                                      final boolean standby) {
         stores.require(store);
         final Map<String, Lookup> results = new LinkedHashMap<>();
         final Map<HostInfo, List<String>> remote = new HashMap<>();
@@ -75,14 +130,17 @@ public final class RecordLookup {
             }
         }
         final Map<HostInfo, CompletableFuture<PeerClient.PeerBatch>> pending = new HashMap<>();
-        remote.forEach((host, hostKeys) -> pending.put(host, peers.fetchAll(host, store, hostKeys, authorization)));
+        remote.forEach((host, hostKeys) -> pending.put(host, peers.fetchAll(host, store, hostKeys, authorization, false)));
         pending.forEach((host, future) -> {
             final PeerClient.PeerBatch batch = awaitBatch(future, remote.get(host));
-            batch.found().forEach((key, stored) -> results.put(key, new Lookup.Found(stored)));
+            batch.found().forEach((key, stored) -> results.put(key, new Lookup.Found(stored, batch.stale().containsKey(key),
+                    batch.stale().getOrDefault(key, 0L))));
             batch.missing().forEach(key -> results.put(key, Lookup.ABSENT));
             batch.unavailable().forEach(key -> results.put(key, new Lookup.Unavailable(host + " could not answer")));
         });
-        results.replaceAll((key, lookup) -> lookup == null ? new Lookup.Unavailable("no answer") : lookup);
+        // Whatever the active owners could not answer, a standby copy may (one key at a time: the rare path).
+        results.replaceAll((key, lookup) -> lookup == null || lookup instanceof Lookup.Unavailable
+                ? get(store, key, authorization, forwarded, standby) : lookup);
         return results;
     }
 

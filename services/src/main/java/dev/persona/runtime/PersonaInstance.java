@@ -42,6 +42,7 @@ public final class PersonaInstance implements AutoCloseable {
     private final String bootstrapServers;
     private final HostInfo self;
     private KafkaStreams streams;
+    private volatile boolean abandoned;
     private ApiKeyStore keys;
     private IngestService ingest;
     private ApiServer api;
@@ -102,7 +103,8 @@ public final class PersonaInstance implements AutoCloseable {
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        started.push(() -> streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        started.push(() -> streams.close(CloseOptions.groupMembershipOperation(abandoned
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30))));
 
         ingest = IngestService.start(config, clientProps, self.host() + ":" + self.port());
@@ -110,8 +112,9 @@ public final class PersonaInstance implements AutoCloseable {
 
         final LocalStoreReader reader = new LocalStoreReader(streams);
         final DeclaredStores stores = new DeclaredStores(config);
+        // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final RecordLookup lookup = new RecordLookup(stores, new KeyLocator(streams, self), reader,
-                new PeerClient(self, Duration.ofSeconds(1), Duration.ofSeconds(5)));
+                new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2)), config.kafka().maxStaleLag());
         api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest);
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
@@ -155,6 +158,16 @@ public final class PersonaInstance implements AutoCloseable {
         } catch (final IOException e) {
             throw new UncheckedIOException("no free port on " + host, e);
         }
+    }
+
+    /**
+     * Stops like a crash, as far as the cluster can tell: the API goes away and Streams stops without leaving its
+     * group, so the others believe this instance owns its partitions until the group's session timeout. For
+     * failure tests; {@link #close()} is the clean stop.
+     */
+    public void abandon() {
+        abandoned = true;
+        close();
     }
 
     /** Closes what started, newest first; every failure is logged and the rest still close. */

@@ -31,6 +31,11 @@ public final class StreamsSettings {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
+        // Standbys keep warm copies elsewhere: a lost instance's keys are read from them while partitions move.
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.kafka().standbyReplicas());
+        // A dead instance's partitions move after this long; reads do not wait for it (they fall back to standbys).
+        props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
+        props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 2_000);
         // Persona has no global stores; opting in now silences Kafka's start-up warning and matches Kafka 5.0's default.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         return props;
