@@ -2,6 +2,7 @@ package dev.persona.api;
 
 import dev.persona.config.PersonaConfig;
 import dev.persona.ingest.IngestService;
+import dev.persona.runtime.InstanceStatus;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.LocalStoreReader;
@@ -41,7 +42,7 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
                                   final DeclaredStores stores, final RecordLookup lookup, final LocalStoreReader reader,
-                                  final ApiKeyStore keys, final IngestService ingest) {
+                                  final ApiKeyStore keys, final IngestService ingest, final InstanceStatus status) {
         final Authenticator auth = new Authenticator(keys);
         final RecordFinder finder = new RecordFinder(lookup);
         final Javalin app = Javalin.create(cfg -> {
@@ -56,6 +57,7 @@ public final class ApiServer implements AutoCloseable {
             new InternalRoutes(stores, lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, ingest, auth).register(cfg.routes);
+            new ClusterRoutes(streams, status, auth).register(cfg.routes);
             new HealthRoutes(config, streams, reader).register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {

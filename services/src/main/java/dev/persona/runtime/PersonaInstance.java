@@ -43,6 +43,7 @@ public final class PersonaInstance implements AutoCloseable {
     private final HostInfo self;
     private KafkaStreams streams;
     private volatile boolean abandoned;
+    private InstanceStatus status;
     private ApiKeyStore keys;
     private IngestService ingest;
     private ApiServer api;
@@ -97,7 +98,11 @@ public final class PersonaInstance implements AutoCloseable {
 
         final StreamsBuilder builder = new StreamsBuilder();
         PersonaTopology.build(builder, config);
-        streams = new KafkaStreams(builder.build(), StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()));
+        final org.apache.kafka.streams.Topology topology = builder.build();
+        status = new InstanceStatus(topology.describe());
+        streams = new KafkaStreams(topology, StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()));
+        streams.setGlobalStateRestoreListener(status);
+        status.attach(streams);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("A stream thread died; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -115,7 +120,7 @@ public final class PersonaInstance implements AutoCloseable {
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final RecordLookup lookup = new RecordLookup(stores, new KeyLocator(streams, self), reader,
                 new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2)), config.kafka().maxStaleLag());
-        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest);
+        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest, status);
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
     }

@@ -151,6 +151,27 @@ class TwoInstanceIT {
     }
 
     @Test
+    void shouldShowEveryInstanceWithItsPartitionsInTheClusterView() {
+        final JsonNode cluster = Poll.until(TIMEOUT, "both instances reporting", () -> {
+            final JsonNode view = json(httpB.get("/admin/cluster", bearer(ADMIN)).body());
+            return view.path("instances").size() == 2 && !view.toString().contains("\"error\"") ? java.util.Optional.of(view) : java.util.Optional.empty();
+        });
+        final java.util.Set<Integer> active = new java.util.TreeSet<>();
+        final java.util.Set<Integer> standby = new java.util.TreeSet<>();
+        for (final JsonNode instance : cluster.path("instances")) {
+            assertEquals("RUNNING", instance.path("state").asText(), instance.toString());
+            instance.path("stores").path("records-customers").path("active").forEach(p -> active.add(p.asInt()));
+            instance.path("stores").path("records-customers").path("standby").forEach(p -> standby.add(p.asInt()));
+        }
+        assertEquals(java.util.Set.of(0, 1, 2, 3), active, "every partition is active somewhere: " + cluster);
+        assertEquals(java.util.Set.of(0, 1, 2, 3), standby, "and has a standby copy: " + cluster);
+        assertEquals(java.util.List.of("127.0.0.1:" + a.port(), "127.0.0.1:" + b.port()).stream().sorted().toList(),
+                java.util.List.of(cluster.path("instances").path(0).path("host").asText(), cluster.path("instances").path(1).path("host").asText()));
+        final JsonNode created = json(httpA.post("/admin/keys", "{\"name\":\"reader\"}", bearer(ADMIN)).body());
+        assertEquals(403, httpA.get("/admin/cluster", bearer(created.path("key").asText())).statusCode());
+    }
+
+    @Test
     void shouldNotForwardARequestThatAnotherInstanceAlreadyForwarded() {
         final String onB = keysOwnedBy(b).get(0);
         final HttpResponse<String> response = httpA.get("/v1/collections/customers/records/id/" + onB,

@@ -1,0 +1,104 @@
+package dev.persona.runtime;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.LagInfo;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What this instance holds: its active and standby partitions per store, each copy's offset lag, and the progress
+ * of restorations. It is also the {@link StateRestoreListener} of the instance's Streams application.
+ */
+public final class InstanceStatus implements StateRestoreListener {
+    private final Map<Integer, Set<String>> storesBySubtopology = new HashMap<>();
+    private final Map<String, Map<Integer, long[]>> restoring = new ConcurrentHashMap<>();
+    private KafkaStreams streams;
+
+    /** Learns which stores each sub-topology holds. */
+    public InstanceStatus(final TopologyDescription topology) {
+        for (final TopologyDescription.Subtopology subtopology : topology.subtopologies()) {
+            final Set<String> stores = new TreeSet<>();
+            subtopology.nodes().forEach(node -> {
+                if (node instanceof TopologyDescription.Processor processor) {
+                    stores.addAll(processor.stores());
+                }
+            });
+            storesBySubtopology.put(subtopology.id(), stores);
+        }
+    }
+
+    void attach(final KafkaStreams running) {
+        this.streams = running;
+    }
+
+    /** This instance's view, as the cluster view shows it. */
+    public Map<String, Object> report() {
+        final Map<String, Map<String, Set<Integer>>> partitions = new TreeMap<>();
+        for (final ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            thread.activeTasks().forEach(task -> add(partitions, task, "active"));
+            thread.standbyTasks().forEach(task -> add(partitions, task, "standby"));
+        }
+        Map<String, Map<Integer, LagInfo>> lags;
+        try {
+            lags = streams.allLocalStorePartitionLags();
+        } catch (final RuntimeException e) {
+            lags = Map.of();
+        }
+        final Map<String, Object> stores = new TreeMap<>();
+        for (final Map.Entry<String, Map<String, Set<Integer>>> store : partitions.entrySet()) {
+            final Map<String, Object> view = new LinkedHashMap<>();
+            view.put("active", store.getValue().getOrDefault("active", Set.of()));
+            view.put("standby", store.getValue().getOrDefault("standby", Set.of()));
+            final Map<Integer, Long> lag = new TreeMap<>();
+            lags.getOrDefault(store.getKey(), Map.of()).forEach((p, info) -> lag.put(p, info.offsetLag()));
+            view.put("offsetLag", lag);
+            final Map<Integer, Map<String, Long>> restoration = new TreeMap<>();
+            restoring.getOrDefault(store.getKey(), Map.of()).forEach((p, progress) ->
+                    restoration.put(p, Map.of("restored", progress[0], "total", progress[1])));
+            view.put("restoring", restoration);
+            stores.put(store.getKey(), view);
+        }
+        final Map<String, Object> report = new LinkedHashMap<>();
+        report.put("state", streams.state().name());
+        report.put("stores", stores);
+        return report;
+    }
+
+    private void add(final Map<String, Map<String, Set<Integer>>> partitions, final TaskMetadata task, final String kind) {
+        for (final String store : storesBySubtopology.getOrDefault(task.taskId().subtopology(), Set.of())) {
+            partitions.computeIfAbsent(store, s -> new TreeMap<>()).computeIfAbsent(kind, k -> new TreeSet<>()).add(task.taskId().partition());
+        }
+    }
+
+    @Override
+    public void onRestoreStart(final TopicPartition partition, final String store, final long startingOffset, final long endingOffset) {
+        restoring.computeIfAbsent(store, s -> new ConcurrentHashMap<>()).put(partition.partition(), new long[]{0, endingOffset - startingOffset});
+    }
+
+    @Override
+    public void onBatchRestored(final TopicPartition partition, final String store, final long batchEndOffset, final long numRestored) {
+        final long[] progress = restoring.getOrDefault(store, Map.of()).get(partition.partition());
+        if (progress != null) {
+            progress[0] += numRestored;
+        }
+    }
+
+    @Override
+    public void onRestoreEnd(final TopicPartition partition, final String store, final long totalRestored) {
+        final Map<Integer, long[]> ofStore = restoring.get(store);
+        if (ofStore != null) {
+            ofStore.remove(partition.partition());
+        }
+    }
+}
