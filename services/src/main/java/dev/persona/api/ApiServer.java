@@ -12,6 +12,7 @@ import dev.persona.topology.Json;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,8 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
                                   final DeclaredStores stores, final RecordLookup lookup, final LocalStoreReader reader,
-                                  final ApiKeyStore keys, final IngestService ingest, final InstanceStatus status) {
+                                  final ApiKeyStore keys, final IngestService ingest, final InstanceStatus status,
+                                  final PrometheusMeterRegistry metrics) {
         final Authenticator auth = new Authenticator(keys);
         final RecordFinder finder = new RecordFinder(lookup);
         final Javalin app = Javalin.create(cfg -> {
@@ -52,6 +54,9 @@ public final class ApiServer implements AutoCloseable {
             cfg.http.prefer405over404 = true;
             cfg.jetty.host = host;
             cfg.jetty.port = port;
+            new HttpMetrics(metrics).register(cfg.routes);
+            // Prometheus scrapes without a key: the figures hold no record data and no secrets.
+            cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             new RecordRoutes(config, finder, auth, Clock.systemUTC()).register(cfg.routes);
             new ActivationRoutes(config, finder, auth).register(cfg.routes);
             new InternalRoutes(stores, lookup, auth).register(cfg.routes);

@@ -7,6 +7,7 @@ import dev.persona.ingest.cdc.CdcSyncWorker;
 import dev.persona.ingest.query.QuerySyncWorker;
 import dev.persona.runtime.TopicProvisioner;
 import dev.persona.topology.Json;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -55,9 +56,10 @@ public final class IngestService implements AutoCloseable {
      *
      * @param instance this instance's {@code host:port}, recorded with each run
      */
-    public static IngestService start(final PersonaConfig config, final Map<String, Object> clientProperties, final String instance) {
+    public static IngestService start(final PersonaConfig config, final Map<String, Object> clientProperties, final String instance,
+                                      final MeterRegistry metrics) {
         final List<SyncConfig> runnable = IngestTopics.runnable(config);
-        final RunHistory history = RunHistory.start(IngestTopics.runs(config), clientProperties);
+        final RunHistory history = RunHistory.start(IngestTopics.runs(config), clientProperties, metrics);
         final Map<String, Object> producerProps = new HashMap<>(clientProperties);
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         final KafkaProducer<String, byte[]> requests = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());

@@ -3,6 +3,7 @@ package dev.persona.ingest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.persona.runtime.TopicFollower;
 import dev.persona.topology.Json;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -34,25 +35,32 @@ public final class RunHistory implements AutoCloseable {
     private static final ObjectMapper MAPPER = Json.mapper();
 
     private final String topic;
+    private final MeterRegistry metrics;
     private final KafkaProducer<String, byte[]> producer;
     private final Map<String, NavigableMap<String, SyncRun>> runs = new ConcurrentHashMap<>();
     private TopicFollower follower;
 
-    private RunHistory(final String topic, final Map<String, Object> clientProperties) {
+    private RunHistory(final String topic, final Map<String, Object> clientProperties, final MeterRegistry metrics) {
         this.topic = topic;
+        this.metrics = metrics;
         final Map<String, Object> props = new HashMap<>(clientProperties);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
-    public static RunHistory start(final String topic, final Map<String, Object> clientProperties) {
-        final RunHistory history = new RunHistory(topic, clientProperties);
+    public static RunHistory start(final String topic, final Map<String, Object> clientProperties, final MeterRegistry metrics) {
+        final RunHistory history = new RunHistory(topic, clientProperties, metrics);
         history.follower = TopicFollower.start(topic, clientProperties, history::apply);
         return history;
     }
 
-    /** Records a run's new state; every instance sees it within a poll. */
+    /** Records a run's new state; every instance sees it within a poll. Finished runs count in the metrics. */
     public void record(final SyncRun run) {
+        if (!SyncRun.RUNNING.equals(run.status())) {
+            metrics.counter("persona.sync.runs", "sync", run.sync(), "status", run.status()).increment();
+            metrics.counter("persona.sync.rows", "sync", run.sync(), "kind", "upserted").increment(run.upserted());
+            metrics.counter("persona.sync.rows", "sync", run.sync(), "kind", "deleted").increment(run.deleted());
+        }
         try {
             producer.send(new ProducerRecord<>(topic, 0, run.sync() + "/" + run.id(), MAPPER.writeValueAsBytes(run)));
         } catch (final IOException e) {

@@ -1,5 +1,7 @@
 package dev.persona.routing;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.state.HostInfo;
 
 import java.util.ArrayList;
@@ -20,13 +22,17 @@ import java.util.concurrent.TimeoutException;
 public final class RecordLookup {
     private final DeclaredStores stores;
     private final long maxStaleLag;
+    private final Counter forwards;
+    private final Counter standbyReads;
     private final KeyLocator locator;
     private final LocalStoreReader reader;
     private final PeerClient peers;
 
     public RecordLookup(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers,
-                        final long maxStaleLag) {
+                        final long maxStaleLag, final MeterRegistry metrics) {
         this.stores = stores;
+        this.forwards = metrics.counter("persona.lookups.forwarded", "why", "owner");
+        this.standbyReads = metrics.counter("persona.lookups.stale");
         this.maxStaleLag = maxStaleLag;
         this.locator = locator;
         this.reader = reader;
@@ -59,6 +65,9 @@ public final class RecordLookup {
             partition = local.partition();
             standbys = local.standbys();
         } else if (location instanceof KeyLocation.Remote remote) {
+            if (!forwarded) {
+                forwards.increment();
+            }
             active = forwarded ? new Lookup.Unavailable("the key moved to " + remote.host() + "; not forwarding a forwarded request")
                     : await(peers.fetch(remote.host(), store, key, authorization, false));
             partition = remote.partition();
@@ -72,7 +81,9 @@ public final class RecordLookup {
         if (forwarded) {
             return standby ? reader.readStandby(store, key, partition, maxStaleLag) : active;
         }
-        return fromStandby(store, key, partition, standbys, authorization).orElse(unavailable);
+        final java.util.Optional<Lookup> fromStandby = fromStandby(store, key, partition, standbys, authorization);
+        fromStandby.ifPresent(l -> standbyReads.increment());
+        return fromStandby.orElse(unavailable);
     }
 
     /** A standby copy's answer: this instance's, else another standby host's. */
@@ -130,7 +141,10 @@ public final class RecordLookup {
             }
         }
         final Map<HostInfo, CompletableFuture<PeerClient.PeerBatch>> pending = new HashMap<>();
-        remote.forEach((host, hostKeys) -> pending.put(host, peers.fetchAll(host, store, hostKeys, authorization, false)));
+        remote.forEach((host, hostKeys) -> {
+            forwards.increment();
+            pending.put(host, peers.fetchAll(host, store, hostKeys, authorization, false));
+        });
         pending.forEach((host, future) -> {
             final PeerClient.PeerBatch batch = awaitBatch(future, remote.get(host));
             batch.found().forEach((key, stored) -> results.put(key, new Lookup.Found(stored, batch.stale().containsKey(key),

@@ -10,6 +10,11 @@ import dev.persona.routing.LocalStoreReader;
 import dev.persona.routing.PeerClient;
 import dev.persona.routing.RecordLookup;
 import dev.persona.topology.PersonaTopology;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
@@ -44,6 +49,7 @@ public final class PersonaInstance implements AutoCloseable {
     private KafkaStreams streams;
     private volatile boolean abandoned;
     private InstanceStatus status;
+    private PrometheusMeterRegistry metrics;
     private ApiKeyStore keys;
     private IngestService ingest;
     private ApiServer api;
@@ -98,11 +104,19 @@ public final class PersonaInstance implements AutoCloseable {
 
         final StreamsBuilder builder = new StreamsBuilder();
         PersonaTopology.build(builder, config);
+        metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
         final org.apache.kafka.streams.Topology topology = builder.build();
         status = new InstanceStatus(topology.describe());
         streams = new KafkaStreams(topology, StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()));
         streams.setGlobalStateRestoreListener(status);
         status.attach(streams);
+        // Streams' own metrics (process rate, commit latency, lag, restoration, RocksDB, Persona's dead-letter
+        // and index-conflict sensors) under kafka_stream_*.
+        final KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics);
+        started.push(streamsMetrics);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("A stream thread died; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -112,15 +126,15 @@ public final class PersonaInstance implements AutoCloseable {
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30))));
 
-        ingest = IngestService.start(config, clientProps, self.host() + ":" + self.port());
+        ingest = IngestService.start(config, clientProps, self.host() + ":" + self.port(), metrics);
         started.push(ingest);
 
         final LocalStoreReader reader = new LocalStoreReader(streams);
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final RecordLookup lookup = new RecordLookup(stores, new KeyLocator(streams, self), reader,
-                new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2)), config.kafka().maxStaleLag());
-        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest, status);
+                new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2)), config.kafka().maxStaleLag(), metrics);
+        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest, status, metrics);
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
     }

@@ -62,7 +62,7 @@ class LookupApiIT {
         }
         Poll.until(TIMEOUT, "Jane merged from both syncs", () -> {
             final HttpResponse<String> r = http.get("/v1/collections/customers/records/id/12345", bearer(ADMIN));
-            return r.statusCode() == 200 && r.body().contains("num_messages_sent") ? Optional.of(r) : Optional.empty();
+            return r.statusCode() == 200 && r.body().contains("num_messages_sent") && r.body().contains("full_name") ? Optional.of(r) : Optional.empty();
         });
         Poll.until(TIMEOUT, "record 777 and sku1", () ->
                 http.get("/v1/collections/customers/records/id/777", bearer(ADMIN)).statusCode() == 200
@@ -231,6 +231,22 @@ class LookupApiIT {
         final HttpResponse<String> ready = http.get("/readyz");
         assertEquals(200, ready.statusCode(), ready.body());
         assertEquals("ready", json(ready.body()).path("status").asText());
+    }
+
+    @Test
+    void shouldExposePrometheusMetrics() {
+        http.get("/v1/collections/customers/records/id/12345", bearer(ADMIN));
+        http.get("/v1/collections/customers/records/id/nobody", bearer(ADMIN));
+        final HttpResponse<String> metrics = http.get("/metrics");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        final String body = metrics.body();
+        assertTrue(body.contains("persona_http_requests_seconds_count{method=\"GET\",route=\"/v1/collections/{collection}/records/{index}/{value}\",status=\"200\"}"), body);
+        assertTrue(body.contains("persona_http_requests_seconds_count{method=\"GET\",route=\"/v1/collections/{collection}/records/{index}/{value}\",status=\"404\"}"), body);
+        assertTrue(body.contains("persona_http_requests_seconds_bucket{"), "a latency histogram");
+        assertTrue(body.contains("kafka_stream_thread_process_rate"), "Kafka Streams metrics");
+        assertTrue(body.contains("persona_lookups_stale_total"), "stale reads");
+        assertTrue(body.contains("persona_lookups_forwarded_total"), "forwards");
     }
 
     @Test

@@ -138,6 +138,14 @@ class MergeTopologyTest {
     }
 
     @Test
+    void shouldKeepANumericPrimaryKeyWhicheverSyncArrivesFirst() {
+        sendSync("usage", "18", "{\"op\":\"upsert\",\"row\":{\"user_id\":\"18\",\"num_messages_sent\":1}}");
+        sendSync("profiles", "18", "{\"op\":\"upsert\",\"row\":{\"id\":18,\"name\":\"Ivy\"}}");
+        sendSync("usage", "18", "{\"op\":\"upsert\",\"row\":{\"user_id\":\"18\",\"num_messages_sent\":2}}");
+        assertEquals("{\"user_id\":18,\"full_name\":\"Ivy\",\"num_messages_sent\":2}", record("18"));
+    }
+
+    @Test
     void shouldListFieldsInConfigurationOrderWhateverOrderTheSyncsArriveIn() {
         sendSync("usage", "17", "{\"op\":\"upsert\",\"row\":{\"user_id\":\"17\",\"last_login_at\":\"t\",\"num_messages_sent\":5}}");
         sendSync("profiles", "17", "{\"op\":\"upsert\",\"row\":{\"id\":\"17\",\"email\":\"e\",\"name\":\"Hal\"}}");

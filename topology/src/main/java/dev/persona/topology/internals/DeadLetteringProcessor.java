@@ -2,7 +2,10 @@ package dev.persona.topology.internals;
 
 import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.MalformedRowException;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -12,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * Runs a {@link RowStep} on each raw record and forwards either its result or, when the step rejects the record,
@@ -23,6 +27,7 @@ public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byt
     private final String sync;
     private final RowStep<K, V> step;
     private ProcessorContext<K, Routed<V>> context;
+    private Sensor deadLetters;
 
     public DeadLetteringProcessor(final String sync, final RowStep<K, V> step) {
         this.sync = sync;
@@ -32,6 +37,9 @@ public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byt
     @Override
     public void init(final ProcessorContext<K, Routed<V>> context) {
         this.context = context;
+        deadLetters = context.metrics().addSensor("persona-dead-letters-" + sync + "-" + context.taskId(), Sensor.RecordingLevel.INFO);
+        deadLetters.add(new MetricName("persona-dead-letters-total", "persona", "rows sent to the dead-letter topic",
+                Map.of("sync", sync, "task", context.taskId().toString())), new CumulativeCount());
     }
 
     @Override
@@ -48,6 +56,7 @@ public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byt
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final String reason) {
+        deadLetters.record();
         final Headers headers = new RecordHeaders(record.headers().toArray());
         headers.add(DeadLetterHeaders.REASON, utf8(reason));
         headers.add(DeadLetterHeaders.SYNC, utf8(sync));

@@ -90,7 +90,7 @@ public final class RecordMerger {
                 fields.set(value.getKey(), value.getValue());
                 provenance.put(value.getKey(), written);
             }
-            if (keyValue == null && isKeyValue(change.keyValue(), key)) {
+            if (isKeyValue(change.keyValue(), key) && (keyValue == null || keyValue.isTextual() && !change.keyValue().isTextual())) {
                 keyValue = change.keyValue();
             }
         } else {
@@ -160,8 +160,8 @@ public final class RecordMerger {
     }
 
     /**
-     * The row's primary-key column keeps its JSON type (a number stays a number) when it spells the key; the first
-     * sync to set it decides, so the type does not flip between syncs that spell the key differently.
+     * The row's primary-key column keeps its JSON type (a number stays a number) when it spells the key. When syncs
+     * disagree (one sends 12345, another "12345"), the number wins whatever the arrival order, so the type is stable.
      */
     private static boolean isKeyValue(final JsonNode value, final String key) {
         return value != null && value.isValueNode() && !value.isNull() && value.asText().equals(key);
