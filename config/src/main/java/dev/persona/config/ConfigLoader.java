@@ -85,7 +85,11 @@ public final class ConfigLoader {
             return KafkaSettings.defaults();
         }
         node.allowOnly(Set.of("bootstrapServers", "applicationId", "topicPrefix", "processingGuarantee", "properties",
-                "standbyReplicas", "maxStaleLag"));
+                "standbyReplicas", "maxStaleLag", "rocksdbMemoryMb"));
+        final int rocksdbMemoryMb = node.optionalInt("rocksdbMemoryMb", KafkaSettings.DEFAULT_ROCKSDB_MEMORY_MB);
+        if (rocksdbMemoryMb < 16) {
+            throw node.error("rocksdbMemoryMb", "must be at least 16, found " + rocksdbMemoryMb, "give the memory all stores share, in MiB, such as 256");
+        }
         final int standbys = node.optionalInt("standbyReplicas", KafkaSettings.DEFAULT_STANDBY_REPLICAS);
         if (standbys < 0) {
             throw node.error("standbyReplicas", "must be 0 or more, found " + standbys, "set 0 for none, 1 to survive one lost instance");
@@ -104,7 +108,7 @@ public final class ConfigLoader {
         }
         return new KafkaSettings(node.optionalString("bootstrapServers"), applicationId, topicPrefix,
                 node.optionalEnum("processingGuarantee", ProcessingGuarantee.EXACTLY_ONCE_V2, ProcessingGuarantee::configName),
-                node.stringMap("properties"), standbys, maxStaleLag);
+                node.stringMap("properties"), standbys, maxStaleLag, rocksdbMemoryMb);
     }
 
     private static List<CollectionConfig> collections(final ConfigNode root) {

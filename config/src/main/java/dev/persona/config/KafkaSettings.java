@@ -13,14 +13,16 @@ import java.util.Optional;
  * @param properties          passed to every Kafka client as is (SASL, TLS, ...)
  * @param standbyReplicas     warm copies of each store partition on other instances ({@code num.standby.replicas})
  * @param maxStaleLag         the largest offset lag a standby copy may have to answer when the active owner cannot
+ * @param rocksdbMemoryMb     memory all RocksDB stores of an instance share (block cache and write buffers)
  */
 public record KafkaSettings(Optional<String> bootstrapServers, String applicationId, String topicPrefix,
                             ProcessingGuarantee processingGuarantee, Map<String, String> properties,
-                            int standbyReplicas, long maxStaleLag) {
+                            int standbyReplicas, long maxStaleLag, int rocksdbMemoryMb) {
     public static final String DEFAULT_APPLICATION_ID = "persona";
     public static final String DEFAULT_TOPIC_PREFIX = "persona";
     public static final int DEFAULT_STANDBY_REPLICAS = 1;
     public static final long DEFAULT_MAX_STALE_LAG = 10_000;
+    public static final int DEFAULT_ROCKSDB_MEMORY_MB = 256;
 
     public KafkaSettings {
         properties = Map.copyOf(properties);
@@ -29,11 +31,13 @@ public record KafkaSettings(Optional<String> bootstrapServers, String applicatio
     /** The settings of a file with no {@code kafka} section. */
     public static KafkaSettings defaults() {
         return new KafkaSettings(Optional.empty(), DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_PREFIX,
-                ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of(), DEFAULT_STANDBY_REPLICAS, DEFAULT_MAX_STALE_LAG);
+                ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of(), DEFAULT_STANDBY_REPLICAS, DEFAULT_MAX_STALE_LAG,
+                DEFAULT_ROCKSDB_MEMORY_MB);
     }
 
     /** The same settings with other bootstrap servers, as given on the command line. */
     public KafkaSettings withBootstrapServers(final String servers) {
-        return new KafkaSettings(Optional.of(servers), applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag);
+        return new KafkaSettings(Optional.of(servers), applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,
+                rocksdbMemoryMb);
     }
 }

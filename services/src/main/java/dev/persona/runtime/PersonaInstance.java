@@ -109,7 +109,11 @@ public final class PersonaInstance implements AutoCloseable {
         new ProcessorMetrics().bindTo(metrics);
         final org.apache.kafka.streams.Topology topology = builder.build();
         status = new InstanceStatus(topology.describe());
-        streams = new KafkaStreams(topology, StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()));
+        final BoundedRocksDbMemory.Resources rocksdb = BoundedRocksDbMemory.Resources.ofMegabytes(config.kafka().rocksdbMemoryMb());
+        started.push(rocksdb);
+        final java.util.Properties streamsProps = StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port());
+        streamsProps.put(BoundedRocksDbMemory.RESOURCES, rocksdb);
+        streams = new KafkaStreams(topology, streamsProps);
         streams.setGlobalStateRestoreListener(status);
         status.attach(streams);
         // Streams' own metrics (process rate, commit latency, lag, restoration, RocksDB, Persona's dead-letter

@@ -36,6 +36,7 @@ public final class StreamsSettings {
         // A dead instance's partitions move after this long; reads do not wait for it (they fall back to standbys).
         props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
         props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 2_000);
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
         // Persona has no global stores; opting in now silences Kafka's start-up warning and matches Kafka 5.0's default.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         return props;

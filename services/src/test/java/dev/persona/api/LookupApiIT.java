@@ -250,6 +250,16 @@ class LookupApiIT {
     }
 
     @Test
+    void shouldGiveEveryStoreOneSharedBlockCacheOfTheConfiguredSize() {
+        final java.util.List<Double> capacities = instance.streams().metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("block-cache-capacity"))
+                .map(e -> ((Number) e.getValue().metricValue()).doubleValue()).toList();
+        assertFalse(capacities.isEmpty(), "RocksDB reports its block cache");
+        final double configured = dev.persona.config.KafkaSettings.DEFAULT_ROCKSDB_MEMORY_MB * 1024.0 * 1024.0;
+        assertTrue(capacities.stream().allMatch(c -> c == configured), "every store uses the shared cache of the configured size: " + capacities);
+    }
+
+    @Test
     void shouldRefuseRequestsWithoutAValidKey() {
         assertError(http.get("/v1/collections/customers/records/id/12345"), 401, "unauthorized");
         assertError(http.get("/v1/collections/customers/records/id/12345", bearer("prs_unknown")), 401, "unauthorized");
