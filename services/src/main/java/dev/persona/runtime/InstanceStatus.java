@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InstanceStatus implements StateRestoreListener {
     private final Map<Integer, Set<String>> storesBySubtopology = new HashMap<>();
     private final Map<String, Map<Integer, long[]>> restoring = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.LongAdder restored = new java.util.concurrent.atomic.LongAdder();
     private KafkaStreams streams;
 
     /** Learns which stores each sub-topology holds. */
@@ -40,6 +41,11 @@ public final class InstanceStatus implements StateRestoreListener {
 
     void attach(final KafkaStreams running) {
         this.streams = running;
+    }
+
+    /** Records restored from changelogs since this instance started (active and standby restoration). */
+    public long restoredRecords() {
+        return restored.sum();
     }
 
     /** This instance's view, as the cluster view shows it. */
@@ -71,6 +77,7 @@ public final class InstanceStatus implements StateRestoreListener {
         }
         final Map<String, Object> report = new LinkedHashMap<>();
         report.put("state", streams.state().name());
+        report.put("restoredRecords", restored.sum());
         report.put("stores", stores);
         return report;
     }
@@ -92,6 +99,7 @@ public final class InstanceStatus implements StateRestoreListener {
         if (progress != null) {
             progress[0] += numRestored;
         }
+        restored.add(numRestored);
     }
 
     @Override

@@ -158,6 +158,11 @@ public final class PersonaInstance implements AutoCloseable {
         return streams;
     }
 
+    /** What this instance holds, restorations included. */
+    public InstanceStatus status() {
+        return status;
+    }
+
     /** The API key store. */
     public ApiKeyStore keys() {
         return keys;
