@@ -23,6 +23,9 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
     @Override
     public void setConfig(final String storeName, final Options options, final Map<String, Object> configs) {
         final Resources resources = (Resources) configs.get(RESOURCES);
+        if (resources == null) {
+            throw new IllegalStateException(RESOURCES + " is missing from the Streams configuration: use StreamsSettings.withSharedMemory");
+        }
         final BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
         table.setBlockCache(resources.cache());
         table.setCacheIndexAndFilterBlocks(true);

@@ -111,9 +111,8 @@ public final class PersonaInstance implements AutoCloseable {
         status = new InstanceStatus(topology.describe());
         final BoundedRocksDbMemory.Resources rocksdb = BoundedRocksDbMemory.Resources.ofMegabytes(config.kafka().rocksdbMemoryMb());
         started.push(rocksdb);
-        final java.util.Properties streamsProps = StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port());
-        streamsProps.put(BoundedRocksDbMemory.RESOURCES, rocksdb);
-        streams = new KafkaStreams(topology, streamsProps);
+        streams = new KafkaStreams(topology, StreamsSettings.withSharedMemory(
+                StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()), rocksdb));
         streams.setGlobalStateRestoreListener(status);
         status.attach(streams);
         // Streams' own metrics (process rate, commit latency, lag, restoration, RocksDB, Persona's dead-letter

@@ -11,6 +11,13 @@ public final class StreamsSettings {
     private StreamsSettings() {
     }
 
+    /** The same properties with every RocksDB store sharing {@code memory}. */
+    public static Properties withSharedMemory(final Properties props, final BoundedRocksDbMemory.Resources memory) {
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+        props.put(BoundedRocksDbMemory.RESOURCES, memory);
+        return props;
+    }
+
     /**
      * Properties for the merge topology.
      *
@@ -36,7 +43,6 @@ public final class StreamsSettings {
         // A dead instance's partitions move after this long; reads do not wait for it (they fall back to standbys).
         props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
         props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 2_000);
-        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
         // Persona has no global stores; opting in now silences Kafka's start-up warning and matches Kafka 5.0's default.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         return props;

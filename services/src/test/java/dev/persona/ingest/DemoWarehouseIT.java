@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.Map;
 
 import static dev.persona.testing.TestHttp.bearer;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +41,8 @@ class DemoWarehouseIT {
                 assertTrue(jane.startsWith("{\"user_id\":1,\"full_name\":\"Jane Doe\",\"email\":\"jane.doe@example.com\",\"lifetime_value\":1492.18,"
                         + "\"churn_risk\":0.04,\"90_day_summary\":{\"num_songs_listened\":813,\"top_genres\":[\"house\",\"techno\",\"ambient\"],"
                         + "\"top_artists\":[\"deadmau5\",\"Marsh\",\"Enamour\"]},\"num_messages_sent\":"), jane);
-                assertEquals(200, http.get("/v1/collections/customers/records/id/200", bearer("demo-it")).statusCode());
+                Poll.until(Duration.ofSeconds(60), "the last customer", () ->
+                        http.get("/v1/collections/customers/records/id/200", bearer("demo-it")).statusCode() == 200);
 
                 new DuckDb(DemoConfig.warehouse(home)).execute("update profiles set name = 'Janet Doe' where id = 1");
                 Poll.until(Duration.ofSeconds(30), "the edit through the API within a run (every 10s)",
