@@ -33,7 +33,8 @@ class CleanShutdownIT {
                     }
                 }
                 final TestHttp http = new TestHttp(first.port());
-                Poll.until(Duration.ofSeconds(60), "the last record", () -> http.get("/v1/collections/customers/records/id/k199", bearer("clean")).statusCode() == 200);
+                Poll.until(Duration.ofSeconds(60), "every record", () -> java.util.stream.IntStream.range(0, 200)
+                        .allMatch(i -> http.get("/v1/collections/customers/records/id/k" + i, bearer("clean")).statusCode() == 200));
             }
             try (PersonaInstance second = PersonaInstance.start(config, InstanceOptions.local(state, state).withAdminKey("clean"))) {
                 Poll.until(Duration.ofSeconds(60), "running again", () -> second.streams().state() == KafkaStreams.State.RUNNING);

@@ -121,7 +121,8 @@ class QuerySyncIT {
             final JsonNode first = awaitRun(http, 0);
             assertEquals("succeeded", first.path("status").asText(), first.toString());
             assertEquals(3, first.path("upserted").asInt());
-            Poll.until(TIMEOUT, "three people", () -> record(http, "3").contains("Cy"));
+            Poll.until(TIMEOUT, "three people", () -> record(http, "3").contains("Cy") && record(http, "1").contains("Ann")
+                    && record(http, "2").contains("Bob"));
             assertEquals("{\"person_id\":1,\"name\":\"Ann\",\"tier\":\"gold\"}", record(http, "1"));
 
             warehouse.execute("update people set name = 'Bobby' where id = 2", "delete from people where id = 3",
@@ -130,7 +131,8 @@ class QuerySyncIT {
             assertEquals("succeeded", second.path("status").asText(), second.toString());
             assertEquals(List.of(3, 2, 1, 1), List.of(second.path("rowsRead").asInt(), second.path("upserted").asInt(),
                     second.path("deleted").asInt(), second.path("unchanged").asInt()), second.toString());
-            Poll.until(TIMEOUT, "the second run applied", () -> record(http, "3").equals("404") && record(http, "2").contains("Bobby"));
+            Poll.until(TIMEOUT, "the second run applied", () -> record(http, "3").equals("404") && record(http, "2").contains("Bobby")
+                    && record(http, "4").contains("Dee"));
             assertEquals("{\"person_id\":4,\"name\":\"Dee\",\"tier\":null}", record(http, "4"));
 
             final JsonNode third = run(http, "");
