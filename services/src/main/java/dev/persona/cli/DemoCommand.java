@@ -57,6 +57,8 @@ final class DemoCommand implements Callable<Integer> {
             instance.keys().create("demo", "demo", key, List.of(), true);
             final String url = "http://127.0.0.1:" + instance.port() + "/v1/collections/customers/records/id/1";
             awaitFirstAnswer(url, key);
+            // The printed lines must work when pasted: the email index catches up a moment after the record.
+            awaitFirstAnswer("http://127.0.0.1:" + instance.port() + "/v1/collections/customers/records/email/jane.doe@example.com", key);
             System.out.println();
             System.out.println("Persona demo is up in " + Duration.between(started, Instant.now()).toMillis() / 1000.0 + "s: "
                     + "customers from two query syncs (profiles, usage) over a DuckDB warehouse, run every 10s.");
