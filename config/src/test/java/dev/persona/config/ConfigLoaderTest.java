@@ -248,5 +248,10 @@ class ConfigLoaderTest {
         assertEquals(new SourceConfig.Topic("clickstream-traits", ValueFormat.ROW), example.sync("clickstream").orElseThrow().source());
         final PersonaConfig topics = loader.load(Path.of("topics.example.yaml"));
         assertEquals(ValueType.STRING, topics.sync("billing").orElseThrow().mapping().get(2).type());
+        final PersonaConfig compose = ConfigLoader.withEnvironment(Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092", "PG_PASSWORD", "pw"))
+                .load(Path.of("..", "docker", "persona.yaml"));
+        assertEquals(Optional.of("kafka:9092"), compose.kafka().bootstrapServers());
+        assertEquals(new SourceConfig.Cdc("jdbc:postgresql://postgres:5432/app?user=postgres&password=pw", "public.profiles"),
+                compose.sync("profiles").orElseThrow().source());
     }
 }
