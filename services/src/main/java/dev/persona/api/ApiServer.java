@@ -63,7 +63,7 @@ public final class ApiServer implements AutoCloseable {
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, ingest, auth).register(cfg.routes);
             new ClusterRoutes(streams, status, auth).register(cfg.routes);
-            new HealthRoutes(config, streams, reader).register(cfg.routes);
+            new HealthRoutes(config, streams, reader, status).register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {
                     ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));

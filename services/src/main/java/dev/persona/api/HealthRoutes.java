@@ -2,6 +2,7 @@ package dev.persona.api;
 
 import dev.persona.config.PersonaConfig;
 import dev.persona.routing.LocalStoreReader;
+import dev.persona.runtime.InstanceStatus;
 import dev.persona.topology.TopicNames;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -10,16 +11,21 @@ import org.apache.kafka.streams.KafkaStreams;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code /healthz}: the process answers. {@code /readyz}: Streams is RUNNING and every store answers queries. */
+/**
+ * {@code /healthz}: the process answers. {@code /readyz}: Streams is RUNNING and every record-store partition this
+ * instance actively hosts answers queries.
+ */
 final class HealthRoutes {
     private final PersonaConfig config;
     private final KafkaStreams streams;
     private final LocalStoreReader reader;
+    private final InstanceStatus status;
 
-    HealthRoutes(final PersonaConfig config, final KafkaStreams streams, final LocalStoreReader reader) {
+    HealthRoutes(final PersonaConfig config, final KafkaStreams streams, final LocalStoreReader reader, final InstanceStatus status) {
         this.config = config;
         this.streams = streams;
         this.reader = reader;
+        this.status = status;
     }
 
     void register(final RoutesConfig routes) {
@@ -31,7 +37,8 @@ final class HealthRoutes {
         final Map<String, Object> answer = new LinkedHashMap<>();
         final boolean running = streams.state() == KafkaStreams.State.RUNNING;
         final boolean queryable = running && config.collections().stream()
-                .allMatch(c -> config.syncsOf(c.name()).isEmpty() || reader.isQueryable(TopicNames.recordStore(c)));
+                .allMatch(c -> config.syncsOf(c.name()).isEmpty()
+                        || reader.isQueryable(TopicNames.recordStore(c), status.activePartitions(TopicNames.recordStore(c))));
         answer.put("status", queryable ? "ready" : "not_ready");
         answer.put("streams", streams.state().name());
         if (!queryable) {

@@ -60,22 +60,23 @@ public final class LocalStoreReader {
             }
             final byte[] stored = streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore())
                     .enableStaleStores().withPartition(partition)).get(key);
-            return stored == null ? Lookup.ABSENT : new Lookup.Found(stored, true, lag.offsetLag());
+            if (stored == null) {
+                // A copy that is behind may simply not have the record yet: only an up-to-date copy may say "absent"
+                // (under exactly-once the last changelog offset is a transaction marker, hence a lag of 1).
+                return lag.offsetLag() <= 1 ? Lookup.ABSENT
+                        : new Lookup.Unavailable("the copy of partition " + partition + " here lags by " + lag.offsetLag() + " and lacks the key");
+            }
+            return new Lookup.Found(stored, true, lag.offsetLag());
         } catch (final StreamsException | IllegalStateException e) {
             return new Lookup.Unavailable("the copy of partition " + partition + " here is not queryable");
         }
     }
 
-    /** Whether every local partition of {@code store} answers queries. */
-    public boolean isQueryable(final String store) {
+    /** Whether each of these partitions of {@code store}, which this instance should actively host, answers queries. */
+    public boolean isQueryable(final String store, final java.util.Set<Integer> activePartitions) {
         if (streams.state() != KafkaStreams.State.RUNNING) {
             return false;
         }
-        try {
-            streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore())).get("\u0000readiness");
-            return true;
-        } catch (final StreamsException | IllegalStateException e) {
-            return false;
-        }
+        return activePartitions.stream().noneMatch(p -> read(store, "\u0000readiness", p) instanceof Lookup.Unavailable);
     }
 }

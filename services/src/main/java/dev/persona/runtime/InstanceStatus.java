@@ -48,6 +48,19 @@ public final class InstanceStatus implements StateRestoreListener {
         return restored.sum();
     }
 
+    /** The partitions of {@code store} this instance actively hosts now. */
+    public Set<Integer> activePartitions(final String store) {
+        final Set<Integer> partitions = new TreeSet<>();
+        for (final ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            for (final TaskMetadata task : thread.activeTasks()) {
+                if (storesBySubtopology.getOrDefault(task.taskId().subtopology(), Set.of()).contains(store)) {
+                    partitions.add(task.taskId().partition());
+                }
+            }
+        }
+        return partitions;
+    }
+
     /** This instance's view, as the cluster view shows it. */
     public Map<String, Object> report() {
         final Map<String, Map<String, Set<Integer>>> partitions = new TreeMap<>();

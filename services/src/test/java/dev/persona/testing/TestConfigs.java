@@ -20,7 +20,12 @@ public final class TestConfigs {
     }
 
     public static PersonaConfig customers(final String bootstrapServers, final String app) {
-        return ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), """
+        return ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), customersYaml(bootstrapServers, app));
+    }
+
+    /** The YAML of {@link #customers}, for instances started as separate processes. */
+    public static String customersYaml(final String bootstrapServers, final String app) {
+        return """
                 kafka:
                   bootstrapServers: %1$s
                   applicationId: %2$s
@@ -57,7 +62,7 @@ public final class TestConfigs {
                     source: { type: topic, topic: %3$s.catalog }
                     primaryKey: sku
                     mapping: [ { from: title } ]
-                """.formatted(bootstrapServers, app, app));
+                """.formatted(bootstrapServers, app, app);
     }
 
     /** Produces one change row in the envelope to a sync's source topic. */
