@@ -44,7 +44,7 @@ public final class ApiServer implements AutoCloseable {
     public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
                                   final DeclaredStores stores, final RecordLookup lookup, final LocalStoreReader reader,
                                   final ApiKeyStore keys, final IngestService ingest, final InstanceStatus status,
-                                  final PrometheusMeterRegistry metrics) {
+                                  final PrometheusMeterRegistry metrics, final java.util.function.BooleanSupplier draining) {
         final Authenticator auth = new Authenticator(keys);
         final RecordFinder finder = new RecordFinder(lookup);
         final Javalin app = Javalin.create(cfg -> {
@@ -63,7 +63,7 @@ public final class ApiServer implements AutoCloseable {
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, ingest, auth).register(cfg.routes);
             new ClusterRoutes(streams, status, auth).register(cfg.routes);
-            new HealthRoutes(config, streams, reader, status).register(cfg.routes);
+            new HealthRoutes(config, streams, reader, status, draining).register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {
                     ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));

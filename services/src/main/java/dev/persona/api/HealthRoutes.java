@@ -20,12 +20,15 @@ final class HealthRoutes {
     private final KafkaStreams streams;
     private final LocalStoreReader reader;
     private final InstanceStatus status;
+    private final java.util.function.BooleanSupplier draining;
 
-    HealthRoutes(final PersonaConfig config, final KafkaStreams streams, final LocalStoreReader reader, final InstanceStatus status) {
+    HealthRoutes(final PersonaConfig config, final KafkaStreams streams, final LocalStoreReader reader, final InstanceStatus status,
+                 final java.util.function.BooleanSupplier draining) {
         this.config = config;
         this.streams = streams;
         this.reader = reader;
         this.status = status;
+        this.draining = draining;
     }
 
     void register(final RoutesConfig routes) {
@@ -35,6 +38,12 @@ final class HealthRoutes {
 
     private void ready(final Context ctx) {
         final Map<String, Object> answer = new LinkedHashMap<>();
+        if (draining.getAsBoolean()) {
+            answer.put("status", "draining");
+            answer.put("streams", streams.state().name());
+            ctx.status(503).header("Retry-After", "1").json(answer);
+            return;
+        }
         final boolean running = streams.state() == KafkaStreams.State.RUNNING;
         final boolean queryable = running && config.collections().stream()
                 .allMatch(c -> config.syncsOf(c.name()).isEmpty()

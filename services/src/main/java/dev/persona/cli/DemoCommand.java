@@ -52,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
         final String key = Optional.ofNullable(System.getenv("PERSONA_DEMO_API_KEY")).filter(k -> !k.isBlank())
                 .orElseGet(ApiKeySecrets::newSecret);
         final PersonaInstance instance = Instances.start(config,
-                new InstanceOptions("127.0.0.1", port, "127.0.0.1", home.resolve("state").resolve("demo-" + port), home, Optional.empty()));
+                new InstanceOptions("127.0.0.1", port, "127.0.0.1", home.resolve("state").resolve("demo-" + port), home, Optional.empty(), Duration.ZERO));
         try {
             instance.keys().create("demo", "demo", key, List.of(), true);
             final String url = "http://127.0.0.1:" + instance.port() + "/v1/collections/customers/records/id/1";

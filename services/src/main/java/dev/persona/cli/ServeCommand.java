@@ -35,6 +35,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "the host other instances reach this one at (default: $PERSONA_ADVERTISED_HOST or 127.0.0.1)")
     String advertisedHost;
 
+    @Option(names = "--drain-seconds", defaultValue = "2",
+            description = "on SIGTERM, answer for this long with readiness false before stopping (default: ${DEFAULT-VALUE})")
+    int drainSeconds;
+
     @Override
     public Integer call() {
         final PersonaConfig loaded;
@@ -48,7 +52,7 @@ final class ServeCommand implements Callable<Integer> {
         final Path home = PersonaHome.resolve();
         final InstanceOptions options = new InstanceOptions(host, port, advertisedHost,
                 stateDir != null ? stateDir : home.resolve("state").resolve(Integer.toString(port)), home,
-                Optional.ofNullable(System.getenv("PERSONA_ADMIN_KEY")).filter(k -> !k.isBlank()));
+                Optional.ofNullable(System.getenv("PERSONA_ADMIN_KEY")).filter(k -> !k.isBlank()), java.time.Duration.ofSeconds(drainSeconds));
         final PersonaInstance instance = Instances.start(loaded, options);
         System.out.println("Persona serving on http://" + advertisedHost + ":" + instance.port() + " (Kafka " + instance.bootstrapServers() + ")");
         Instances.awaitShutdown(instance);

@@ -48,6 +48,8 @@ public final class PersonaInstance implements AutoCloseable {
     private final HostInfo self;
     private KafkaStreams streams;
     private volatile boolean abandoned;
+    private volatile boolean draining;
+    private Duration drain = Duration.ZERO;
     private InstanceStatus status;
     private PrometheusMeterRegistry metrics;
     private ApiKeyStore keys;
@@ -90,6 +92,7 @@ public final class PersonaInstance implements AutoCloseable {
     }
 
     private void startComponents(final InstanceOptions options, final int port) {
+        drain = options.drain();
         final Map<String, Object> clientProps = new HashMap<>(config.kafka().properties());
         clientProps.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(clientProps)) {
@@ -137,7 +140,7 @@ public final class PersonaInstance implements AutoCloseable {
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final RecordLookup lookup = new RecordLookup(stores, new KeyLocator(streams, self), reader,
                 new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2)), config.kafka().maxStaleLag(), metrics);
-        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest, status, metrics);
+        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest, status, metrics, this::isDraining);
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
     }
@@ -197,9 +200,28 @@ public final class PersonaInstance implements AutoCloseable {
         close();
     }
 
-    /** Closes what started, newest first; every failure is logged and the rest still close. */
+    /** Whether a clean stop has begun: readiness is false from then on. */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /**
+     * Stops cleanly: readiness turns false and the instance keeps answering for the drain period, so load balancers
+     * stop sending requests before HTTP closes; then what started closes, newest first. Every failure is logged and
+     * the rest still close.
+     */
     @Override
     public void close() {
+        if (!abandoned && !draining && !drain.isZero()) {
+            draining = true;
+            LOG.info("Draining for {} ms before stopping", drain.toMillis());
+            try {
+                Thread.sleep(drain.toMillis());
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        draining = true;
         while (!started.isEmpty()) {
             final AutoCloseable component = started.pop();
             try {

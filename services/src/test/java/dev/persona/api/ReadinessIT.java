@@ -20,6 +20,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReadinessIT {
     @Test
+    void shouldTurnReadinessOffWhileStillAnsweringDuringTheDrainOfACleanStop() throws Exception {
+        final Path state = Files.createTempDirectory("persona-drain");
+        try (TestKafka kafka = TestKafka.start()) {
+            final PersonaConfig config = TestConfigs.customers(kafka.bootstrapServers(), TestKafka.uniqueName("drain"));
+            final PersonaInstance instance = PersonaInstance.start(config,
+                    InstanceOptions.local(state, state).withAdminKey("drain-admin").withDrain(Duration.ofSeconds(3)));
+            final TestHttp http = new TestHttp(instance.port());
+            try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer = kafka.producer()) {
+                TestConfigs.produce(producer, config, "customers", "profiles", "d1", "{\"id\":\"d1\",\"name\":\"Dee\"}");
+            }
+            Poll.until(Duration.ofSeconds(60), "ready with the record", () -> http.get("/readyz").statusCode() == 200
+                    && http.get("/v1/collections/customers/records/id/d1", TestHttp.bearer("drain-admin")).statusCode() == 200);
+            final Thread stopping = new Thread(instance::close);
+            stopping.start();
+            Poll.until(Duration.ofSeconds(2), "readiness off", () -> http.get("/readyz").body().contains("\"status\":\"draining\""));
+            assertEquals(503, http.get("/readyz").statusCode());
+            assertEquals(200, http.get("/v1/collections/customers/records/id/d1", TestHttp.bearer("drain-admin")).statusCode(),
+                    "requests are still answered while draining");
+            stopping.join(60_000);
+        } finally {
+            TempDirs.delete(state);
+        }
+    }
+
+    @Test
     void shouldBeReadyOnlyWhileStreamsRunsAndAnswer503NotA404WhenItStops() throws Exception {
         final Path state = Files.createTempDirectory("persona-ready");
         try (TestKafka kafka = TestKafka.start()) {
