@@ -6,6 +6,7 @@ import dev.persona.runtime.InstanceStatus;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.LocalStoreReader;
+import dev.persona.routing.PeerClient;
 import dev.persona.routing.RecordFinder;
 import dev.persona.routing.RecordLookup;
 import dev.persona.topology.Json;
@@ -42,7 +43,8 @@ public final class ApiServer implements AutoCloseable {
      * @param streams the running topology, for readiness
      */
     public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
-                                  final DeclaredStores stores, final RecordLookup lookup, final LocalStoreReader reader,
+                                  final DeclaredStores stores, final RecordLookup lookup, final PeerClient peers,
+                                  final LocalStoreReader reader,
                                   final ApiKeyStore keys, final IngestService ingest, final InstanceStatus status,
                                   final PrometheusMeterRegistry metrics, final java.util.function.BooleanSupplier draining) {
         final Authenticator auth = new Authenticator(keys);
@@ -62,7 +64,7 @@ public final class ApiServer implements AutoCloseable {
             new InternalRoutes(stores, lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, ingest, auth).register(cfg.routes);
-            new ClusterRoutes(streams, status, auth).register(cfg.routes);
+            new ClusterRoutes(streams, status, peers, auth).register(cfg.routes);
             new HealthRoutes(config, streams, reader, status, draining).register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {

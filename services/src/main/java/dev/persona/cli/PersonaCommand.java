@@ -14,6 +14,11 @@ public final class PersonaCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(final String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as {@code persona} runs it: a failure the user can fix prints one line and exits with 2. */
+    public static CommandLine commandLine() {
         final CommandLine commandLine = new CommandLine(new PersonaCommand());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof CommandFailure || e instanceof dev.persona.config.ConfigException) {
@@ -22,7 +27,7 @@ public final class PersonaCommand implements Runnable {
             }
             throw e;
         });
-        System.exit(commandLine.execute(args));
+        return commandLine;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.persona.routing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.persona.topology.Json;
 import org.apache.kafka.streams.state.HostInfo;
@@ -83,6 +84,25 @@ public final class PeerClient {
                     }
                 })
                 .exceptionally(e -> PeerBatch.unavailable(keys));
+    }
+
+    /** Where an instance reports its own partitions, lags and restorations ({@code GET}, admin key). */
+    public static final String STATUS_PATH = "/internal/v1/status";
+
+    /** The status report of {@code peer} as JSON, or an {@code {"error": ...}} object when it does not answer. */
+    public CompletableFuture<JsonNode> status(final HostInfo peer, final String authorization) {
+        return client.sendAsync(request(peer, STATUS_PATH, authorization).GET().build(), HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(response -> {
+                    if (response.statusCode() != 200) {
+                        return (JsonNode) MAPPER.createObjectNode().put("error", "answered " + response.statusCode());
+                    }
+                    try {
+                        return MAPPER.readTree(response.body());
+                    } catch (final IOException e) {
+                        return MAPPER.createObjectNode().put("error", "unreadable status");
+                    }
+                })
+                .exceptionally(e -> MAPPER.createObjectNode().put("error", "unreachable"));
     }
 
     private HttpRequest.Builder request(final HostInfo peer, final String path, final String authorization) {

@@ -138,9 +138,9 @@ public final class PersonaInstance implements AutoCloseable {
         final LocalStoreReader reader = new LocalStoreReader(streams);
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
-        final RecordLookup lookup = new RecordLookup(stores, new KeyLocator(streams, self), reader,
-                new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2)), config.kafka().maxStaleLag(), metrics);
-        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, reader, keys, ingest, status, metrics, this::isDraining);
+        final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2));
+        final RecordLookup lookup = new RecordLookup(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
+        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining);
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
     }

@@ -6,6 +6,7 @@ import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.TopicNames;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -15,6 +16,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,48 +43,68 @@ public final class TopicProvisioner {
 
     /** Creates a compacted, single-partition topic (API keys, run history, sync state, CDC offsets) when it is missing. */
     public void provisionCompacted(final String topic) {
-        try {
-            if (!admin.listTopics().names().get().contains(topic)) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
-                            .configs(Map.of("cleanup.policy", "compact")))).all().get();
-                } catch (final ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
-            describeWhenVisible(Set.of(topic));
-        } catch (final ExecutionException e) {
-            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
-        }
+        kafka("create topic " + topic, () -> createMissing(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
+                .configs(Map.of("cleanup.policy", "compact")))));
     }
 
     /** Creates the control topic with at least {@code partitions} partitions, adding partitions when syncs were added. */
     public void provisionControl(final String topic, final int partitions) {
-        try {
-            if (!admin.listTopics().names().get().contains(topic)) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get();
-                } catch (final ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
+        kafka("create topic " + topic, () -> {
+            final int existing = createMissing(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())))
+                    .get(topic).partitions().size();
+            if (existing < partitions) {
+                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions))).all().get();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Creates what is missing and checks what exists.
+     *
+     * @throws IllegalStateException when a sync topic has the wrong partition count, or Kafka refuses
+     */
+    public void provision(final PersonaConfig config) {
+        final TopicNames names = new TopicNames(config.kafka());
+        final Map<String, Integer> wanted = new LinkedHashMap<>();
+        final Set<String> ownTopics = new HashSet<>();
+        for (final CollectionConfig collection : config.collections()) {
+            wanted.put(names.deadLetterTopic(collection.name()), collection.partitions());
+            ownTopics.add(names.deadLetterTopic(collection.name()));
+            for (final SyncConfig sync : config.syncsOf(collection.name())) {
+                wanted.putIfAbsent(names.sourceTopic(sync), collection.partitions());
+                if (!(sync.source() instanceof SourceConfig.Topic)) {
+                    ownTopics.add(names.sourceTopic(sync));
                 }
             }
-            final int existing = describeWhenVisible(Set.of(topic)).get(topic).partitions().size();
-            if (existing < partitions) {
-                admin.createPartitions(Map.of(topic, org.apache.kafka.clients.admin.NewPartitions.increaseTo(partitions))).all().get();
-            }
-        } catch (final ExecutionException e) {
-            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
         }
+        final List<NewTopic> topics = new ArrayList<>();
+        wanted.forEach((topic, partitions) -> topics.add(new NewTopic(topic, Optional.of(partitions), Optional.empty())));
+        final Map<String, TopicDescription> descriptions = kafka("create Persona's topics", () -> createMissing(topics));
+        for (final String topic : ownTopics) {
+            final int actual = descriptions.get(topic).partitions().size();
+            if (actual != wanted.get(topic)) {
+                throw new IllegalStateException("topic " + topic + " has " + actual + " partitions but its collection declares "
+                        + wanted.get(topic) + ": set the collection's partitions to " + actual + ", or recreate the topic");
+            }
+        }
+    }
+
+    /** Creates the topics that do not exist yet (another instance may be creating them too) and describes them all. */
+    private Map<String, TopicDescription> createMissing(final List<NewTopic> topics) throws ExecutionException, InterruptedException {
+        final Set<String> existing = admin.listTopics().names().get();
+        final List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
+        if (!missing.isEmpty()) {
+            try {
+                admin.createTopics(missing).all().get();
+            } catch (final ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+            LOG.info("Created topics {}", missing.stream().map(NewTopic::name).toList());
+        }
+        return describeWhenVisible(topics.stream().map(NewTopic::name).collect(java.util.stream.Collectors.toSet()));
     }
 
     /** Topics just created may take a moment to reach every broker's metadata. */
@@ -99,56 +122,20 @@ public final class TopicProvisioner {
         }
     }
 
-    /**
-     * Creates what is missing and checks what exists.
-     *
-     * @throws IllegalStateException when a sync topic has the wrong partition count, or Kafka refuses
-     */
-    public void provision(final PersonaConfig config) {
-        final TopicNames names = new TopicNames(config.kafka());
-        final Map<String, Integer> wanted = new java.util.LinkedHashMap<>();
-        final Set<String> ownTopics = new java.util.HashSet<>();
-        for (final CollectionConfig collection : config.collections()) {
-            wanted.put(names.deadLetterTopic(collection.name()), collection.partitions());
-            ownTopics.add(names.deadLetterTopic(collection.name()));
-            for (final SyncConfig sync : config.syncsOf(collection.name())) {
-                wanted.putIfAbsent(names.sourceTopic(sync), collection.partitions());
-                if (!(sync.source() instanceof SourceConfig.Topic)) {
-                    ownTopics.add(names.sourceTopic(sync));
-                }
-            }
-        }
+    /** A call to the admin client, its failures turned into the start-up error that says what could not be done. */
+    private <T> T kafka(final String what, final AdminCall<T> call) {
         try {
-            final Set<String> existing = admin.listTopics().names().get();
-            final List<NewTopic> create = new ArrayList<>();
-            wanted.forEach((topic, partitions) -> {
-                if (!existing.contains(topic)) {
-                    create.add(new NewTopic(topic, Optional.of(partitions), Optional.empty()));
-                }
-            });
-            if (!create.isEmpty()) {
-                try {
-                    admin.createTopics(create).all().get();
-                } catch (final ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-                LOG.info("Created topics {}", create.stream().map(NewTopic::name).toList());
-            }
-            final Map<String, TopicDescription> descriptions = describeWhenVisible(ownTopics);
-            for (final String topic : ownTopics) {
-                final int actual = descriptions.get(topic).partitions().size();
-                if (actual != wanted.get(topic)) {
-                    throw new IllegalStateException("topic " + topic + " has " + actual + " partitions but its collection declares "
-                            + wanted.get(topic) + ": set the collection's partitions to " + actual + ", or recreate the topic");
-                }
-            }
+            return call.run();
         } catch (final ExecutionException e) {
-            throw new IllegalStateException("cannot create Persona's topics: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
+            throw new IllegalStateException("interrupted while trying to " + what, e);
         }
+    }
+
+    @FunctionalInterface
+    private interface AdminCall<T> {
+        T run() throws ExecutionException, InterruptedException;
     }
 }
