@@ -35,16 +35,33 @@ public final class FreshnessBenchmark {
     }
 
     public static void main(final String[] args) throws Exception {
-        final Map<String, String> options = LookupBenchmark.Options.parse(args);
+        final Map<String, String> options = Options.parse(args);
         final String postgres = options.getOrDefault("postgres", System.getenv().getOrDefault("PERSONA_TEST_POSTGRES_URL",
                 "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"));
-        final int changes = Integer.parseInt(options.getOrDefault("changes", "300"));
-        final int bulk = Integer.parseInt(options.getOrDefault("bulk", "50000"));
+        measure(postgres, Integer.parseInt(options.getOrDefault("changes", "300")), Integer.parseInt(options.getOrDefault("bulk", "50000")), null);
+    }
+
+    /** What one run measured: commit-to-visible latency in microseconds, and the bulk insert's rate. */
+    public record Figures(Histogram latencyMicros, int changes, int bulkRows, double bulkRowsPerSecond) {
+    }
+
+    /**
+     * Measures freshness and bulk throughput, printing both.
+     *
+     * @param bootstrap a Kafka cluster to use; null starts the embedded broker
+     */
+    public static Figures measure(final String postgres, final int changes, final int bulk, final String bootstrap) throws Exception {
         final String sync = "fresh" + Long.toString(System.nanoTime() % 1_000_000, 36);
         final String table = "persona_bench_" + sync;
         final Path home = Files.createTempDirectory("persona-freshness");
         sql(postgres, "create table " + table + " (id int primary key, name text)", "insert into " + table + " values (0, 'seed')");
-        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(home.resolve("bench.yaml"), """
+        final String kafka = bootstrap == null ? "" : """
+                kafka:
+                  bootstrapServers: %s
+                  applicationId: bench-%s
+                  topicPrefix: bench-%s
+                """.formatted(bootstrap, sync, sync);
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(home.resolve("bench.yaml"), kafka + """
                 collections:
                   - { name: rows, primaryIndex: id, partitions: 6 }
                 syncs:
@@ -76,11 +93,12 @@ public final class FreshnessBenchmark {
                 awaitValue(client, base + (100000 + bulk - 1), "bulk" + (100000 + bulk - 1), Duration.ofMinutes(10));
                 final double seconds = (System.nanoTime() - committed) / 1e9;
                 System.out.printf("CDC throughput: %,d inserted rows visible via API in %.2f s = %,.0f rows/s%n", bulk, seconds, bulk / seconds);
+                return new Figures(latency, changes, bulk, bulk / seconds);
             }
         } finally {
             sql(postgres, "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = 'persona_" + sync + "'",
                     "drop publication if exists persona_" + sync, "drop table if exists " + table);
-            LookupBenchmark.Options.deleteTree(home);
+            Options.deleteTree(home);
         }
     }
 

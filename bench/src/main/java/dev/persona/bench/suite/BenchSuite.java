@@ -1,0 +1,332 @@
+package dev.persona.bench.suite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.bench.FreshnessBenchmark;
+import dev.persona.runtime.EmbeddedKafkaBroker;
+import dev.persona.topology.Json;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The benchmark suite: ingest, lookups side by side with webdis over Redis, failover, memory and CDC freshness.
+ * Prints a summary and writes {@code REPORT.md}, {@code results.json} and PNG charts to {@code --out}.
+ * <p>
+ * Usage: {@code bench/run suite [--records 100000] [--rounds 3] [--seconds 10] [--warmup 5] [--connections 32]
+ * [--memory-records 1000000] [--phases ingest,lookup,failover,memory,freshness] [--out bench/results]}.
+ * Persona runs in JVMs of its own ({@code persona serve} with {@code --instance-jvm} options), Kafka in this one;
+ * wrk sends the load from a process of its own.
+ */
+public final class BenchSuite {
+    static final String DEFAULT_INSTANCE_JVM = "-Xms512m -Xmx512m -XX:+UseParallelGC";
+
+    private BenchSuite() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final Map<String, String> options = dev.persona.bench.Options.parse(args);
+        final int records = Integer.parseInt(options.getOrDefault("records", "100000"));
+        final int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
+        final int seconds = Integer.parseInt(options.getOrDefault("seconds", "10"));
+        final int warmup = Integer.parseInt(options.getOrDefault("warmup", "5"));
+        final int connections = Integer.parseInt(options.getOrDefault("connections", "32"));
+        final int memoryRecords = Integer.parseInt(options.getOrDefault("memory-records", "1000000"));
+        final int webdisThreads = Integer.parseInt(options.getOrDefault("webdis-threads", "2"));
+        final List<String> phases = Arrays.asList(options.getOrDefault("phases", "ingest,lookup,failover,memory,freshness").split(","));
+        final List<String> kinds = Arrays.asList(options.getOrDefault("kinds", "BY_ID,BY_EMAIL,BATCH_BY_ID,BATCH_BY_EMAIL").split(","));
+        final List<String> jvm = Arrays.asList(options.getOrDefault("instance-jvm", DEFAULT_INSTANCE_JVM).split(" "));
+        final Path out = Path.of(options.getOrDefault("out", "bench/results"));
+        Files.createDirectories(out);
+        final Path home = Files.createTempDirectory("persona-suite");
+        final Results results = new Results(LocalDate.now().toString(), machine(), records, connections, seconds, rounds, jvm);
+        System.out.printf("Persona benchmark suite: %s%n%,d records, %d connections, %d rounds of %d s, instance JVM: %s%n",
+                results.machine(), records, connections, rounds, seconds, String.join(" ", jvm));
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(home.resolve("kafka"), 0)) {
+            final Dataset lookupData = new Dataset("lookup", broker.bootstrapServers(), home, 1);
+            if (phases.contains("ingest") || phases.contains("lookup") || phases.contains("failover")) {
+                lookupData.produce(records, true);
+                try (ChildInstance instance = lookupData.start(jvm, "a")) {
+                    results.ingest = lookupData.awaitMerged(3L * records);
+                    System.out.printf("ingest: %,d change rows (2 syncs, then partial updates) merged under exactly-once: %,.0f rows/s%n",
+                            3L * records, results.ingest.rowsPerSecond());
+                    if (phases.contains("lookup")) {
+                        lookups(results, instance, records, rounds, seconds, warmup, connections, webdisThreads, kinds, home);
+                    }
+                    if (phases.contains("failover")) {
+                        results.failover = Failover.measure(lookupData, instance, jvm, records);
+                        System.out.printf("failover: kill -9 of one of two instances (one standby): unavailable for %.0f ms "
+                                + "(%d of %,d lookups failed)%n", results.failover.windowMillis(), results.failover.failed(), results.failover.total());
+                    }
+                }
+            }
+            if (phases.contains("memory")) {
+                final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0);
+                big.produce(memoryRecords, false);
+                try (ChildInstance instance = big.start(jvm, "m")) {
+                    final Ingest ingest = big.awaitMerged(2L * memoryRecords);
+                    final long afterLoad = instance.residentBytes();
+                    final Wrk wrk = new Wrk(home, 2, connections, memoryRecords);
+                    final Wrk.Run reads = wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, Wrk.Kind.BY_ID, seconds);
+                    results.memory = new Memory(memoryRecords, afterLoad, instance.residentBytes(), ingest, reads);
+                    System.out.printf("memory: %,d records: resident %,d MiB after loading, %,d MiB after %d s of lookups "
+                                    + "(%,.0f req/s); loaded at %,.0f rows/s%n", memoryRecords, afterLoad >> 20,
+                            results.memory.afterLookupsBytes() >> 20, seconds, reads.rps(), ingest.rowsPerSecond());
+                }
+            }
+            if (phases.contains("freshness")) {
+                final String postgres = options.getOrDefault("postgres", System.getenv().getOrDefault("PERSONA_TEST_POSTGRES_URL",
+                        "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"));
+                try {
+                    results.freshness = FreshnessBenchmark.measure(postgres, 300, 50_000, broker.bootstrapServers());
+                } catch (final java.sql.SQLException e) {
+                    System.out.println("freshness: skipped, PostgreSQL not reachable at " + postgres + ": " + e.getMessage());
+                }
+            }
+        } finally {
+            dev.persona.bench.Options.deleteTree(home);
+        }
+        Report.write(results, out);
+        System.out.println();
+        System.out.println(Files.readString(out.resolve("SUMMARY.md")));
+        System.out.println("Report: " + out.resolve("REPORT.md"));
+    }
+
+    private static void lookups(final Results results, final ChildInstance instance, final int records, final int rounds,
+                                final int seconds, final int warmup, final int connections, final int webdisThreads,
+                                final List<String> kinds, final Path home) throws Exception {
+        System.out.println("loading the same records into Redis (database " + RedisPeer.DATABASE + ") ...");
+        try (RedisPeer peer = RedisPeer.start(fetchAll(instance, records), home, ChildInstance.freePort(), webdisThreads)) {
+            final Wrk wrk = new Wrk(home, 2, connections, records);
+            awaitAnswer(peer.url() + "/GET/customer:1?type=application/json");
+            for (final String name : kinds) {
+                final Wrk.Kind kind = Wrk.Kind.valueOf(name);
+                wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, kind, warmup);
+                wrk.webdis(peer.url(), kind, warmup);
+                for (int round = 1; round <= rounds; round++) {
+                    final Wrk.Run a = wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, kind, seconds);
+                    final Wrk.Run b = wrk.webdis(peer.url(), kind, seconds);
+                    results.lookups.add(new Pair(kind, round, a, b));
+                    System.out.printf("%-30s round %d: persona %,8.0f req/s p99 %6.2f ms errors %d | webdis %,8.0f req/s p99 %6.2f ms errors %d | ratio %.2f%n",
+                            kind.label, round, a.rps(), a.p99() / 1000.0, a.errors(), b.rps(), b.p99() / 1000.0, b.errors(), a.rps() / b.rps());
+                }
+            }
+        }
+    }
+
+    /** Every record as Persona serves it, so that Redis holds the very same JSON. */
+    private static Map<Long, String> fetchAll(final ChildInstance instance, final int records) throws IOException, InterruptedException {
+        final HttpClient client = HttpClient.newHttpClient();
+        final Map<Long, String> all = new TreeMap<>();
+        for (int from = 1; from <= records; from += 1_000) {
+            final StringBuilder ids = new StringBuilder("{\"ids\":[");
+            final int to = Math.min(records, from + 999);
+            for (int id = from; id <= to; id++) {
+                ids.append(id == from ? "" : ",").append('"').append(id).append('"');
+            }
+            final HttpRequest request = HttpRequest.newBuilder(URI.create(instance.url() + "/v1/collections/customers/records/batch"))
+                    .header("Authorization", "Bearer " + ChildInstance.ADMIN_KEY).POST(HttpRequest.BodyPublishers.ofString(ids.append("]}").toString())).build();
+            final JsonNode body = Json.mapper().readTree(client.send(request, HttpResponse.BodyHandlers.ofByteArray()).body());
+            if (body.path("missing").size() > 0 || body.path("records").size() != to - from + 1) {
+                throw new IllegalStateException("records " + from + ".." + to + " are not all there: " + body.path("missing"));
+            }
+            final var fields = body.get("records").fields();
+            while (fields.hasNext()) {
+                final var record = fields.next();
+                all.put(Long.parseLong(record.getKey()), Json.mapper().writeValueAsString(record.getValue()));
+            }
+        }
+        return all;
+    }
+
+    private static void awaitAnswer(final String url) throws InterruptedException {
+        final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                final HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+                last = response.statusCode() + " " + response.body();
+            } catch (final IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException(url + " did not answer 200 within 10 s; last: " + last);
+    }
+
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+        } catch (final IOException ignored) {
+            // keep the default
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), "
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB driver heap, Java " + System.getProperty("java.version");
+    }
+
+    /** A collection of customers fed by two topic syncs, with its own application id and topics. */
+    static final class Dataset {
+        final String name;
+        final String bootstrap;
+        final Path home;
+        final Path config;
+        final String profilesTopic;
+        final String activityTopic;
+
+        Dataset(final String name, final String bootstrap, final Path home, final int standbys) throws IOException {
+            this.name = name;
+            this.bootstrap = bootstrap;
+            this.home = home;
+            this.profilesTopic = "bench-" + name + "-profiles";
+            this.activityTopic = "bench-" + name + "-activity";
+            this.config = home.resolve(name + ".yaml");
+            Files.writeString(config, """
+                    kafka:
+                      bootstrapServers: %s
+                      applicationId: bench-%s
+                      topicPrefix: bench-%s
+                      processingGuarantee: exactly_once_v2
+                      standbyReplicas: %d
+                    collections:
+                      - name: customers
+                        primaryIndex: user_id
+                        secondaryIndices: [email]
+                        partitions: 4
+                    syncs:
+                      - id: profiles
+                        collection: customers
+                        source: { type: topic, topic: %s, format: envelope }
+                        primaryKey: user_id
+                        mapping: [ { from: email }, { from: full_name }, { from: lifetime_value }, { from: churn_risk }, { from: _audiences } ]
+                      - id: activity
+                        collection: customers
+                        source: { type: topic, topic: %s, format: envelope }
+                        primaryKey: user_id
+                        mapping: [ { from: 90_day_summary }, { from: recommendations } ]
+                    """.formatted(bootstrap, name, name, standbys, profilesTopic, activityTopic));
+        }
+
+        /** Creates the source topics and produces every customer's two rows, then (optionally) a partial update each. */
+        void produce(final int records, final boolean updates) throws Exception {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                admin.createTopics(List.of(new NewTopic(profilesTopic, 4, (short) 1), new NewTopic(activityTopic, 4, (short) 1))).all().get();
+            }
+            final long start = System.nanoTime();
+            try (KafkaProducer<String, String> producer = Customers.producer(bootstrap)) {
+                Customers.produce(producer, profilesTopic, activityTopic, 1, records, 0);
+                if (updates) {
+                    Customers.produceProfiles(producer, profilesTopic, 1, records, 1);
+                }
+            }
+            System.out.printf("%s: produced %,d change rows in %.1f s%n", name, (updates ? 3L : 2L) * records, (System.nanoTime() - start) / 1e9);
+        }
+
+        ChildInstance start(final List<String> jvm, final String instanceName) throws IOException, InterruptedException {
+            return ChildInstance.start(config, home, name + "-" + instanceName, jvm).awaitReady(Duration.ofMinutes(3));
+        }
+
+        /**
+         * Waits until every produced row is merged and committed, and measures the rate from the first committed
+         * progress to the last (so start-up is not counted).
+         */
+        Ingest awaitMerged(final long rows) throws Exception {
+            try (GroupLag lag = new GroupLag(bootstrap, "bench-" + name, Set.of(profilesTopic, activityTopic))) {
+                final long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
+                long firstAt = 0;
+                long firstRows = 0;
+                final List<long[]> progress = new ArrayList<>();
+                while (System.nanoTime() < deadline) {
+                    final GroupLag.Reading reading = lag.read();
+                    final long now = System.nanoTime();
+                    if (firstAt == 0 && reading.committedSourceRows() > 0) {
+                        firstAt = now;
+                        firstRows = reading.committedSourceRows();
+                    }
+                    if (firstAt != 0) {
+                        progress.add(new long[]{(now - firstAt) / 1_000_000, reading.committedSourceRows()});
+                    }
+                    if (reading.committedSourceRows() >= rows && reading.lag() == 0) {
+                        final double seconds = (now - firstAt) / 1e9;
+                        return new Ingest(rows, seconds, (rows - firstRows) / Math.max(seconds, 1e-3), progress);
+                    }
+                    Thread.sleep(100);
+                }
+                throw new IllegalStateException(name + ": rows not merged within 15 minutes: " + lag.read());
+            }
+        }
+    }
+
+    /** Rows merged per second, from the first committed progress to the last; progress is (ms, rows taken). */
+    record Ingest(long rows, double seconds, double rowsPerSecond, List<long[]> progress) {
+    }
+
+    /** One A/B pair of lookup runs. */
+    record Pair(Wrk.Kind kind, int round, Wrk.Run persona, Wrk.Run webdis) {
+        double ratio() {
+            return persona.rps() / webdis.rps();
+        }
+    }
+
+    record Memory(int records, long afterLoadBytes, long afterLookupsBytes, Ingest ingest, Wrk.Run reads) {
+    }
+
+    /** Everything one run measured. */
+    static final class Results {
+        final String date;
+        final String machine;
+        final int records;
+        final int connections;
+        final int seconds;
+        final int rounds;
+        final List<String> instanceJvm;
+        final List<Pair> lookups = new ArrayList<>();
+        Ingest ingest;
+        Failover.Figures failover;
+        Memory memory;
+        FreshnessBenchmark.Figures freshness;
+
+        Results(final String date, final String machine, final int records, final int connections, final int seconds, final int rounds,
+                final List<String> instanceJvm) {
+            this.date = date;
+            this.machine = machine;
+            this.records = records;
+            this.connections = connections;
+            this.seconds = seconds;
+            this.rounds = rounds;
+            this.instanceJvm = instanceJvm;
+        }
+
+        String machine() {
+            return machine;
+        }
+
+        Map<Wrk.Kind, List<Pair>> byKind() {
+            final Map<Wrk.Kind, List<Pair>> byKind = new LinkedHashMap<>();
+            lookups.forEach(p -> byKind.computeIfAbsent(p.kind(), k -> new ArrayList<>()).add(p));
+            return byKind;
+        }
+    }
+}
