@@ -56,6 +56,10 @@ public final class RecordLookup {
      */
     public Lookup get(final String store, final String key, final String authorization, final boolean forwarded, final boolean standby) {
         stores.require(store);
+        final Lookup live = reader.readLive(store, key, stores.partition(store, key));
+        if (live != null) {
+            return live;
+        }
         final KeyLocation location = locator.locate(store, key);
         final Lookup active;
         final int partition;
@@ -128,7 +132,11 @@ public final class RecordLookup {
             if (results.containsKey(key)) {
                 continue;
             }
-            results.put(key, null);
+            final Lookup live = reader.readLive(store, key, stores.partition(store, key));
+            results.put(key, live);
+            if (live != null) {
+                continue;
+            }
             final KeyLocation location = locator.locate(store, key);
             if (location instanceof KeyLocation.Local local) {
                 results.put(key, reader.read(store, key, local.partition()));

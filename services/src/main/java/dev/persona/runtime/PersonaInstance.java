@@ -9,6 +9,7 @@ import dev.persona.routing.KeyLocator;
 import dev.persona.routing.LocalStoreReader;
 import dev.persona.routing.PeerClient;
 import dev.persona.routing.RecordLookup;
+import dev.persona.topology.LiveStores;
 import dev.persona.topology.PersonaTopology;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -106,7 +107,8 @@ public final class PersonaInstance implements AutoCloseable {
         options.adminKey().ifPresent(secret -> keys.addBootstrapAdminKey("admin", secret));
 
         final StreamsBuilder builder = new StreamsBuilder();
-        PersonaTopology.build(builder, config);
+        final LiveStores live = new LiveStores();
+        PersonaTopology.build(builder, config, live);
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
@@ -135,7 +137,7 @@ public final class PersonaInstance implements AutoCloseable {
         ingest = IngestService.start(config, clientProps, self.host() + ":" + self.port(), metrics);
         started.push(ingest);
 
-        final LocalStoreReader reader = new LocalStoreReader(streams);
+        final LocalStoreReader reader = new LocalStoreReader(streams, live);
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2));

@@ -10,6 +10,8 @@ import dev.persona.testing.TestConfigs;
 import dev.persona.testing.TestHttp;
 import dev.persona.testing.TestKafka;
 import dev.persona.topology.Json;
+import dev.persona.routing.DeclaredStores;
+import dev.persona.topology.IndexEntry;
 import dev.persona.topology.TopicNames;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -103,6 +105,20 @@ class TwoInstanceIT {
             return Json.mapper().readTree(body);
         } catch (final IOException e) {
             throw new AssertionError(body, e);
+        }
+    }
+
+    /** Lookups read live stores by the partition Persona computes; it must be the one Streams puts the key in. */
+    @Test
+    void shouldPlaceEveryKeyInThePartitionStreamsUses() {
+        final DeclaredStores stores = new DeclaredStores(a.config());
+        final String records = TopicNames.recordStore("customers");
+        final String index = TopicNames.indexStore("customers");
+        for (int i = 0; i < 2_000; i++) {
+            final String key = "key-" + i + "-\u00e9";
+            assertEquals(a.streams().queryMetadataForKey(records, key, new StringSerializer()).partition(), stores.partition(records, key), key);
+            final String entry = IndexEntry.key("email", "c" + i + "@example.com");
+            assertEquals(a.streams().queryMetadataForKey(index, entry, new StringSerializer()).partition(), stores.partition(index, entry), entry);
         }
     }
 

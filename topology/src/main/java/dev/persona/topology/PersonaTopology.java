@@ -41,6 +41,13 @@ public final class PersonaTopology {
 
     /** Adds the topology of every collection in {@code config} to {@code builder}. */
     public static void build(final StreamsBuilder builder, final PersonaConfig config) {
+        build(builder, config, new LiveStores());
+    }
+
+    /**
+     * Adds the topology, its processors registering the store partitions they run in {@code live}.
+     */
+    public static void build(final StreamsBuilder builder, final PersonaConfig config, final LiveStores live) {
         final TopicNames names = new TopicNames(config.kafka());
         final Map<String, KStream<byte[], byte[]>> sources = new HashMap<>();
         for (final CollectionConfig collection : config.collections()) {
@@ -59,14 +66,14 @@ public final class PersonaTopology {
             }
             final RecordMerger merger = new RecordMerger(collection, syncs);
             final KStream<String, IndexChange> indexChanges =
-                    changes.process(() -> new MergeProcessor(store, merger, collection), Named.as(collection.name() + "-merge"), store);
+                    changes.process(() -> new MergeProcessor(store, merger, collection, live), Named.as(collection.name() + "-merge"), store);
             if (!collection.secondaryIndices().isEmpty()) {
                 // Index entries live with the index value, not the record: repartitioned by value.
                 final String index = TopicNames.indexStore(collection.name());
                 builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index), Serdes.String(), Serdes.ByteArray()));
                 indexChanges.repartition(Repartitioned.with(Serdes.String(), IndexChange.serde())
                                 .withName(collection.name() + "-index-changes").withNumberOfPartitions(collection.partitions()))
-                        .process(() -> new IndexProcessor(index, collection.name()), Named.as(collection.name() + "-index"), index);
+                        .process(() -> new IndexProcessor(index, collection.name(), live), Named.as(collection.name() + "-index"), index);
             }
         }
     }

@@ -68,7 +68,8 @@ public final class BenchSuite {
                     System.out.printf("ingest: %,d change rows (2 syncs, then partial updates) merged under exactly-once: %,.0f rows/s%n",
                             3L * records, results.ingest.rowsPerSecond());
                     if (phases.contains("lookup")) {
-                        lookups(results, instance, records, rounds, seconds, warmup, connections, webdisThreads, kinds, home);
+                        final Path profile = options.containsKey("profile") ? Path.of(options.get("profile")).toAbsolutePath() : null;
+                        lookups(results, instance, records, rounds, seconds, warmup, connections, webdisThreads, kinds, home, profile);
                     }
                     if (phases.contains("failover")) {
                         results.failover = Failover.measure(lookupData, instance, jvm, records);
@@ -111,7 +112,7 @@ public final class BenchSuite {
 
     private static void lookups(final Results results, final ChildInstance instance, final int records, final int rounds,
                                 final int seconds, final int warmup, final int connections, final int webdisThreads,
-                                final List<String> kinds, final Path home) throws Exception {
+                                final List<String> kinds, final Path home, final Path profile) throws Exception {
         System.out.println("loading the same records into Redis (database " + RedisPeer.DATABASE + ") ...");
         try (RedisPeer peer = RedisPeer.start(fetchAll(instance, records), home, ChildInstance.freePort(), webdisThreads)) {
             final Wrk wrk = new Wrk(home, 2, connections, records);
@@ -120,12 +121,20 @@ public final class BenchSuite {
                 final Wrk.Kind kind = Wrk.Kind.valueOf(name);
                 wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, kind, warmup);
                 wrk.webdis(peer.url(), kind, warmup);
+                if (profile != null) {
+                    instance.startRecording();
+                }
                 for (int round = 1; round <= rounds; round++) {
                     final Wrk.Run a = wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, kind, seconds);
                     final Wrk.Run b = wrk.webdis(peer.url(), kind, seconds);
                     results.lookups.add(new Pair(kind, round, a, b));
                     System.out.printf("%-30s round %d: persona %,8.0f req/s p99 %6.2f ms errors %d | webdis %,8.0f req/s p99 %6.2f ms errors %d | ratio %.2f%n",
                             kind.label, round, a.rps(), a.p99() / 1000.0, a.errors(), b.rps(), b.p99() / 1000.0, b.errors(), a.rps() / b.rps());
+                }
+                if (profile != null) {
+                    final Path file = profile.resolve("lookup-" + kind.name().toLowerCase() + ".jfr");
+                    instance.stopRecording(file);
+                    System.out.println("JFR recording of the measured rounds: " + file);
                 }
             }
         }

@@ -94,6 +94,27 @@ final class ChildInstance implements AutoCloseable {
         throw new IllegalStateException("no VmRSS for " + process.pid());
     }
 
+    /** Starts a Java Flight Recording (profile settings) in the instance, with {@code jcmd}. */
+    void startRecording() throws IOException, InterruptedException {
+        jcmd("JFR.start", "name=bench", "settings=profile");
+    }
+
+    /** Stops the recording started by {@link #startRecording()} and writes it to {@code file}. */
+    void stopRecording(final Path file) throws IOException, InterruptedException {
+        Files.createDirectories(file.getParent());
+        jcmd("JFR.stop", "name=bench", "filename=" + file);
+    }
+
+    private void jcmd(final String... command) throws IOException, InterruptedException {
+        final List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid())));
+        line.addAll(List.of(command));
+        final Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+        final String output = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (jcmd.waitFor() != 0) {
+            throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
+        }
+    }
+
     /** {@code kill -9}. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -1,6 +1,7 @@
 package dev.persona.topology.internals;
 
 import dev.persona.topology.IndexEntry;
+import dev.persona.topology.LiveStores;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
@@ -19,17 +20,22 @@ import java.util.Map;
 public final class IndexProcessor implements Processor<String, IndexChange, Void, Void> {
     private final String storeName;
     private final String collection;
+    private final LiveStores live;
     private KeyValueStore<String, byte[]> store;
+    private int partition;
     private Sensor conflicts;
 
-    public IndexProcessor(final String storeName, final String collection) {
+    public IndexProcessor(final String storeName, final String collection, final LiveStores live) {
         this.storeName = storeName;
         this.collection = collection;
+        this.live = live;
     }
 
     @Override
     public void init(final ProcessorContext<Void, Void> context) {
         store = context.getStateStore(storeName);
+        partition = context.taskId().partition();
+        live.opened(storeName, partition, store);
         conflicts = context.metrics().addSensor("persona-index-conflicts-" + collection + "-" + context.taskId(), Sensor.RecordingLevel.INFO);
         conflicts.add(new MetricName("persona-index-conflicts-total", "persona", "index values claimed by more than one record",
                 Map.of("collection", collection, "task", context.taskId().toString())), new CumulativeCount());
@@ -52,5 +58,10 @@ public final class IndexProcessor implements Processor<String, IndexChange, Void
         } else {
             store.put(record.key(), IndexEntry.encode(claims));
         }
+    }
+
+    @Override
+    public void close() {
+        live.closed(storeName, partition, store);
     }
 }

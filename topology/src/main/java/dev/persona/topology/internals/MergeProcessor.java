@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.config.CollectionConfig;
 import dev.persona.topology.IndexEntry;
+import dev.persona.topology.LiveStores;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -17,19 +18,24 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
     private final String storeName;
     private final RecordMerger merger;
     private final CollectionConfig collection;
+    private final LiveStores live;
     private KeyValueStore<String, byte[]> store;
+    private int partition;
     private ProcessorContext<String, IndexChange> context;
 
-    public MergeProcessor(final String storeName, final RecordMerger merger, final CollectionConfig collection) {
+    public MergeProcessor(final String storeName, final RecordMerger merger, final CollectionConfig collection, final LiveStores live) {
         this.storeName = storeName;
         this.merger = merger;
         this.collection = collection;
+        this.live = live;
     }
 
     @Override
     public void init(final ProcessorContext<String, IndexChange> context) {
         this.context = context;
         store = context.getStateStore(storeName);
+        partition = context.taskId().partition();
+        live.opened(storeName, partition, store);
     }
 
     @Override
@@ -61,5 +67,10 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
             return null;
         }
         return collection.indexValue(index, value.asText());
+    }
+
+    @Override
+    public void close() {
+        live.closed(storeName, partition, store);
     }
 }
