@@ -224,10 +224,11 @@ public final class ConfigLoader {
                         schedule);
             }
             case "topic" -> {
-                node.allowOnly(Set.of("type", "topic", "format"));
+                node.allowOnly(Set.of("type", "topic", "format", "copartitioned"));
                 return new SourceConfig.Topic(
                         node.requiredString("topic", "name the Kafka topic this sync reads"),
-                        node.optionalEnum("format", ValueFormat.ENVELOPE, ValueFormat::configName));
+                        node.optionalEnum("format", ValueFormat.ENVELOPE, ValueFormat::configName),
+                        node.optionalBoolean("copartitioned", false));
             }
             default -> throw node.error("type", "'" + type + "' is not a source type", "use cdc, query or topic");
         }

@@ -94,6 +94,18 @@ final class ConfigNode {
         }
     }
 
+    boolean optionalBoolean(final String key, final boolean fallback) {
+        final Optional<String> text = optionalString(key);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        return switch (text.get()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw error(key, "expected true or false, found '" + text.get() + "'", "write true or false");
+        };
+    }
+
     <E extends Enum<E>> E optionalEnum(final String key, final E fallback, final Function<E, String> spelling) {
         final Optional<String> text = optionalString(key);
         if (text.isEmpty()) {

@@ -36,10 +36,17 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
     /**
      * A Kafka topic that another team produces to.
      *
-     * @param topic  the topic name
-     * @param format how its values are encoded
+     * @param topic         the topic name
+     * @param format        how its values are encoded
+     * @param copartitioned the topic is keyed by the primary key (UTF-8), partitioned by Kafka's default
+     *                      partitioner into the collection's partition count: Persona reads it without repartitioning
      */
-    record Topic(String topic, ValueFormat format) implements SourceConfig {
+    record Topic(String topic, ValueFormat format, boolean copartitioned) implements SourceConfig {
+        /** A topic Persona repartitions by primary key (any key, any partition count). */
+        public Topic(final String topic, final ValueFormat format) {
+            this(topic, format, false);
+        }
+
         @Override
         public String type() {
             return "topic";

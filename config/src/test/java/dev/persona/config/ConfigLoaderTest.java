@@ -173,6 +173,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadACopartitionedTopicSource() {
+        final PersonaConfig config = parse(VALID.replace("{ type: topic, topic: profiles-in }", "{ type: topic, topic: profiles-in, copartitioned: true }"));
+        assertEquals(new SourceConfig.Topic("profiles-in", ValueFormat.ENVELOPE, true), config.syncs().get(0).source());
+        assertEquals(new SourceConfig.Topic("profiles-in", ValueFormat.ENVELOPE, false), parse(VALID).syncs().get(0).source());
+    }
+
+    @Test
+    void shouldRejectACopartitionedFlagThatIsNotABoolean() {
+        final ConfigException e = rejected(VALID.replace("{ type: topic, topic: profiles-in }", "{ type: topic, topic: profiles-in, copartitioned: yes please }"));
+        assertEquals("conf/persona.yaml: syncs[0].source.copartitioned: expected true or false, found 'yes please'. Fix: write true or false", e.getMessage());
+    }
+
+    @Test
     void shouldRejectASecondaryIndexThatNoSyncMaps() {
         final ConfigException e = rejected(VALID.replace("secondaryIndices: [email]", "secondaryIndices: [email, anonymous_id]"));
         assertEquals("collections[0].secondaryIndices", e.key());

@@ -68,6 +68,7 @@ public final class TopicProvisioner {
         final TopicNames names = new TopicNames(config.kafka());
         final Map<String, Integer> wanted = new LinkedHashMap<>();
         final Set<String> ownTopics = new HashSet<>();
+        final Map<String, String> copartitioned = new LinkedHashMap<>();
         for (final CollectionConfig collection : config.collections()) {
             wanted.put(names.deadLetterTopic(collection.name()), collection.partitions());
             ownTopics.add(names.deadLetterTopic(collection.name()));
@@ -75,6 +76,8 @@ public final class TopicProvisioner {
                 wanted.putIfAbsent(names.sourceTopic(sync), collection.partitions());
                 if (!(sync.source() instanceof SourceConfig.Topic)) {
                     ownTopics.add(names.sourceTopic(sync));
+                } else if (((SourceConfig.Topic) sync.source()).copartitioned()) {
+                    copartitioned.put(names.sourceTopic(sync), sync.id());
                 }
             }
         }
@@ -88,6 +91,14 @@ public final class TopicProvisioner {
                         + wanted.get(topic) + ": set the collection's partitions to " + actual + ", or recreate the topic");
             }
         }
+        copartitioned.forEach((topic, sync) -> {
+            final int actual = descriptions.get(topic).partitions().size();
+            if (actual != wanted.get(topic)) {
+                throw new IllegalStateException("sync '" + sync + "' reads topic " + topic + " as copartitioned, but it has " + actual
+                        + " partitions and its collection declares " + wanted.get(topic) + ": set the collection's partitions to " + actual
+                        + ", or remove 'copartitioned' from the sync's source so that Persona repartitions the rows");
+            }
+        });
     }
 
     /** Creates the topics that do not exist yet (another instance may be creating them too) and describes them all. */

@@ -13,6 +13,7 @@ import dev.persona.topology.internals.RecordMerger;
 import dev.persona.topology.internals.RowMapper;
 import dev.persona.topology.internals.SyncChange;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -83,10 +84,19 @@ public final class PersonaTopology {
         final String name = collection.name() + "-" + sync.id();
         final ChangeRowParser envelope = ChangeRowParser.envelope(sync.primaryKey());
         KStream<byte[], byte[]> keyed = source;
+        if (sync.source() instanceof SourceConfig.Topic topic && topic.copartitioned()) {
+            // Keyed and partitioned as the collection is: read in place, each row checked for where it arrived.
+            final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
+            return DeadLetters.route(source.process(() -> {
+                final RowMapper mapper = new RowMapper(sync);
+                return new DeadLetteringProcessor<String, SyncChange>(sync.id(), (key, value, ts, partition) -> parser.parse(key, value)
+                        .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), mapper.map(row, ts))));
+            }, Named.as(name + "-read")), deadLetters, name + "-read");
+        }
         if (sync.source() instanceof SourceConfig.Topic topic) {
             final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
             keyed = DeadLetters.route(source.process(() -> new DeadLetteringProcessor<byte[], byte[]>(sync.id(),
-                            (key, value, ts) -> parser.parse(key, value)
+                            (key, value, ts, partition) -> parser.parse(key, value)
                                     .map(row -> KeyValue.pair(row.key().getBytes(StandardCharsets.UTF_8), ChangeRowEnvelope.toBytes(row)))),
                     Named.as(name + "-parse")), deadLetters, name + "-parse")
                     .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
@@ -96,7 +106,23 @@ public final class PersonaTopology {
         return DeadLetters.route(keyed.process(() -> {
             final RowMapper mapper = new RowMapper(sync);
             return new DeadLetteringProcessor<String, SyncChange>(sync.id(),
-                    (key, value, ts) -> envelope.parse(key, value).map(row -> KeyValue.pair(row.key(), mapper.map(row, ts))));
+                    (key, value, ts, partition) -> envelope.parse(key, value).map(row -> KeyValue.pair(row.key(), mapper.map(row, ts))));
         }, Named.as(name + "-read")), deadLetters, name + "-read");
+    }
+
+    /**
+     * The key of a row read from a copartitioned topic, when it arrived in the partition the collection keeps
+     * it in.
+     *
+     * @throws MalformedRowException when it arrived elsewhere: the producer keyed or partitioned it differently
+     */
+    private static String placed(final String key, final int partition, final CollectionConfig collection, final SourceConfig.Topic topic) {
+        final int expected = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % collection.partitions();
+        if (partition >= 0 && partition != expected) {
+            throw new MalformedRowException("the row with primary key '" + key + "' arrived in partition " + partition + " of copartitioned topic '"
+                    + topic.topic() + "', but collection '" + collection.name() + "' keeps it in partition " + expected
+                    + ": produce it keyed by its primary key (UTF-8) with Kafka's default partitioner, or drop 'copartitioned'");
+        }
+        return key;
     }
 }

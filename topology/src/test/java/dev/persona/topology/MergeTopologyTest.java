@@ -78,6 +78,11 @@ class MergeTopologyTest {
                 primaryKey: id
                 mapping: [ { from: owner } ]
                 onDelete: clear_fields
+              - id: ledger
+                collection: customers
+                source: { type: topic, topic: ledger, format: envelope, copartitioned: true }
+                primaryKey: user_id
+                mapping: [ { from: balance } ]
             """;
 
     @TempDir
@@ -125,6 +130,42 @@ class MergeTopologyTest {
 
     private static JsonNode json(final String text) throws IOException {
         return Json.mapper().readTree(text);
+    }
+
+    /** The test driver delivers every record in partition 0. */
+    private static String keyInPartition(final boolean zero) {
+        for (int i = 0; ; i++) {
+            final String key = Integer.toString(i);
+            final int partition = org.apache.kafka.common.utils.Utils.toPositive(
+                    org.apache.kafka.common.utils.Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % 3;
+            if ((partition == 0) == zero) {
+                return key;
+            }
+        }
+    }
+
+    @Test
+    void shouldReadACopartitionedTopicInPlaceWithoutARepartitionTopic() {
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("test.yaml"), CONFIG);
+        final StreamsBuilder builder = new StreamsBuilder();
+        PersonaTopology.build(builder, config);
+        final String description = builder.build().describe().toString();
+        assertFalse(description.contains("customers-ledger-by-key"), description);
+        assertTrue(description.contains("customers-billing-by-key"), description);
+
+        final String key = keyInPartition(true);
+        send("ledger", key, "{\"op\":\"upsert\",\"row\":{\"user_id\":" + key + ",\"balance\":12.5}}");
+        assertEquals("{\"user_id\":" + key + ",\"balance\":12.5}", record(key));
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldDeadLetterARowThatArrivedInAnotherPartitionThanItsKeyBelongsTo() {
+        final String key = keyInPartition(false);
+        send("ledger", key, "{\"op\":\"upsert\",\"row\":{\"user_id\":" + key + ",\"balance\":1}}");
+        assertNull(record(key));
+        final String reason = header(deadLetters.readRecord(), DeadLetterHeaders.REASON);
+        assertTrue(reason.contains("arrived in partition 0 of copartitioned topic 'ledger'") && reason.contains("drop 'copartitioned'"), reason);
     }
 
     @Test

@@ -45,7 +45,7 @@ public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byt
     @Override
     public void process(final Record<byte[], byte[]> record) {
         try {
-            step.apply(record.key(), record.value(), record.timestamp())
+            step.apply(record.key(), record.value(), record.timestamp(), context.recordMetadata().map(RecordMetadata::partition).orElse(-1))
                     .ifPresent(kv -> context.forward(record.withKey(kv.key).withValue(new Routed.Ok<>(kv.value))));
         } catch (final MalformedRowException e) {
             deadLetter(record, e.getMessage());

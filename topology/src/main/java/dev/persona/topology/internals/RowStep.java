@@ -9,7 +9,8 @@ import java.util.Optional;
 @FunctionalInterface
 public interface RowStep<K, V> {
     /**
+     * @param partition the partition the record was read from, -1 when unknown
      * @throws MalformedRowException with the reason, when the record cannot be read
      */
-    Optional<KeyValue<K, V>> apply(byte[] key, byte[] value, long timestamp);
+    Optional<KeyValue<K, V>> apply(byte[] key, byte[] value, long timestamp, int partition);
 }
