@@ -108,6 +108,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private static void format(final KafkaConfig config, final Path logDir) {
+        if (Files.exists(logDir.resolve("meta.properties"))) {
+            // Formatted by an earlier start: its cluster id stays (formatting again with a new one is refused).
+            return;
+        }
         try {
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
