@@ -49,14 +49,19 @@ public final class ApiServer implements AutoCloseable {
                                   final PrometheusMeterRegistry metrics, final java.util.function.BooleanSupplier draining) {
         final Authenticator auth = new Authenticator(keys);
         final RecordFinder finder = new RecordFinder(lookup);
+        final HttpMetrics httpMetrics = new HttpMetrics(metrics);
+        final FastLookupHandler fast = new FastLookupHandler(config, finder, auth, httpMetrics);
         final Javalin app = Javalin.create(cfg -> {
+            // Javalin attaches its servlet context inside the wrappers already on the server: plain record lookups
+            // are answered before it.
+            cfg.jetty.modifyServer(server -> server.insertHandler(fast));
             cfg.startup.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(Json.mapper(), false));
             cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
             cfg.http.prefer405over404 = true;
             cfg.jetty.host = host;
             cfg.jetty.port = port;
-            new HttpMetrics(metrics).register(cfg.routes);
+            httpMetrics.register(cfg.routes);
             // Prometheus scrapes without a key: the figures hold no record data and no secrets.
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             new RecordRoutes(config, finder, auth, Clock.systemUTC()).register(cfg.routes);

@@ -18,7 +18,11 @@ final class Authenticator {
 
     /** The key of the request, if it carries a valid one. */
     Optional<ApiKey> keyOf(final Context ctx) {
-        final String header = ctx.header("Authorization");
+        return keyOf(ctx.header("Authorization"));
+    }
+
+    /** The key an {@code Authorization} header carries, if it is a valid one. */
+    Optional<ApiKey> keyOf(final String header) {
         if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
             return Optional.empty();
         }

@@ -1,6 +1,8 @@
 package dev.persona.keys;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.persona.topology.Json;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,6 +41,11 @@ public final class ApiKeyStore implements AutoCloseable {
     private final Map<String, ApiKey> byId = new ConcurrentHashMap<>();
     private final Map<String, ApiKey> byHash = new ConcurrentHashMap<>();
     private final Map<String, ApiKey> bootstrap = new ConcurrentHashMap<>();
+    /**
+     * Secrets already verified, so that a lookup does not hash its key on every request (SHA-256 was 12% of the
+     * lookup path's CPU). Emptied on every change to the keys, so a revocation takes effect as before.
+     */
+    private final Cache<String, ApiKey> verified = Caffeine.newBuilder().maximumSize(10_000).build();
     private TopicFollower follower;
 
     private ApiKeyStore(final String topic, final Map<String, Object> clientProperties) {
@@ -65,10 +72,15 @@ public final class ApiKeyStore implements AutoCloseable {
     public void addBootstrapAdminKey(final String name, final String secret) {
         final ApiKey key = new ApiKey("bootstrap-" + name, name, ApiKeySecrets.sha256(secret), List.of(), true, System.currentTimeMillis(), null);
         bootstrap.put(key.sha256(), key);
+        verified.invalidateAll();
     }
 
     /** The active key a secret belongs to, if any. The final comparison is constant-time. */
     public Optional<ApiKey> authenticate(final String secret) {
+        final ApiKey known = verified.getIfPresent(secret);
+        if (known != null) {
+            return Optional.of(known);
+        }
         final String hash = ApiKeySecrets.sha256(secret);
         ApiKey key = bootstrap.get(hash);
         if (key == null) {
@@ -77,6 +89,7 @@ public final class ApiKeyStore implements AutoCloseable {
         if (key == null || !key.isActive() || !ApiKeySecrets.matches(secret, key.sha256())) {
             return Optional.empty();
         }
+        verified.put(secret, key);
         return Optional.of(key);
     }
 
@@ -131,6 +144,7 @@ public final class ApiKeyStore implements AutoCloseable {
     }
 
     private void apply(final ConsumerRecord<String, byte[]> record) {
+        verified.invalidateAll();
         if (record.value() == null) {
             final ApiKey removed = byId.remove(record.key());
             if (removed != null) {

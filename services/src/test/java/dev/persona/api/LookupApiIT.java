@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -99,6 +100,25 @@ class LookupApiIT {
         assertEquals(200, response.statusCode());
         assertEquals(JANE, response.body());
         assertEquals("application/json", response.headers().firstValue("Content-Type").orElseThrow().split(";")[0]);
+    }
+
+    /**
+     * A plain lookup is answered by the fast handler in front of Javalin, one with a query string by Javalin's
+     * route: the two answers must not differ.
+     */
+    @Test
+    void shouldAnswerTheSameThroughTheFastPathAndThroughTheRoute() {
+        for (final String path : List.of("/v1/collections/customers/records/id/12345", "/v1/collections/customers/records/email/jane@example.com")) {
+            final HttpResponse<String> fast = http.get(path, bearer(ADMIN));
+            final HttpResponse<String> routed = http.get(path + "?meta=false", bearer(ADMIN));
+            assertEquals(200, fast.statusCode(), fast.body());
+            assertEquals(routed.body(), fast.body());
+            for (final String header : List.of("Content-Type", "ETag", "Content-Length")) {
+                assertEquals(routed.headers().firstValue(header), fast.headers().firstValue(header), header);
+            }
+            assertEquals(304, http.get(path, "Authorization", "Bearer " + ADMIN, "If-None-Match", fast.headers().firstValue("ETag").orElseThrow())
+                    .statusCode());
+        }
     }
 
     @Test

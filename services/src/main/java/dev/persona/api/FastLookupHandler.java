@@ -1,0 +1,115 @@
+package dev.persona.api;
+
+import dev.persona.config.CollectionConfig;
+import dev.persona.config.PersonaConfig;
+import dev.persona.keys.ApiKey;
+import dev.persona.routing.Lookup;
+import dev.persona.routing.PeerClient;
+import dev.persona.routing.RecordFinder;
+import dev.persona.topology.StoredRecord;
+import io.micrometer.core.instrument.Timer;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * The hot path of the API, as a Jetty handler in front of Javalin: a plain {@code GET} of one record (no query
+ * string) that is found answers here with the stored bytes, skipping the servlet layer, sessions and Javalin's
+ * routing. Everything else (other routes, projections, errors of any kind, 404s, unavailable owners, encodings
+ * to negotiate) goes on to Javalin's {@link RecordRoutes}, which answers the same request the same way, so there is
+ * one place that words errors.
+ */
+final class FastLookupHandler extends Handler.Wrapper {
+    private static final String PREFIX = "/v1/collections/";
+    private static final String ROUTE = "/v1/collections/{collection}/records/{index}/{value}";
+    private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
+    /** Javalin compresses answers from this size when the client accepts an encoding; this path never does. */
+    private static final int COMPRESSION_THRESHOLD = 1_500;
+
+    private final PersonaConfig config;
+    private final RecordFinder finder;
+    private final Authenticator auth;
+    private final Timer ok;
+    private final Timer notModified;
+
+    FastLookupHandler(final PersonaConfig config, final RecordFinder finder, final Authenticator auth, final HttpMetrics metrics) {
+        this.config = config;
+        this.finder = finder;
+        this.auth = auth;
+        this.ok = metrics.timer(ROUTE, "GET", 200);
+        this.notModified = metrics.timer(ROUTE, "GET", 304);
+    }
+
+    @Override
+    public boolean handle(final Request request, final Response response, final Callback callback) throws Exception {
+        final long start = System.nanoTime();
+        if (!"GET".equals(request.getMethod()) || request.getHttpURI().getQuery() != null) {
+            return super.handle(request, response, callback);
+        }
+        final String path = request.getHttpURI().getPath();
+        // Percent-escapes and '+' are decoded by Javalin's rules: leave those requests to it.
+        if (path == null || !path.startsWith(PREFIX) || path.indexOf('%') >= 0 || path.indexOf('+') >= 0) {
+            return super.handle(request, response, callback);
+        }
+        final int collectionEnd = path.indexOf('/', PREFIX.length());
+        final int recordsEnd = collectionEnd < 0 ? -1 : path.indexOf('/', collectionEnd + 1);
+        final int indexEnd = recordsEnd < 0 ? -1 : path.indexOf('/', recordsEnd + 1);
+        if (indexEnd < 0 || !path.regionMatches(collectionEnd, "/records/", 0, 9) || recordsEnd != collectionEnd + 8
+                || path.indexOf('/', indexEnd + 1) >= 0 || indexEnd + 1 == path.length()) {
+            return super.handle(request, response, callback);
+        }
+        final Optional<CollectionConfig> found = config.collection(path.substring(PREFIX.length(), collectionEnd));
+        final HttpFields headers = request.getHeaders();
+        final String authorization = headers.get(HttpHeader.AUTHORIZATION);
+        final Optional<ApiKey> key = auth.keyOf(authorization);
+        if (found.isEmpty() || key.isEmpty() || !key.get().canRead(found.get().name())) {
+            return super.handle(request, response, callback);
+        }
+        final CollectionConfig collection = found.get();
+        final String index = path.substring(recordsEnd + 1, indexEnd);
+        final String value = path.substring(indexEnd + 1);
+        final boolean primary = index.equals("id") || index.equals(collection.primaryIndex());
+        if (!primary && !collection.secondaryIndices().contains(index)) {
+            return super.handle(request, response, callback);
+        }
+        final boolean forwarded = headers.get(PeerClient.HOP_HEADER) != null;
+        final Lookup lookup = primary ? finder.byKey(collection, value, authorization, forwarded)
+                : finder.byIndex(collection, index, value, authorization, forwarded);
+        if (!(lookup instanceof Lookup.Found record) || !StoredRecord.isPresent(record.stored())) {
+            return super.handle(request, response, callback);
+        }
+        final byte[] stored = record.stored();
+        final int length = StoredRecord.bodyLength(stored);
+        if (length >= COMPRESSION_THRESHOLD && headers.get(HttpHeader.ACCEPT_ENCODING) != null) {
+            return super.handle(request, response, callback);
+        }
+        final String etag = RecordView.etag(stored, RecordView.Shape.PLAIN);
+        final HttpFields.Mutable answer = response.getHeaders();
+        answer.put(HttpHeader.ETAG, etag);
+        if (record.stale()) {
+            answer.put("X-Persona-Stale", "true");
+            answer.put("X-Persona-Lag", Long.toString(record.lag()));
+        }
+        if (etag.equals(headers.get(HttpHeader.IF_NONE_MATCH))) {
+            response.setStatus(304);
+            response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+            notModified.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        }
+        response.setStatus(200);
+        answer.put(JSON);
+        answer.put(HttpHeader.CONTENT_LENGTH, length);
+        response.write(true, ByteBuffer.wrap(stored, StoredRecord.BODY_OFFSET, length), callback);
+        ok.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return true;
+    }
+}
