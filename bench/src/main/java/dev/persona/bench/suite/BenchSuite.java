@@ -54,6 +54,7 @@ public final class BenchSuite {
         final List<String> kinds = Arrays.asList(options.getOrDefault("kinds", "BY_ID,BY_EMAIL,BATCH_BY_ID,BATCH_BY_EMAIL").split(","));
         final List<String> jvm = Arrays.asList(options.getOrDefault("instance-jvm", DEFAULT_INSTANCE_JVM).split(" "));
         final Path out = Path.of(options.getOrDefault("out", "bench/results"));
+        final Path profile = options.containsKey("profile") ? Path.of(options.get("profile")).toAbsolutePath() : null;
         Files.createDirectories(out);
         final Path home = Files.createTempDirectory("persona-suite");
         final Results results = new Results(LocalDate.now().toString(), machine(), records, connections, seconds, rounds, jvm);
@@ -69,13 +70,19 @@ public final class BenchSuite {
                 try (ChildInstance instance = lookupData.start(jvm, "a")) {
                     lookupData.awaitMerged(2L * warmupRecords, System.nanoTime(), 0);
                     final List<String[]> rows = lookupData.rows(1, records, true);
+                    if (profile != null) {
+                        instance.startRecording();
+                    }
                     final long start = System.nanoTime();
                     lookupData.send(rows);
                     results.ingest = lookupData.awaitMerged(2L * warmupRecords + rows.size(), start, 2L * warmupRecords);
+                    if (profile != null) {
+                        instance.stopRecording(profile.resolve("ingest.jfr"));
+                        System.out.println("JFR recording of the measured ingest: " + profile.resolve("ingest.jfr"));
+                    }
                     System.out.printf("ingest: %,d change rows (2 syncs, then partial updates) merged under exactly-once: %,.0f rows/s%n",
                             rows.size(), results.ingest.rowsPerSecond());
                     if (phases.contains("lookup")) {
-                        final Path profile = options.containsKey("profile") ? Path.of(options.get("profile")).toAbsolutePath() : null;
                         lookups(results, instance, records, rounds, seconds, warmup, connections, webdisThreads, kinds, home, profile);
                     }
                     if (phases.contains("failover")) {
