@@ -1,5 +1,7 @@
 package dev.persona.routing;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.persona.config.CollectionConfig;
 import dev.persona.topology.IndexEntry;
@@ -122,10 +124,27 @@ public final class RecordFinder {
         if (!(record instanceof Lookup.Found found) || !StoredRecord.isPresent(found.stored())) {
             return false;
         }
-        try {
-            final JsonNode body = Json.mapper().readTree(found.stored(), StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(found.stored()));
-            final JsonNode value = body.get(index);
-            return value != null && value.isValueNode() && !value.isNull() && collection.indexValue(index, value.asText()).equals(folded);
+        final byte[] stored = found.stored();
+        // Scans the top level for the one field, skipping nested values: no tree of the whole record.
+        try (JsonParser parser = Json.mapper().getFactory().createParser(stored, StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(stored))) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                final String name = parser.currentName();
+                final JsonToken value = parser.nextToken();
+                if (name.equals(index)) {
+                    if (value == JsonToken.VALUE_STRING) {
+                        final String text = parser.getText();
+                        return !text.isEmpty() && collection.indexValue(index, text).equals(folded);
+                    }
+                    // Numbers and booleans: the merge's own reading of the value (JsonNode#asText) decides.
+                    final JsonNode node = Json.mapper().readTree(parser);
+                    return node != null && node.isValueNode() && !node.isNull() && collection.indexValue(index, node.asText()).equals(folded);
+                }
+                parser.skipChildren();
+            }
+            return false;
         } catch (final IOException e) {
             return false;
         }

@@ -68,6 +68,9 @@ class LookupApiIT {
         Poll.until(TIMEOUT, "record 777 and sku1", () ->
                 http.get("/v1/collections/customers/records/id/777", bearer(ADMIN)).statusCode() == 200
                         && http.get("/v1/collections/products/records/id/sku1", bearer(ADMIN)).statusCode() == 200);
+        // The index follows the records through a repartition topic: readable after its task's next commit.
+        Poll.until(TIMEOUT, "Jane indexed by email", () ->
+                http.get("/v1/collections/customers/records/email/jane@example.com", bearer(ADMIN)).statusCode() == 200);
     }
 
     @AfterAll
