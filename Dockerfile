@@ -14,6 +14,8 @@ WORKDIR /opt/persona
 COPY --from=build /src/services/target/persona.jar persona.jar
 COPY --from=build /src/services/target/lib lib
 ENV PERSONA_HOME=/var/lib/persona
+# RocksDB reads from many HTTP threads: cap glibc malloc arenas (resident memory).
+ENV MALLOC_ARENA_MAX=2
 VOLUME /var/lib/persona
 EXPOSE 8080
 ENTRYPOINT ["java", "-jar", "/opt/persona/persona.jar"]

@@ -14,6 +14,7 @@ import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,7 @@ public final class ApiServer implements AutoCloseable {
             // Javalin attaches its servlet context inside the wrappers already on the server: plain record lookups
             // are answered before it.
             cfg.jetty.modifyServer(server -> server.insertHandler(fast));
+            cfg.jetty.threadPool = threadPool();
             cfg.startup.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(Json.mapper(), false));
             cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
@@ -92,6 +94,18 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.error(413, ctx -> ctx.json(error("body_too_large", "request bodies are limited to " + MAX_REQUEST_BYTES + " bytes")));
         }).start();
         return new ApiServer(app);
+    }
+
+    /**
+     * Jetty's worker threads: lookups never block on I/O of their own except a forward to a peer, so a few
+     * threads per core serve any number of keep-alive connections; more only add context switches.
+     * {@code PERSONA_HTTP_THREADS} sets the maximum (default 16).
+     */
+    private static QueuedThreadPool threadPool() {
+        final int max = Integer.parseInt(System.getenv().getOrDefault("PERSONA_HTTP_THREADS", "16"));
+        final QueuedThreadPool pool = new QueuedThreadPool(max, Math.min(8, max), 60_000);
+        pool.setName("persona-http");
+        return pool;
     }
 
     /** The port the API listens on. */

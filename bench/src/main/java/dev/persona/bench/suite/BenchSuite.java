@@ -36,7 +36,7 @@ import java.util.TreeMap;
  * wrk sends the load from a process of its own.
  */
 public final class BenchSuite {
-    static final String DEFAULT_INSTANCE_JVM = "-Xms512m -Xmx512m -XX:+UseParallelGC";
+    static final String DEFAULT_INSTANCE_JVM = "-Xms384m -Xmx384m -XX:+UseParallelGC";
 
     private BenchSuite() {
     }

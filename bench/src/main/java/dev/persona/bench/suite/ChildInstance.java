@@ -45,6 +45,9 @@ final class ChildInstance implements AutoCloseable {
                 "--drain-seconds", "0"));
         final ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("PERSONA_ADMIN_KEY", ADMIN_KEY);
+        // As the persona launcher sets it: RocksDB reads from many HTTP threads would otherwise each grow a glibc
+        // malloc arena of their own.
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         builder.environment().put("PERSONA_HOME", home.toString());
         final Path log = home.resolve(name + ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
