@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * The benchmark suite: ingest, lookups side by side with webdis over Redis, failover, memory and CDC freshness.
  * Prints a summary and writes {@code REPORT.md}, {@code results.json} and PNG charts to {@code --out}.
  * <p>
- * Usage: {@code bench/run suite [--records 100000] [--rounds 3] [--seconds 10] [--warmup 5] [--connections 32]
+ * Usage: {@code bench/run suite [--records 100000] [--rounds 3] [--seconds 10] [--warmup 10] [--connections 32]
  * [--memory-records 1000000] [--phases ingest,lookup,failover,memory,freshness] [--out bench/results]}.
  * Persona runs in JVMs of its own ({@code persona serve} with {@code --instance-jvm} options), Kafka in this one;
  * wrk sends the load from a process of its own.
@@ -46,7 +46,7 @@ public final class BenchSuite {
         final int records = Integer.parseInt(options.getOrDefault("records", "100000"));
         final int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
         final int seconds = Integer.parseInt(options.getOrDefault("seconds", "10"));
-        final int warmup = Integer.parseInt(options.getOrDefault("warmup", "5"));
+        final int warmup = Integer.parseInt(options.getOrDefault("warmup", "10"));
         final int connections = Integer.parseInt(options.getOrDefault("connections", "32"));
         final int memoryRecords = Integer.parseInt(options.getOrDefault("memory-records", "1000000"));
         final int webdisThreads = Integer.parseInt(options.getOrDefault("webdis-threads", "2"));
@@ -86,13 +86,19 @@ public final class BenchSuite {
                         lookups(results, instance, records, rounds, seconds, warmup, connections, webdisThreads, kinds, home, profile);
                     }
                     if (phases.contains("failover")) {
-                        results.failover = Failover.measure(lookupData, instance, jvm, records);
-                        System.out.printf("failover: kill -9 of one of two instances (one standby): unavailable for %.0f ms "
-                                + "(%d of %,d lookups failed)%n", results.failover.windowMillis(), results.failover.failed(), results.failover.total());
+                        try {
+                            results.failover = Failover.measure(lookupData, instance, jvm, records);
+                            System.out.printf("failover: kill -9 of one of two instances (one standby): unavailable for %.0f ms "
+                                    + "(%d of %,d lookups failed)%n", results.failover.windowMillis(), results.failover.failed(), results.failover.total());
+                        } catch (final Exception e) {
+                            results.failed.add("failover: " + e.getMessage());
+                            System.out.println("failover: failed: " + e.getMessage());
+                        }
                     }
                 }
             }
             if (phases.contains("memory")) {
+              try {
                 final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0);
                 big.produce(1, memoryRecords, false);
                 try (ChildInstance instance = big.start(jvm, "m")) {
@@ -105,6 +111,10 @@ public final class BenchSuite {
                                     + "(%,.0f req/s); loaded at %,.0f rows/s%n", memoryRecords, afterLoad >> 20,
                             results.memory.afterLookupsBytes() >> 20, seconds, reads.rps(), ingest.rowsPerSecond());
                 }
+              } catch (final Exception e) {
+                  results.failed.add("memory: " + e.getMessage());
+                  System.out.println("memory: failed: " + e.getMessage());
+              }
             }
             if (phases.contains("freshness")) {
                 final String postgres = options.getOrDefault("postgres", System.getenv().getOrDefault("PERSONA_TEST_POSTGRES_URL",
@@ -358,6 +368,8 @@ public final class BenchSuite {
         final int rounds;
         final List<String> instanceJvm;
         final List<Pair> lookups = new ArrayList<>();
+        /** Phases that could not be measured, with why. */
+        final List<String> failed = new ArrayList<>();
         Ingest ingest;
         Failover.Figures failover;
         Memory memory;

@@ -52,6 +52,9 @@ final class Report {
             final long resident = Math.max(r.memory.afterLoadBytes(), r.memory.afterLookupsBytes());
             target(summary, "resident memory, " + f("%,d", r.memory.records()) + " records", "< 1 GiB", f("%,d MiB", resident >> 20), resident < (1L << 30));
         }
+        for (final String failure : r.failed) {
+            summary.append("| ").append(failure.replace("|", "/")).append(" | | not measured | **no** |\n");
+        }
         Files.writeString(out.resolve("SUMMARY.md"), summary.toString());
 
         final StringBuilder md = new StringBuilder();
