@@ -1,5 +1,6 @@
 package dev.persona.api;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.persona.config.CollectionConfig;
@@ -110,7 +111,9 @@ final class RecordRoutes {
                     }
                     first = false;
                     markStale(ctx, found);
-                    out.write(MAPPER.writeValueAsBytes(result.getKey()));
+                    out.write('"');
+                    out.write(JsonStringEncoder.getInstance().quoteAsUTF8(result.getKey()));
+                    out.write('"');
                     out.write(':');
                     out.write(RecordView.render(found.stored(), shape, now, conflicts(collection, found.stored(), shape, authorization), found));
                 } else if (result.getValue() instanceof Lookup.Unavailable) {

@@ -334,6 +334,16 @@ class LookupApiIT {
         }
     }
 
+    @Test
+    void shouldEscapeIdsThatNeedItAsKeysOfABatchAnswer() {
+        final String id = "q\"uo\\te";
+        profile(id, "{\"id\":\"q\\\"uo\\\\te\",\"name\":\"Quote\"}");
+        Poll.until(TIMEOUT, "the record with quotes in its id", () -> http.post("/v1/collections/customers/records/batch",
+                "{\"ids\":[\"q\\\"uo\\\\te\"]}", bearer(ADMIN)).body().contains("Quote"));
+        final JsonNode batch = json(http.post("/v1/collections/customers/records/batch", "{\"ids\":[\"q\\\"uo\\\\te\"]}", bearer(ADMIN)).body());
+        assertEquals("Quote", batch.path("records").path(id).path("full_name").asText(), batch.toString());
+    }
+
     private static String byEmail(final String email, final String query) {
         final HttpResponse<String> r = http.get("/v1/collections/customers/records/email/" + email + query, bearer(ADMIN));
         return r.statusCode() == 200 ? r.body() : String.valueOf(r.statusCode());
