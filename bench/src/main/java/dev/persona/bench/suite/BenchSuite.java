@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * Prints a summary and writes {@code REPORT.md}, {@code results.json} and PNG charts to {@code --out}.
  * <p>
  * Usage: {@code bench/run suite [--records 100000] [--rounds 3] [--seconds 10] [--warmup 10] [--connections 32]
- * [--memory-records 1000000] [--phases ingest,lookup,failover,memory,freshness] [--out bench/results]}.
+ * [--memory-records 1000000] [--phases ingest,lookup,failover,memory,freshness] [--kafka-properties YAML] [--out bench/results]}.
  * Persona runs in JVMs of its own ({@code persona serve} with {@code --instance-jvm} options), Kafka in this one;
  * wrk sends the load from a process of its own.
  */
@@ -54,6 +54,8 @@ public final class BenchSuite {
         final List<String> kinds = Arrays.asList(options.getOrDefault("kinds", "BY_ID,BY_EMAIL,BATCH_BY_ID,BATCH_BY_EMAIL").split(","));
         final List<String> jvm = Arrays.asList(options.getOrDefault("instance-jvm", DEFAULT_INSTANCE_JVM).split(" "));
         final Path out = Path.of(options.getOrDefault("out", "bench/results"));
+        // Extra kafka.properties for the instances' configuration, as YAML flow entries: 'commit.interval.ms: "200"'.
+        final String kafkaProperties = options.getOrDefault("kafka-properties", "");
         final Path profile = options.containsKey("profile") ? Path.of(options.get("profile")).toAbsolutePath() : null;
         Files.createDirectories(out);
         final Path home = Files.createTempDirectory("persona-suite");
@@ -61,7 +63,7 @@ public final class BenchSuite {
         System.out.printf("Persona benchmark suite: %s%n%,d records, %d connections, %d rounds of %d s, instance JVM: %s%n",
                 results.machine(), records, connections, rounds, seconds, String.join(" ", jvm));
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(home.resolve("kafka"), 0)) {
-            final Dataset lookupData = new Dataset("lookup", broker.bootstrapServers(), home, 1);
+            final Dataset lookupData = new Dataset("lookup", broker.bootstrapServers(), home, 1, kafkaProperties);
             if (phases.contains("ingest") || phases.contains("lookup") || phases.contains("failover")) {
                 // Warm-up: customers beyond the measured ones, merged before the measured rows are produced, so that
                 // the rate is the JIT-compiled steady state of a running instance, not its first seconds.
@@ -99,7 +101,7 @@ public final class BenchSuite {
             }
             if (phases.contains("memory")) {
               try {
-                final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0);
+                final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0, kafkaProperties);
                 big.produce(1, memoryRecords, false);
                 try (ChildInstance instance = big.start(jvm, "m")) {
                     final Ingest ingest = big.awaitMerged(2L * memoryRecords, 0, 0);
@@ -222,7 +224,6 @@ public final class BenchSuite {
 
     /** A collection of customers fed by two topic syncs, with its own application id and topics. */
     static final class Dataset {
-        static final String EXTRA = System.getenv().getOrDefault("BENCH_KAFKA_EXTRA", "");
         final String name;
         final String bootstrap;
         final Path home;
@@ -230,7 +231,7 @@ public final class BenchSuite {
         final String profilesTopic;
         final String activityTopic;
 
-        Dataset(final String name, final String bootstrap, final Path home, final int standbys) throws IOException {
+        Dataset(final String name, final String bootstrap, final Path home, final int standbys, final String properties) throws IOException {
             this.name = name;
             this.bootstrap = bootstrap;
             this.home = home;
@@ -261,7 +262,8 @@ public final class BenchSuite {
                         source: { type: topic, topic: %s, format: envelope, copartitioned: true }
                         primaryKey: user_id
                         mapping: [ { from: 90_day_summary }, { from: recommendations } ]
-                    """.formatted(bootstrap, name, name, standbys, EXTRA, profilesTopic, activityTopic));
+                    """.formatted(bootstrap, name, name, standbys, properties.isEmpty() ? "" : "  properties: { " + properties + " }",
+                    profilesTopic, activityTopic));
         }
 
         /**

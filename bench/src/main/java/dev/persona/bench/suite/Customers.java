@@ -2,7 +2,6 @@ package dev.persona.bench.suite;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.util.Locale;
@@ -66,28 +65,5 @@ final class Customers {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         return new KafkaProducer<>(props);
-    }
-
-    /**
-     * Produces the rows of customers {@code from..to} for both syncs (and, with {@code round > 0}, their updates)
-     * and waits until the broker has them all.
-     */
-    static void produce(final KafkaProducer<String, String> producer, final String profilesTopic, final String activityTopic,
-                        final long from, final long to, final int round) {
-        for (long id = from; id <= to; id++) {
-            final String key = Long.toString(id);
-            producer.send(new ProducerRecord<>(profilesTopic, key, envelope(profileRow(id, round), round + 1L)));
-            producer.send(new ProducerRecord<>(activityTopic, key, envelope(activityRow(id, round), round + 1L)));
-        }
-        producer.flush();
-    }
-
-    /** A partial update: only the profiles sync's part of customers {@code from..to} changes. */
-    static void produceProfiles(final KafkaProducer<String, String> producer, final String profilesTopic,
-                                final long from, final long to, final int round) {
-        for (long id = from; id <= to; id++) {
-            producer.send(new ProducerRecord<>(profilesTopic, Long.toString(id), envelope(profileRow(id, round), round + 1L)));
-        }
-        producer.flush();
     }
 }
