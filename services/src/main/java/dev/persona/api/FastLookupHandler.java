@@ -77,7 +77,7 @@ final class FastLookupHandler extends Handler.Wrapper {
         final CollectionConfig collection = found.get();
         final String index = path.substring(recordsEnd + 1, indexEnd);
         final String value = path.substring(indexEnd + 1);
-        final boolean primary = index.equals("id") || index.equals(collection.primaryIndex());
+        final boolean primary = Requests.namesPrimary(collection, index);
         if (!primary && !collection.secondaryIndices().contains(index)) {
             return super.handle(request, response, callback);
         }

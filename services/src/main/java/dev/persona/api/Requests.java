@@ -36,7 +36,7 @@ final class Requests {
      * @throws ApiException 400 naming the declared indices, for any other name
      */
     static boolean isPrimary(final CollectionConfig collection, final String index) {
-        if (index.equals("id") || index.equals(collection.primaryIndex())) {
+        if (namesPrimary(collection, index)) {
             return true;
         }
         if (collection.secondaryIndices().contains(index)) {
@@ -46,6 +46,11 @@ final class Requests {
         declared.addAll(collection.secondaryIndices());
         throw ApiException.badRequest("unknown_index", "index '" + index + "' is not declared for collection '" + collection.name()
                 + "'; use one of: " + String.join(", ", declared));
+    }
+
+    /** Whether {@code index} names the primary index: {@code id} or its own name. */
+    static boolean namesPrimary(final CollectionConfig collection, final String index) {
+        return index.equals("id") || index.equals(collection.primaryIndex());
     }
 
     /** The request body as JSON. */

@@ -2,11 +2,9 @@ package dev.persona.routing;
 
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
+import dev.persona.topology.KeyPartitions;
 import dev.persona.topology.TopicNames;
 
-import org.apache.kafka.common.utils.Utils;
-
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +38,7 @@ public final class DeclaredStores {
      * key), as the changelog and repartition topics use, over the collection's partition count.
      */
     public int partition(final String store, final String key) {
-        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitionsByStore.get(store);
+        return KeyPartitions.of(key, partitionsByStore.get(store));
     }
 
     /**

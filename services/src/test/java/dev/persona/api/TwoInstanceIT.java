@@ -207,10 +207,14 @@ class TwoInstanceIT {
         final String key = keysOwnedBy(b).get(0);
         Poll.until(Duration.ofSeconds(5), "the new key accepted by B",
                 () -> httpB.get("/v1/collections/customers/records/id/" + key, bearer(secret)).statusCode() == 200);
+        // Used on A too, so both instances hold it among their verified secrets.
+        assertEquals(200, httpA.get("/v1/collections/customers/records/id/" + key, bearer(secret)).statusCode());
         assertEquals(204, httpA.delete("/admin/keys/" + created.path("id").asText(), bearer(ADMIN)).statusCode());
         final long revoked = System.nanoTime();
         Poll.until(Duration.ofSeconds(1), "B refusing the revoked key",
                 () -> httpB.get("/v1/collections/customers/records/id/" + key, bearer(secret)).statusCode() == 401);
         assertTrue(System.nanoTime() - revoked < Duration.ofSeconds(1).toNanos());
+        assertEquals(401, httpA.get("/v1/collections/customers/records/id/" + key, bearer(secret)).statusCode(),
+                "the instance that revoked the key forgets it at once");
     }
 }

@@ -3,10 +3,12 @@ package dev.persona.testing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /** Waits for a condition by polling it until a deadline: the only way tests synchronise. */
 public final class Poll {
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(25);
     private Poll() {
     }
 
@@ -41,13 +43,12 @@ public final class Poll {
         until(timeout, what, () -> condition.getAsBoolean() ? Optional.of(Boolean.TRUE) : Optional.empty());
     }
 
+    /** The back-off between two probes, not a synchronisation: the caller's condition decides when to go on. */
     private static void pause() {
-        try {
-            // The polling interval, not a synchronisation: the caller's condition decides when to go on.
-            Thread.sleep(25);
-        } catch (final InterruptedException e) {
+        LockSupport.parkNanos(POLL_INTERVAL.toNanos());
+        if (Thread.interrupted()) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("interrupted while polling");
         }
     }
 }

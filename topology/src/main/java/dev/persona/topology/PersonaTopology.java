@@ -13,7 +13,6 @@ import dev.persona.topology.internals.RecordMerger;
 import dev.persona.topology.internals.RowMapper;
 import dev.persona.topology.internals.SyncChange;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -117,7 +116,7 @@ public final class PersonaTopology {
      * @throws MalformedRowException when it arrived elsewhere: the producer keyed or partitioned it differently
      */
     private static String placed(final String key, final int partition, final CollectionConfig collection, final SourceConfig.Topic topic) {
-        final int expected = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % collection.partitions();
+        final int expected = KeyPartitions.of(key, collection.partitions());
         if (partition >= 0 && partition != expected) {
             throw new MalformedRowException("the row with primary key '" + key + "' arrived in partition " + partition + " of copartitioned topic '"
                     + topic.topic() + "', but collection '" + collection.name() + "' keeps it in partition " + expected

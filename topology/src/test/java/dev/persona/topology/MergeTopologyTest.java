@@ -136,8 +136,7 @@ class MergeTopologyTest {
     private static String keyInPartition(final boolean zero) {
         for (int i = 0; ; i++) {
             final String key = Integer.toString(i);
-            final int partition = org.apache.kafka.common.utils.Utils.toPositive(
-                    org.apache.kafka.common.utils.Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % 3;
+            final int partition = KeyPartitions.of(key, 3);
             if ((partition == 0) == zero) {
                 return key;
             }

@@ -100,23 +100,23 @@ public final class BenchSuite {
                 }
             }
             if (phases.contains("memory")) {
-              try {
-                final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0, kafkaProperties);
-                big.produce(1, memoryRecords, false);
-                try (ChildInstance instance = big.start(jvm, "m")) {
-                    final Ingest ingest = big.awaitMerged(2L * memoryRecords, 0, 0);
-                    final long afterLoad = instance.residentBytes();
-                    final Wrk wrk = new Wrk(home, 2, connections, memoryRecords);
-                    final Wrk.Run reads = wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, Wrk.Kind.BY_ID, seconds);
-                    results.memory = new Memory(memoryRecords, afterLoad, instance.residentBytes(), ingest, reads);
-                    System.out.printf("memory: %,d records: resident %,d MiB after loading, %,d MiB after %d s of lookups "
-                                    + "(%,.0f req/s); loaded at %,.0f rows/s%n", memoryRecords, afterLoad >> 20,
-                            results.memory.afterLookupsBytes() >> 20, seconds, reads.rps(), ingest.rowsPerSecond());
+                try {
+                    final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0, kafkaProperties);
+                    big.produce(1, memoryRecords, false);
+                    try (ChildInstance instance = big.start(jvm, "m")) {
+                        final Ingest ingest = big.awaitMerged(2L * memoryRecords, 0, 0);
+                        final long afterLoad = instance.residentBytes();
+                        final Wrk wrk = new Wrk(home, 2, connections, memoryRecords);
+                        final Wrk.Run reads = wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, Wrk.Kind.BY_ID, seconds);
+                        results.memory = new Memory(memoryRecords, afterLoad, instance.residentBytes(), ingest, reads);
+                        System.out.printf("memory: %,d records: resident %,d MiB after loading, %,d MiB after %d s of lookups "
+                                        + "(%,.0f req/s); loaded at %,.0f rows/s%n", memoryRecords, afterLoad >> 20,
+                                results.memory.afterLookupsBytes() >> 20, seconds, reads.rps(), ingest.rowsPerSecond());
+                    }
+                } catch (final Exception e) {
+                    results.failed.add("memory: " + e.getMessage());
+                    System.out.println("memory: failed: " + e.getMessage());
                 }
-              } catch (final Exception e) {
-                  results.failed.add("memory: " + e.getMessage());
-                  System.out.println("memory: failed: " + e.getMessage());
-              }
             }
             if (phases.contains("freshness")) {
                 final String postgres = options.getOrDefault("postgres", System.getenv().getOrDefault("PERSONA_TEST_POSTGRES_URL",
@@ -124,6 +124,7 @@ public final class BenchSuite {
                 try {
                     results.freshness = FreshnessBenchmark.measure(postgres, 300, 50_000, broker.bootstrapServers());
                 } catch (final java.sql.SQLException e) {
+                    results.failed.add("freshness: PostgreSQL not reachable at " + postgres);
                     System.out.println("freshness: skipped, PostgreSQL not reachable at " + postgres + ": " + e.getMessage());
                 }
             }
