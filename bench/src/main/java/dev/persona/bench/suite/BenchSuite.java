@@ -75,15 +75,21 @@ public final class BenchSuite {
                     if (profile != null) {
                         instance.startRecording();
                     }
+                    final Duration instanceCpu = instance.cpuTime();
+                    final Duration driverCpu = cpuTime(ProcessHandle.current());
                     final long start = System.nanoTime();
                     lookupData.send(rows);
                     results.ingest = lookupData.awaitMerged(2L * warmupRecords + rows.size(), start, 2L * warmupRecords);
+                    results.ingestCpu = new IngestCpu(perRow(instance.cpuTime().minus(instanceCpu), rows.size()),
+                            perRow(cpuTime(ProcessHandle.current()).minus(driverCpu), rows.size()));
                     if (profile != null) {
                         instance.stopRecording(profile.resolve("ingest.jfr"));
                         System.out.println("JFR recording of the measured ingest: " + profile.resolve("ingest.jfr"));
                     }
                     System.out.printf("ingest: %,d change rows (2 syncs, then partial updates) merged under exactly-once: %,.0f rows/s%n",
                             rows.size(), results.ingest.rowsPerSecond());
+                    System.out.printf("ingest: CPU per row: instance %.1f µs, broker and producer (driver JVM) %.1f µs%n",
+                            results.ingestCpu.instanceMicros(), results.ingestCpu.driverMicros());
                     if (phases.contains("lookup")) {
                         lookups(results, instance, records, rounds, seconds, warmup, connections, webdisThreads, kinds, home, profile);
                     }
@@ -358,6 +364,18 @@ public final class BenchSuite {
         }
     }
 
+    /** CPU time per change row during the measured ingest: the instance's, and the driver JVM's (broker, producer). */
+    record IngestCpu(double instanceMicros, double driverMicros) {
+    }
+
+    static Duration cpuTime(final ProcessHandle process) {
+        return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("no CPU time for process " + process.pid()));
+    }
+
+    private static double perRow(final Duration cpu, final int rows) {
+        return cpu.toNanos() / 1e3 / rows;
+    }
+
     record Memory(int records, long afterLoadBytes, long afterLookupsBytes, Ingest ingest, Wrk.Run reads) {
     }
 
@@ -374,6 +392,7 @@ public final class BenchSuite {
         /** Phases that could not be measured, with why. */
         final List<String> failed = new ArrayList<>();
         Ingest ingest;
+        IngestCpu ingestCpu;
         Failover.Figures failover;
         Memory memory;
         FreshnessBenchmark.Figures freshness;

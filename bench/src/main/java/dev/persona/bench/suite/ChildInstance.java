@@ -97,6 +97,11 @@ final class ChildInstance implements AutoCloseable {
         throw new IllegalStateException("no VmRSS for " + process.pid());
     }
 
+    /** CPU time the instance's process has used so far. */
+    Duration cpuTime() {
+        return BenchSuite.cpuTime(process.toHandle());
+    }
+
     /** Starts a Java Flight Recording (profile settings) in the instance, with {@code jcmd}. */
     void startRecording() throws IOException, InterruptedException {
         jcmd("JFR.start", "name=bench", "settings=profile");

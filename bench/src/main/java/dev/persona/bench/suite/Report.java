@@ -92,7 +92,13 @@ final class Report {
                     .append("The instance first merges a warm-up set of other customers (so that the figure is a running instance's, not its JIT's); ")
                     .append("the rows are copartitioned topics' (read in place). The rate runs from the first row sent to the moment every ")
                     .append("row, including the secondary-index repartition, is merged and committed (exactly-once v2, commit interval 100 ms).\n\n")
-                    .append(f("**%,.0f rows/s** (%,d rows in %.1f s).\n\n![ingest](ingest.png)\n", r.ingest.rowsPerSecond(), r.ingest.rows(), r.ingest.seconds()));
+                    .append(f("**%,.0f rows/s** (%,d rows in %.1f s).", r.ingest.rowsPerSecond(), r.ingest.rows(), r.ingest.seconds()));
+            if (r.ingestCpu != null) {
+                md.append(f(" CPU per row: the instance %.1f µs, the driver JVM (broker and the producer sending the rows) %.1f µs; ",
+                                r.ingestCpu.instanceMicros(), r.ingestCpu.driverMicros()))
+                        .append("on two cores, their sum bounds the rate.");
+            }
+            md.append("\n\n![ingest](ingest.png)\n");
             ingestChart(r.ingest, out.resolve("ingest.png"), "Ingest: rows merged and committed");
         }
         if (r.freshness != null) {
@@ -137,7 +143,13 @@ final class Report {
         json.put("lookups", r.lookups.stream().map(p -> Map.of("kind", p.kind().name(), "round", p.round(), "persona", p.persona(), "webdis", p.webdis(),
                 "ratio", p.ratio())).toList());
         if (r.ingest != null) {
-            json.put("ingest", Map.of("rows", r.ingest.rows(), "seconds", r.ingest.seconds(), "rowsPerSecond", r.ingest.rowsPerSecond()));
+            final Map<String, Object> ingest = new LinkedHashMap<>(Map.of("rows", r.ingest.rows(), "seconds", r.ingest.seconds(),
+                    "rowsPerSecond", r.ingest.rowsPerSecond()));
+            if (r.ingestCpu != null) {
+                ingest.put("instanceCpuMicrosPerRow", r.ingestCpu.instanceMicros());
+                ingest.put("driverCpuMicrosPerRow", r.ingestCpu.driverMicros());
+            }
+            json.put("ingest", ingest);
         }
         if (r.freshness != null) {
             json.put("freshness", Map.of("p50Ms", ms(r.freshness.latencyMicros().getValueAtPercentile(50)),

@@ -79,7 +79,8 @@ public final class RecordMerger {
             return new Result(Outcome.IGNORE, current, before, before);
         }
 
-        final ObjectNode fields = before == null ? MAPPER.createObjectNode() : before.deepCopy();
+        // A shallow copy: the merge replaces top-level fields and never changes a nested value in place.
+        final ObjectNode fields = before == null ? MAPPER.createObjectNode() : MAPPER.createObjectNode().setAll(before);
         JsonNode keyValue = fields.remove(primaryIndex);
         final Map<String, FieldProvenance> provenance = meta == null ? new LinkedHashMap<>() : new LinkedHashMap<>(meta.fields());
         final FieldProvenance written = new FieldProvenance(sync.id(), change.version(), change.ts());
@@ -123,8 +124,9 @@ public final class RecordMerger {
             after = inConfigurationOrder(fields, keyValue != null ? keyValue : TextNode.valueOf(key));
             body = write(after);
         }
-        final byte[] previousBody = current == null ? new byte[0] : StoredRecord.body(current);
-        final long revision = (meta == null ? 0 : meta.revision()) + (Arrays.equals(previousBody, body) ? 0 : 1);
+        final boolean unchanged = current == null ? body.length == 0
+                : Arrays.equals(current, StoredRecord.BODY_OFFSET, StoredRecord.BODY_OFFSET + StoredRecord.bodyLength(current), body, 0, body.length);
+        final long revision = (meta == null ? 0 : meta.revision()) + (unchanged ? 0 : 1);
         final long updatedAt = Math.max(change.ts(), meta == null ? 0 : meta.updatedAt());
         final byte[] stored = StoredRecord.encode(body, new RecordMeta(revision, updatedAt, provenanceInOrder(provenance), positions));
         return new Result(Outcome.WRITE, stored, before, after);
