@@ -14,6 +14,10 @@ import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -61,8 +65,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.jsonMapper(new JavalinJackson(Json.mapper(), false));
             cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
             cfg.http.prefer405over404 = true;
-            cfg.jetty.host = host;
-            cfg.jetty.port = port;
+            cfg.jetty.addConnector((server, http) -> connector(server, http, host, port));
             httpMetrics.register(cfg.routes);
             // Prometheus scrapes without a key: the figures hold no record data and no secrets.
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
@@ -106,6 +109,20 @@ public final class ApiServer implements AutoCloseable {
         final QueuedThreadPool pool = new QueuedThreadPool(max, Math.min(8, max), 60_000);
         pool.setName("persona-http");
         return pool;
+    }
+
+    /**
+     * The HTTP connector. Plain record lookups run on the selector thread that parsed them ({@link FastLookupHandler}),
+     * so there is one selector per core, where Jetty's default is one per two cores. {@code PERSONA_HTTP_SELECTORS}
+     * sets the number.
+     */
+    private static ServerConnector connector(final Server server, final HttpConfiguration http, final String host, final int port) {
+        final int selectors = Integer.parseInt(System.getenv().getOrDefault("PERSONA_HTTP_SELECTORS",
+                Integer.toString(Runtime.getRuntime().availableProcessors())));
+        final ServerConnector connector = new ServerConnector(server, 1, selectors, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        return connector;
     }
 
     /** The port the API listens on. */

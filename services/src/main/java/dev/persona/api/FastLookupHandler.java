@@ -4,13 +4,13 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.routing.Lookup;
-import dev.persona.routing.PeerClient;
 import dev.persona.routing.RecordFinder;
 import dev.persona.topology.StoredRecord;
 import io.micrometer.core.instrument.Timer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -23,9 +23,10 @@ import java.util.Optional;
 
 /**
  * The hot path of the API, as a Jetty handler in front of Javalin: a plain {@code GET} of one record (no query
- * string) that is found answers here with the stored bytes, skipping the servlet layer, sessions and Javalin's
- * routing. Everything else (other routes, projections, errors of any kind, 404s, unavailable owners, encodings
- * to negotiate) goes on to Javalin's {@link RecordRoutes}, which answers the same request the same way, so there is
+ * string) that this instance holds and finds answers here with the stored bytes, on the thread that parsed the
+ * request, skipping the hand-off to a worker thread, the servlet layer and Javalin's routing. Everything else
+ * (other routes, projections, errors of any kind, 404s, keys other instances own, encodings to negotiate) goes on
+ * to Javalin's {@link RecordRoutes} on a worker thread, which answers the same request the same way, so there is
  * one place that words errors.
  */
 final class FastLookupHandler extends Handler.Wrapper {
@@ -53,52 +54,46 @@ final class FastLookupHandler extends Handler.Wrapper {
     public boolean handle(final Request request, final Response response, final Callback callback) throws Exception {
         final long start = System.nanoTime();
         if (!"GET".equals(request.getMethod()) || request.getHttpURI().getQuery() != null) {
-            return super.handle(request, response, callback);
+            return delegate(request, response, callback);
         }
         final String path = request.getHttpURI().getPath();
         // Percent-escapes and '+' are decoded by Javalin's rules: leave those requests to it.
         if (path == null || !path.startsWith(PREFIX) || path.indexOf('%') >= 0 || path.indexOf('+') >= 0) {
-            return super.handle(request, response, callback);
+            return delegate(request, response, callback);
         }
         final int collectionEnd = path.indexOf('/', PREFIX.length());
         final int recordsEnd = collectionEnd < 0 ? -1 : path.indexOf('/', collectionEnd + 1);
         final int indexEnd = recordsEnd < 0 ? -1 : path.indexOf('/', recordsEnd + 1);
         if (indexEnd < 0 || !path.regionMatches(collectionEnd, "/records/", 0, 9) || recordsEnd != collectionEnd + 8
                 || path.indexOf('/', indexEnd + 1) >= 0 || indexEnd + 1 == path.length()) {
-            return super.handle(request, response, callback);
+            return delegate(request, response, callback);
         }
         final Optional<CollectionConfig> found = config.collection(path.substring(PREFIX.length(), collectionEnd));
         final HttpFields headers = request.getHeaders();
         final String authorization = headers.get(HttpHeader.AUTHORIZATION);
         final Optional<ApiKey> key = auth.keyOf(authorization);
         if (found.isEmpty() || key.isEmpty() || !key.get().canRead(found.get().name())) {
-            return super.handle(request, response, callback);
+            return delegate(request, response, callback);
         }
         final CollectionConfig collection = found.get();
         final String index = path.substring(recordsEnd + 1, indexEnd);
         final String value = path.substring(indexEnd + 1);
         final boolean primary = Requests.namesPrimary(collection, index);
         if (!primary && !collection.secondaryIndices().contains(index)) {
-            return super.handle(request, response, callback);
+            return delegate(request, response, callback);
         }
-        final boolean forwarded = headers.get(PeerClient.HOP_HEADER) != null;
-        final Lookup lookup = primary ? finder.byKey(collection, value, authorization, forwarded)
-                : finder.byIndex(collection, index, value, authorization, forwarded);
+        final Lookup lookup = primary ? finder.byKeyHere(collection, value) : finder.byIndexHere(collection, index, value);
         if (!(lookup instanceof Lookup.Found record) || !StoredRecord.isPresent(record.stored())) {
-            return super.handle(request, response, callback);
+            return delegate(request, response, callback);
         }
         final byte[] stored = record.stored();
         final int length = StoredRecord.bodyLength(stored);
         if (length >= COMPRESSION_THRESHOLD && headers.get(HttpHeader.ACCEPT_ENCODING) != null) {
-            return super.handle(request, response, callback);
+            return delegate(request, response, callback);
         }
         final String etag = RecordView.etag(stored, RecordView.Shape.PLAIN);
         final HttpFields.Mutable answer = response.getHeaders();
         answer.put(HttpHeader.ETAG, etag);
-        if (record.stale()) {
-            answer.put("X-Persona-Stale", "true");
-            answer.put("X-Persona-Lag", Long.toString(record.lag()));
-        }
         if (etag.equals(headers.get(HttpHeader.IF_NONE_MATCH))) {
             response.setStatus(304);
             response.write(true, BufferUtil.EMPTY_BUFFER, callback);
@@ -111,5 +106,32 @@ final class FastLookupHandler extends Handler.Wrapper {
         response.write(true, ByteBuffer.wrap(stored, StoredRecord.BODY_OFFSET, length), callback);
         ok.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         return true;
+    }
+
+    /**
+     * Javalin's servlet layer may block (request bodies, forwards to peers, waits for a rebalance), so everything
+     * this handler does not answer itself runs on Jetty's worker threads, as it would without this handler.
+     */
+    private boolean delegate(final Request request, final Response response, final Callback callback) {
+        request.getContext().execute(() -> {
+            try {
+                if (!super.handle(request, response, callback)) {
+                    Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+                }
+            } catch (final Throwable failure) {
+                callback.failed(failure);
+            }
+        });
+        return true;
+    }
+
+    /**
+     * Non-blocking: a record this instance holds is answered from memory or a RocksDB read of microseconds, so
+     * Jetty runs this handler on the thread that parsed the request instead of handing every request to a worker
+     * thread; everything else is handed over by {@link #delegate}.
+     */
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
     }
 }

@@ -34,6 +34,33 @@ public final class RecordFinder {
         return lookup.get(TopicNames.recordStore(collection), key, authorization, forwarded);
     }
 
+    /**
+     * The record with this primary key when this instance processes the key's partition, read without waiting on
+     * anything (no peer, no rebalance); null otherwise, and then {@link #byKey} finds it.
+     */
+    public Lookup byKeyHere(final CollectionConfig collection, final String key) {
+        return lookup.getHere(TopicNames.recordStore(collection), key);
+    }
+
+    /**
+     * The record an index value points to, when this instance processes both the index entry's partition and the
+     * record's, read without waiting on anything; null otherwise, and then {@link #byIndex} finds it.
+     */
+    public Lookup byIndexHere(final CollectionConfig collection, final String index, final String value) {
+        final String folded = collection.indexValue(index, value);
+        final Lookup entry = lookup.getHere(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded));
+        if (!(entry instanceof Lookup.Found found)) {
+            return entry;
+        }
+        for (final String key : byRecency(IndexEntry.claims(found.stored()))) {
+            final Lookup record = byKeyHere(collection, key);
+            if (record == null || carries(collection, record, index, folded)) {
+                return record;
+            }
+        }
+        return Lookup.ABSENT;
+    }
+
     /** Records by primary key. */
     public Map<String, Lookup> byKeys(final CollectionConfig collection, final List<String> keys, final String authorization, final boolean forwarded) {
         return lookup.getAll(TopicNames.recordStore(collection), keys, authorization, forwarded);

@@ -50,6 +50,16 @@ public final class RecordLookup {
     }
 
     /**
+     * Looks one key up in this instance's live copy of its partition, without waiting on anything: null when this
+     * instance does not process that partition now (the key lives elsewhere, or partitions are moving), and then
+     * {@link #get} finds it.
+     */
+    public Lookup getHere(final String store, final String key) {
+        stores.require(store);
+        return reader.readLive(store, key, stores.partition(store, key));
+    }
+
+    /**
      * Looks one key up.
      *
      * @param standby for a forwarded request: may this instance answer from its standby copy
