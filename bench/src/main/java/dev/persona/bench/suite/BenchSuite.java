@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * Prints a summary and writes {@code REPORT.md}, {@code results.json} and PNG charts to {@code --out}.
  * <p>
  * Usage: {@code bench/run suite [--records 100000] [--rounds 3] [--seconds 10] [--warmup 10] [--connections 32]
- * [--memory-records 1000000] [--phases ingest,lookup,failover,memory,freshness] [--kafka-properties YAML] [--out bench/results]}.
+ * [--ingest-warmup RECORDS] [--memory-records 1000000] [--phases ingest,lookup,failover,memory,freshness] [--kafka-properties YAML] [--profile DIR [--async-profiler LIB]] [--out bench/results]}.
  * Persona runs in JVMs of its own ({@code persona serve} with {@code --instance-jvm} options), Kafka in this one;
  * wrk sends the load from a process of its own.
  */
@@ -49,6 +49,7 @@ public final class BenchSuite {
         final int warmup = Integer.parseInt(options.getOrDefault("warmup", "10"));
         final int connections = Integer.parseInt(options.getOrDefault("connections", "32"));
         final int memoryRecords = Integer.parseInt(options.getOrDefault("memory-records", "1000000"));
+        final int ingestWarmup = Integer.parseInt(options.getOrDefault("ingest-warmup", Integer.toString(records)));
         final int webdisThreads = Integer.parseInt(options.getOrDefault("webdis-threads", "2"));
         final List<String> phases = Arrays.asList(options.getOrDefault("phases", "ingest,lookup,failover,memory,freshness").split(","));
         final List<String> kinds = Arrays.asList(options.getOrDefault("kinds", "BY_ID,BY_EMAIL,BATCH_BY_ID,BATCH_BY_EMAIL").split(","));
@@ -56,7 +57,8 @@ public final class BenchSuite {
         final Path out = Path.of(options.getOrDefault("out", "bench/results"));
         // Extra kafka.properties for the instances' configuration, as YAML flow entries: 'commit.interval.ms: "200"'.
         final String kafkaProperties = options.getOrDefault("kafka-properties", "");
-        final Path profile = options.containsKey("profile") ? Path.of(options.get("profile")).toAbsolutePath() : null;
+        final Profiler profile = options.containsKey("profile") ? new Profiler(Path.of(options.get("profile")).toAbsolutePath(),
+                options.containsKey("async-profiler") ? Path.of(options.get("async-profiler")).toAbsolutePath() : null) : null;
         Files.createDirectories(out);
         final Path home = Files.createTempDirectory("persona-suite");
         final Results results = new Results(LocalDate.now().toString(), machine(), records, connections, seconds, rounds, jvm);
@@ -65,26 +67,28 @@ public final class BenchSuite {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(home.resolve("kafka"), 0)) {
             final Dataset lookupData = new Dataset("lookup", broker.bootstrapServers(), home, 1, kafkaProperties);
             if (phases.contains("ingest") || phases.contains("lookup") || phases.contains("failover")) {
-                // Warm-up: customers beyond the measured ones, merged before the measured rows are produced, so that
-                // the rate is the JIT-compiled steady state of a running instance, not its first seconds.
-                final int warmupRecords = Math.max(20_000, records / 2);
-                lookupData.produce(records + 1, records + warmupRecords, false);
+                // Warm-up: customers beyond the measured ones (as many, by default), with their partial updates, merged
+                // before the measured rows are produced, so that the rate is the JIT-compiled steady state of a running
+                // instance, not its first seconds: with half as many, the JIT compiler still took a quarter of the
+                // instance's CPU during the measured rows (async-profiler).
+                final int warmupRecords = ingestWarmup;
+                final long warmupRows = 3L * warmupRecords;
+                lookupData.produce(records + 1, records + warmupRecords, true);
                 try (ChildInstance instance = lookupData.start(jvm, "a")) {
-                    lookupData.awaitMerged(2L * warmupRecords, System.nanoTime(), 0);
+                    lookupData.awaitMerged(warmupRows, System.nanoTime(), 0);
                     final List<String[]> rows = lookupData.rows(1, records, true);
                     if (profile != null) {
-                        instance.startRecording();
+                        profile.start(instance);
                     }
                     final Duration instanceCpu = instance.cpuTime();
                     final Duration driverCpu = cpuTime(ProcessHandle.current());
                     final long start = System.nanoTime();
                     lookupData.send(rows);
-                    results.ingest = lookupData.awaitMerged(2L * warmupRecords + rows.size(), start, 2L * warmupRecords);
+                    results.ingest = lookupData.awaitMerged(warmupRows + rows.size(), start, warmupRows);
                     results.ingestCpu = new IngestCpu(perRow(instance.cpuTime().minus(instanceCpu), rows.size()),
                             perRow(cpuTime(ProcessHandle.current()).minus(driverCpu), rows.size()));
                     if (profile != null) {
-                        instance.stopRecording(profile.resolve("ingest.jfr"));
-                        System.out.println("JFR recording of the measured ingest: " + profile.resolve("ingest.jfr"));
+                        System.out.println("profile of the measured ingest: " + profile.stop(instance, "ingest"));
                     }
                     System.out.printf("ingest: %,d change rows (2 syncs, then partial updates) merged under exactly-once: %,.0f rows/s%n",
                             rows.size(), results.ingest.rowsPerSecond());
@@ -145,7 +149,7 @@ public final class BenchSuite {
 
     private static void lookups(final Results results, final ChildInstance instance, final int records, final int rounds,
                                 final int seconds, final int warmup, final int connections, final int webdisThreads,
-                                final List<String> kinds, final Path home, final Path profile) throws Exception {
+                                final List<String> kinds, final Path home, final Profiler profile) throws Exception {
         System.out.println("loading the same records into Redis (database " + RedisPeer.DATABASE + ") ...");
         try (RedisPeer peer = RedisPeer.start(fetchAll(instance, records), home, ChildInstance.freePort(), webdisThreads)) {
             final Wrk wrk = new Wrk(home, 2, connections, records);
@@ -155,7 +159,7 @@ public final class BenchSuite {
                 wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, kind, warmup);
                 wrk.webdis(peer.url(), kind, warmup);
                 if (profile != null) {
-                    instance.startRecording();
+                    profile.start(instance);
                 }
                 for (int round = 1; round <= rounds; round++) {
                     final Wrk.Run a = wrk.persona(instance.url(), ChildInstance.ADMIN_KEY, kind, seconds);
@@ -165,9 +169,7 @@ public final class BenchSuite {
                             kind.label, round, a.rps(), a.p99() / 1000.0, a.errors(), b.rps(), b.p99() / 1000.0, b.errors(), a.rps() / b.rps());
                 }
                 if (profile != null) {
-                    final Path file = profile.resolve("lookup-" + kind.name().toLowerCase() + ".jfr");
-                    instance.stopRecording(file);
-                    System.out.println("JFR recording of the measured rounds: " + file);
+                    System.out.println("profile of the measured rounds: " + profile.stop(instance, "lookup-" + kind.name().toLowerCase()));
                 }
             }
         }

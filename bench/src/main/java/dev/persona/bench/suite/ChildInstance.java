@@ -102,18 +102,8 @@ final class ChildInstance implements AutoCloseable {
         return BenchSuite.cpuTime(process.toHandle());
     }
 
-    /** Starts a Java Flight Recording (profile settings) in the instance, with {@code jcmd}. */
-    void startRecording() throws IOException, InterruptedException {
-        jcmd("JFR.start", "name=bench", "settings=profile");
-    }
-
-    /** Stops the recording started by {@link #startRecording()} and writes it to {@code file}. */
-    void stopRecording(final Path file) throws IOException, InterruptedException {
-        Files.createDirectories(file.getParent());
-        jcmd("JFR.stop", "name=bench", "filename=" + file);
-    }
-
-    private void jcmd(final String... command) throws IOException, InterruptedException {
+    /** Runs a diagnostic command in the instance ({@code jcmd PID ...}). */
+    void jcmd(final String... command) throws IOException, InterruptedException {
         final List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid())));
         line.addAll(List.of(command));
         final Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
