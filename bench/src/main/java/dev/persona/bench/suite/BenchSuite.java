@@ -233,6 +233,7 @@ public final class BenchSuite {
 
     /** A collection of customers fed by two topic syncs, with its own application id and topics. */
     static final class Dataset {
+        private static final int PRODUCE_CHUNK = 50_000;
         final String name;
         final String bootstrap;
         final Path home;
@@ -281,9 +282,25 @@ public final class BenchSuite {
          */
         void produce(final int from, final int to, final boolean updates) throws Exception {
             final long start = System.nanoTime();
-            final List<String[]> rows = rows(from, to, updates);
-            send(rows);
-            System.out.printf("%s: produced %,d change rows in %.1f s%n", name, rows.size(), (System.nanoTime() - start) / 1e9);
+            long produced = 0;
+            // In chunks: the memory phase's 2,000,000 rows at once filled the driver's heap, and the broker in it
+            // answered the producer so late that its batches expired and were resent out of sequence.
+            try (KafkaProducer<String, String> producer = Customers.producer(bootstrap)) {
+                createTopics();
+                for (int chunk = from; chunk <= to; chunk += PRODUCE_CHUNK) {
+                    final List<String[]> rows = rows(chunk, Math.min(to, chunk + PRODUCE_CHUNK - 1), false);
+                    send(producer, rows);
+                    produced += rows.size();
+                }
+                if (updates) {
+                    for (int chunk = from; chunk <= to; chunk += PRODUCE_CHUNK) {
+                        final List<String[]> rows = updates(chunk, Math.min(to, chunk + PRODUCE_CHUNK - 1));
+                        send(producer, rows);
+                        produced += rows.size();
+                    }
+                }
+            }
+            System.out.printf("%s: produced %,d change rows in %.1f s%n", name, produced, (System.nanoTime() - start) / 1e9);
         }
 
         /**
@@ -297,25 +314,41 @@ public final class BenchSuite {
                 rows.add(new String[]{activityTopic, Long.toString(id), Customers.envelope(Customers.activityRow(id, 0), 1)});
             }
             if (updates) {
-                for (long id = from; id <= to; id++) {
-                    rows.add(new String[]{profilesTopic, Long.toString(id), Customers.envelope(Customers.profileRow(id, 1), 2)});
-                }
+                rows.addAll(updates(from, to));
+            }
+            return rows;
+        }
+
+        /** The partial update (profiles only) of customers {@code from..to}. */
+        List<String[]> updates(final int from, final int to) {
+            final List<String[]> rows = new ArrayList<>();
+            for (long id = from; id <= to; id++) {
+                rows.add(new String[]{profilesTopic, Long.toString(id), Customers.envelope(Customers.profileRow(id, 1), 2)});
             }
             return rows;
         }
 
         /** Sends rows and waits until the broker has them all. */
         void send(final List<String[]> rows) throws Exception {
+            createTopics();
+            try (KafkaProducer<String, String> producer = Customers.producer(bootstrap)) {
+                send(producer, rows);
+            }
+        }
+
+        private static void send(final KafkaProducer<String, String> producer, final List<String[]> rows) {
+            for (final String[] row : rows) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(row[0], row[1], row[2]));
+            }
+            producer.flush();
+        }
+
+        /** The source topics, with the collection's 4 partitions (the syncs read them as copartitioned), once. */
+        private void createTopics() throws Exception {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 if (!admin.listTopics().names().get().contains(profilesTopic)) {
                     admin.createTopics(List.of(new NewTopic(profilesTopic, 4, (short) 1), new NewTopic(activityTopic, 4, (short) 1))).all().get();
                 }
-            }
-            try (KafkaProducer<String, String> producer = Customers.producer(bootstrap)) {
-                for (final String[] row : rows) {
-                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(row[0], row[1], row[2]));
-                }
-                producer.flush();
             }
         }
 
