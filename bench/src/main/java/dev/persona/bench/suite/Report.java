@@ -177,7 +177,7 @@ final class Report {
 
     private static void lookupCharts(final Map<Wrk.Kind, List<BenchSuite.Pair>> byKind, final List<BenchSuite.Pair> pairs, final Path out)
             throws IOException {
-        final List<String> labels = byKind.keySet().stream().map(k -> k.label).toList();
+        final List<String> labels = byKind.keySet().stream().map(k -> k.shortLabel).toList();
         final CategoryChart rps = new CategoryChartBuilder().width(900).height(450).title("Lookups per second (median of A/B rounds)")
                 .yAxisTitle("requests/s").build();
         rps.addSeries("Persona", labels, byKind.values().stream().map(p -> (Number) median(p.stream().map(x -> x.persona().rps()).toList())).toList());
@@ -193,7 +193,7 @@ final class Report {
         final XYChart ratio = new XYChartBuilder().width(900).height(450).title("Persona / webdis throughput, pair by pair")
                 .xAxisTitle("round").yAxisTitle("ratio").build();
         for (final Map.Entry<Wrk.Kind, List<BenchSuite.Pair>> kind : byKind.entrySet()) {
-            ratio.addSeries(kind.getKey().label, kind.getValue().stream().map(p -> (Number) p.round()).toList(),
+            ratio.addSeries(kind.getKey().shortLabel, kind.getValue().stream().map(p -> (Number) p.round()).toList(),
                     kind.getValue().stream().map(p -> (Number) p.ratio()).toList());
         }
         final int rounds = pairs.stream().mapToInt(BenchSuite.Pair::round).max().orElse(1);

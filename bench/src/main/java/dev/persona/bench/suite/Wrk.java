@@ -19,15 +19,18 @@ final class Wrk {
 
     /** What a lookup asks for. */
     enum Kind {
-        BY_ID("single, by primary key"),
-        BY_EMAIL("single, by email (secondary)"),
-        BATCH_BY_ID("batch of 50, by primary key"),
-        BATCH_BY_EMAIL("batch of 50, by email");
+        BY_ID("single, by primary key", "by id"),
+        BY_EMAIL("single, by email (secondary)", "by email"),
+        BATCH_BY_ID("batch of 50, by primary key", "batch of 50 by id"),
+        BATCH_BY_EMAIL("batch of 50, by email", "batch of 50 by email");
 
         final String label;
+        /** Short enough for a chart's axis. */
+        final String shortLabel;
 
-        Kind(final String label) {
+        Kind(final String label, final String shortLabel) {
             this.label = label;
+            this.shortLabel = shortLabel;
         }
 
         boolean batch() {
