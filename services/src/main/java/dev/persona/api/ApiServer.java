@@ -105,7 +105,7 @@ public final class ApiServer implements AutoCloseable {
      * {@code PERSONA_HTTP_THREADS} sets the maximum (default 16).
      */
     private static QueuedThreadPool threadPool() {
-        final int max = Integer.parseInt(System.getenv().getOrDefault("PERSONA_HTTP_THREADS", "16"));
+        final int max = threadCount(System.getenv(), "PERSONA_HTTP_THREADS", 16);
         final QueuedThreadPool pool = new QueuedThreadPool(max, Math.min(8, max), 60_000);
         pool.setName("persona-http");
         return pool;
@@ -117,12 +117,33 @@ public final class ApiServer implements AutoCloseable {
      * sets the number.
      */
     private static ServerConnector connector(final Server server, final HttpConfiguration http, final String host, final int port) {
-        final int selectors = Integer.parseInt(System.getenv().getOrDefault("PERSONA_HTTP_SELECTORS",
-                Integer.toString(Runtime.getRuntime().availableProcessors())));
+        final int selectors = threadCount(System.getenv(), "PERSONA_HTTP_SELECTORS", Runtime.getRuntime().availableProcessors());
         final ServerConnector connector = new ServerConnector(server, 1, selectors, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
         return connector;
+    }
+
+    /**
+     * A thread count from the environment.
+     *
+     * @throws IllegalArgumentException naming the variable, when it is set to anything but a positive whole number
+     */
+    static int threadCount(final Map<String, String> environment, final String variable, final int otherwise) {
+        final String value = environment.get(variable);
+        if (value == null || value.isBlank()) {
+            return otherwise;
+        }
+        try {
+            final int count = Integer.parseInt(value.trim());
+            if (count > 0) {
+                return count;
+            }
+        } catch (final NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(variable + " must be a positive whole number of threads, found '" + value
+                + "'; unset it for the default (" + otherwise + ")");
     }
 
     /** The port the API listens on. */

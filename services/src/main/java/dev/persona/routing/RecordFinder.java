@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Finds records by primary key or by a secondary index value. An index lookup asks the owner of the value's index
@@ -47,18 +48,7 @@ public final class RecordFinder {
      * record's, read without waiting on anything; null otherwise, and then {@link #byIndex} finds it.
      */
     public Lookup byIndexHere(final CollectionConfig collection, final String index, final String value) {
-        final String folded = collection.indexValue(index, value);
-        final Lookup entry = lookup.getHere(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded));
-        if (!(entry instanceof Lookup.Found found)) {
-            return entry;
-        }
-        for (final String key : byRecency(IndexEntry.claims(found.stored()))) {
-            final Lookup record = byKeyHere(collection, key);
-            if (record == null || carries(collection, record, index, folded)) {
-                return record;
-            }
-        }
-        return Lookup.ABSENT;
+        return byIndex(collection, index, value, lookup::getHere);
     }
 
     /** Records by primary key. */
@@ -69,14 +59,23 @@ public final class RecordFinder {
     /** The record an index value points to. */
     public Lookup byIndex(final CollectionConfig collection, final String index, final String value, final String authorization,
                           final boolean forwarded) {
+        return byIndex(collection, index, value, (store, key) -> lookup.get(store, key, authorization, forwarded));
+    }
+
+    /**
+     * Reads the index entry, then its claims, most recent first, until a record still carries the value. A read that
+     * cannot answer here and now (unavailable, or null from {@link RecordLookup#getHere}) ends the walk with itself.
+     */
+    private Lookup byIndex(final CollectionConfig collection, final String index, final String value,
+                           final BiFunction<String, String, Lookup> read) {
         final String folded = collection.indexValue(index, value);
-        final Lookup entry = lookup.get(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded), authorization, forwarded);
+        final Lookup entry = read.apply(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded));
         if (!(entry instanceof Lookup.Found found)) {
             return entry;
         }
         for (final String key : byRecency(IndexEntry.claims(found.stored()))) {
-            final Lookup record = byKey(collection, key, authorization, forwarded);
-            if (record instanceof Lookup.Unavailable || carries(collection, record, index, folded)) {
+            final Lookup record = read.apply(TopicNames.recordStore(collection), key);
+            if (record == null || record instanceof Lookup.Unavailable || carries(collection, record, index, folded)) {
                 return record;
             }
         }

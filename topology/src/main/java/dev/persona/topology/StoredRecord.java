@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -54,14 +53,13 @@ public final class StoredRecord {
             out.writeLong(meta.updatedAt());
             out.writeInt(body.length);
             out.write(body);
-            final Map<RecordMeta.FieldProvenance, Integer> provenances = new HashMap<>();
+            // Numbered in order of first use, which is the order they are written in.
+            final Map<RecordMeta.FieldProvenance, Integer> provenances = new LinkedHashMap<>();
             for (final RecordMeta.FieldProvenance provenance : meta.fields().values()) {
                 provenances.putIfAbsent(provenance, provenances.size());
             }
             out.writeInt(provenances.size());
-            final RecordMeta.FieldProvenance[] inOrder = new RecordMeta.FieldProvenance[provenances.size()];
-            provenances.forEach((provenance, index) -> inOrder[index] = provenance);
-            for (final RecordMeta.FieldProvenance provenance : inOrder) {
+            for (final RecordMeta.FieldProvenance provenance : provenances.keySet()) {
                 writePosition(out, provenance.sync(), provenance.version(), provenance.updatedAt());
             }
             out.writeInt(meta.fields().size());

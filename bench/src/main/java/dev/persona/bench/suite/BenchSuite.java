@@ -71,9 +71,8 @@ public final class BenchSuite {
                 // before the measured rows are produced, so that the rate is the JIT-compiled steady state of a running
                 // instance, not its first seconds: with half as many, the JIT compiler still took a quarter of the
                 // instance's CPU during the measured rows (async-profiler).
-                final int warmupRecords = ingestWarmup;
-                final long warmupRows = 3L * warmupRecords;
-                lookupData.produce(records + 1, records + warmupRecords, true);
+                final long warmupRows = 3L * ingestWarmup;
+                lookupData.produce(records + 1, records + ingestWarmup, true);
                 try (ChildInstance instance = lookupData.start(jvm, "a")) {
                     lookupData.awaitMerged(warmupRows, System.nanoTime(), 0);
                     final List<String[]> rows = lookupData.rows(1, records, true);
@@ -287,17 +286,9 @@ public final class BenchSuite {
             // answered the producer so late that its batches expired and were resent out of sequence.
             try (KafkaProducer<String, String> producer = Customers.producer(bootstrap)) {
                 createTopics();
-                for (int chunk = from; chunk <= to; chunk += PRODUCE_CHUNK) {
-                    final List<String[]> rows = rows(chunk, Math.min(to, chunk + PRODUCE_CHUNK - 1), false);
-                    send(producer, rows);
-                    produced += rows.size();
-                }
+                produced += sendInChunks(producer, from, to, (a, b) -> rows(a, b, false));
                 if (updates) {
-                    for (int chunk = from; chunk <= to; chunk += PRODUCE_CHUNK) {
-                        final List<String[]> rows = updates(chunk, Math.min(to, chunk + PRODUCE_CHUNK - 1));
-                        send(producer, rows);
-                        produced += rows.size();
-                    }
+                    produced += sendInChunks(producer, from, to, this::updates);
                 }
             }
             System.out.printf("%s: produced %,d change rows in %.1f s%n", name, produced, (System.nanoTime() - start) / 1e9);
@@ -326,6 +317,18 @@ public final class BenchSuite {
                 rows.add(new String[]{profilesTopic, Long.toString(id), Customers.envelope(Customers.profileRow(id, 1), 2)});
             }
             return rows;
+        }
+
+        /** Sends the rows {@code chunk} makes of customers {@code from..to}, 50,000 customers at a time; returns how many. */
+        private static long sendInChunks(final KafkaProducer<String, String> producer, final int from, final int to,
+                                         final java.util.function.BiFunction<Integer, Integer, List<String[]>> chunk) {
+            long sent = 0;
+            for (int first = from; first <= to; first += PRODUCE_CHUNK) {
+                final List<String[]> rows = chunk.apply(first, Math.min(to, first + PRODUCE_CHUNK - 1));
+                send(producer, rows);
+                sent += rows.size();
+            }
+            return sent;
         }
 
         /** Sends rows and waits until the broker has them all. */

@@ -1,6 +1,7 @@
 package dev.persona.bench.suite;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.bench.Options;
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
@@ -33,7 +34,7 @@ public final class MergeBenchmark {
     }
 
     public static void main(final String[] args) throws Exception {
-        final Map<String, String> options = dev.persona.bench.Options.parse(args);
+        final Map<String, String> options = Options.parse(args);
         final int records = Integer.parseInt(options.getOrDefault("records", "50000"));
         final int passes = Integer.parseInt(options.getOrDefault("passes", "8"));
 
@@ -82,7 +83,7 @@ public final class MergeBenchmark {
             System.out.printf("pass %d: %.2f µs CPU per row (%,.0f rows/s on one core)%n", pass, micros, 1e6 / micros);
         }
         System.out.printf("merge: best pass %.2f µs CPU per row (%,.0f rows/s on one core)%n", best, 1e6 / best);
-        dev.persona.bench.Options.deleteTree(home);
+        Options.deleteTree(home);
         if (sink == 42) {
             System.out.println();
         }
