@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -212,16 +213,20 @@ public final class ConfigLoader {
                         node.requiredString("table", "name the captured table as schema.table"));
             }
             case "query" -> {
-                node.allowOnly(Set.of("type", "connection", "sql", "schedule"));
+                node.allowOnly(Set.of("type", "connection", "sql", "schedule", "timeout"));
                 final String schedule = node.requiredString("schedule", "write 'every 30s' or a cron expression");
                 if (!Schedules.isValid(schedule)) {
                     throw node.error("schedule", "'" + schedule + "' is neither 'every <n>s|m|h' nor a 5-field cron expression",
                             "write 'every 30s', 'every 5m' or a cron expression such as '*/5 * * * *'");
                 }
+                final Optional<String> timeoutText = node.optionalString("timeout");
+                final Duration timeout = timeoutText.isEmpty() ? SourceConfig.Query.DEFAULT_TIMEOUT
+                        : Schedules.duration(timeoutText.get()).filter(d -> !d.isZero()).orElseThrow(() -> node.error("timeout",
+                        "'" + timeoutText.get() + "' is not a duration", "write how long a run may take, such as 30m, 90s or 2h"));
                 return new SourceConfig.Query(
                         node.requiredString("connection", "give the JDBC URL of the warehouse"),
                         node.requiredString("sql", "write the SQL model"),
-                        schedule);
+                        schedule, timeout);
             }
             case "topic" -> {
                 node.allowOnly(Set.of("type", "topic", "format", "copartitioned"));

@@ -1,14 +1,23 @@
 package dev.persona.config;
 
+import com.cronutils.model.Cron;
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.parser.CronParser;
+
 import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The two schedule spellings of a query sync: {@code every <n>s|m|h} and 5-field cron. */
+/**
+ * The two schedule spellings of a query sync: {@code every <n>s|m|h} and 5-field (UNIX) cron, parsed by cron-utils,
+ * the library that runs the schedule, so that whatever validation accepts also runs.
+ */
 public final class Schedules {
     private static final Pattern EVERY = Pattern.compile("every\\s+(\\d+)\\s*(s|m|h)");
-    private static final Pattern CRON_FIELD = Pattern.compile("[0-9*/,\\-A-Za-z?]+");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h)");
+    private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
     private Schedules() {
     }
@@ -27,19 +36,37 @@ public final class Schedules {
         });
     }
 
+    /** A 5-field cron expression as cron-utils reads it. */
+    public static Cron cron(final String schedule) {
+        return CRON.parse(schedule.trim());
+    }
+
+    /** A duration written {@code <n>s|m|h}, such as {@code 30m}; empty when it is not one. */
+    public static Optional<Duration> duration(final String text) {
+        final Matcher matcher = DURATION.matcher(text.trim());
+        if (!matcher.matches()) {
+            return Optional.empty();
+        }
+        final long amount = Long.parseLong(matcher.group(1));
+        return Optional.of(switch (matcher.group(2)) {
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        });
+    }
+
     static boolean isValid(final String schedule) {
         if (interval(schedule).filter(d -> !d.isZero()).isPresent()) {
             return true;
         }
-        final String[] fields = schedule.trim().split("\\s+");
-        if (fields.length != 5) {
+        if (schedule.trim().split("\\s+").length != 5) {
             return false;
         }
-        for (final String field : fields) {
-            if (!CRON_FIELD.matcher(field).matches()) {
-                return false;
-            }
+        try {
+            cron(schedule).validate();
+            return true;
+        } catch (final IllegalArgumentException e) {
+            return false;
         }
-        return true;
     }
 }

@@ -25,8 +25,17 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
      * @param connection a JDBC URL of the warehouse
      * @param sql        the model
      * @param schedule   {@code every 30s} or a cron expression
+     * @param timeout    how long a run may take before it is ended as failed (the model's statement is cancelled)
      */
-    record Query(String connection, String sql, String schedule) implements SourceConfig {
+    record Query(String connection, String sql, String schedule, java.time.Duration timeout) implements SourceConfig {
+        /** A run that takes longer than this has hung: 30 minutes. */
+        public static final java.time.Duration DEFAULT_TIMEOUT = java.time.Duration.ofMinutes(30);
+
+        /** A query source whose runs time out after {@link #DEFAULT_TIMEOUT}. */
+        public Query(final String connection, final String sql, final String schedule) {
+            this(connection, sql, schedule, DEFAULT_TIMEOUT);
+        }
+
         @Override
         public String type() {
             return "query";

@@ -220,6 +220,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldRejectACronExpressionThatTheSchedulerCannotRun() {
+        // Five fields of cron characters: the old pattern check let these through, and the scheduler then failed.
+        for (final String cron : new String[] {"61 * * * *", "* * 32 * *", "*/0 * * * *", "1-x * * * *"}) {
+            final ConfigException e = rejected(VALID.replace("every 30s", "'" + cron + "'"));
+            assertEquals("syncs[1].source.schedule", e.key(), cron);
+        }
+        assertEquals("*/5 * * * *", ((SourceConfig.Query) parse(VALID.replace("every 30s", "'*/5 * * * *'")).syncs().get(1).source()).schedule());
+    }
+
+    @Test
+    void shouldReadARunTimeoutAndDefaultItToThirtyMinutes() {
+        assertEquals(java.time.Duration.ofMinutes(30), ((SourceConfig.Query) parse(VALID).syncs().get(1).source()).timeout());
+        assertEquals(java.time.Duration.ofSeconds(90),
+                ((SourceConfig.Query) parse(VALID.replace("schedule: every 30s", "schedule: every 30s, timeout: 90s")).syncs().get(1).source()).timeout());
+        final ConfigException e = rejected(VALID.replace("schedule: every 30s", "schedule: every 30s, timeout: soon"));
+        assertEquals("syncs[1].source.timeout", e.key());
+    }
+
+    @Test
     void shouldRejectATemplateWithoutATarget() {
         final ConfigException e = rejected(VALID.replace("{ template: \"{{ ltv | round: 2 }}\", to: lifetime_value }",
                 "{ template: \"{{ ltv }}\" }"));

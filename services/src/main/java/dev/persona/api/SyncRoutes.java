@@ -101,6 +101,7 @@ final class SyncRoutes {
         view.put("upserted", run.upserted());
         view.put("deleted", run.deleted());
         view.put("unchanged", run.unchanged());
+        view.put("rejected", run.rejected());
         view.put("error", run.error());
         return view;
     }

@@ -15,10 +15,12 @@ package dev.persona.ingest;
  * @param upserted  upserts produced
  * @param deleted   deletes produced
  * @param unchanged rows that matched the previous run and produced nothing
+ * @param rejected  rows sent to the dead-letter topic instead (too large for Kafka, unreadable, a TRUNCATE)
  * @param error     what went wrong, or null
  */
 public record SyncRun(String sync, String id, String status, String trigger, boolean full, String instance,
-                      long startedAt, Long endedAt, long rowsRead, long upserted, long deleted, long unchanged, String error) {
+                      long startedAt, Long endedAt, long rowsRead, long upserted, long deleted, long unchanged, long rejected,
+                      String error) {
 
     public static final String RUNNING = "running";
     public static final String SUCCEEDED = "succeeded";
@@ -28,19 +30,21 @@ public record SyncRun(String sync, String id, String status, String trigger, boo
     public static SyncRun start(final String sync, final String trigger, final boolean full, final String instance) {
         final long now = System.currentTimeMillis();
         return new SyncRun(sync, String.format("%013d-%04x", now, (int) (Math.random() * 0xffff)), RUNNING, trigger, full, instance,
-                now, null, 0, 0, 0, 0, null);
+                now, null, 0, 0, 0, 0, 0, null);
     }
 
-    public SyncRun succeeded(final long read, final long ups, final long dels, final long same) {
-        return new SyncRun(sync, id, SUCCEEDED, trigger, full, instance, startedAt, System.currentTimeMillis(), read, ups, dels, same, null);
+    public SyncRun succeeded(final long read, final long ups, final long dels, final long same, final long rejects) {
+        return new SyncRun(sync, id, SUCCEEDED, trigger, full, instance, startedAt, System.currentTimeMillis(), read, ups, dels, same, rejects,
+                null);
     }
 
     public SyncRun failed(final String why) {
-        return new SyncRun(sync, id, FAILED, trigger, full, instance, startedAt, System.currentTimeMillis(), rowsRead, upserted, deleted, unchanged, why);
+        return new SyncRun(sync, id, FAILED, trigger, full, instance, startedAt, System.currentTimeMillis(), rowsRead, upserted, deleted, unchanged, rejected,
+                why);
     }
 
     /** The same run, still going, with new counts (CDC). */
-    public SyncRun progressed(final long read, final long ups, final long dels) {
-        return new SyncRun(sync, id, status, trigger, full, instance, startedAt, endedAt, read, ups, dels, unchanged, error);
+    public SyncRun progressed(final long read, final long ups, final long dels, final long rejects) {
+        return new SyncRun(sync, id, status, trigger, full, instance, startedAt, endedAt, read, ups, dels, unchanged, rejects, error);
     }
 }

@@ -10,7 +10,9 @@ import dev.persona.testing.TempDirs;
 import dev.persona.testing.TestHttp;
 import dev.persona.testing.TestKafka;
 import dev.persona.testing.TestPostgres;
+import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.Json;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,7 @@ import java.util.Optional;
 
 import static dev.persona.testing.TestHttp.bearer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Debezium CDC from a real PostgreSQL into the API, through a real broker. */
@@ -132,6 +135,92 @@ class CdcIT {
         } finally {
             TestPostgres.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = 'persona_" + sync + "'",
                     "drop publication if exists persona_" + sync, "drop table if exists " + table);
+        }
+    }
+
+    private static JsonNode lastRun(final TestHttp http) {
+        try {
+            return Json.mapper().readTree(http.get("/admin/syncs", bearer(ADMIN)).body()).path("syncs").path(0).path("lastRun");
+        } catch (final IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void dropCapture(final String sync, final String table) {
+        TestPostgres.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = 'persona_" + sync + "'",
+                "drop publication if exists persona_" + sync, "drop table if exists " + table);
+    }
+
+    @Test
+    void shouldDeadLetterARowTooLargeForKafkaAndGoOnCapturing() throws Exception {
+        final String sync = TestKafka.uniqueName("cdclarge").toLowerCase();
+        final String table = "persona_" + sync;
+        TestPostgres.execute("drop table if exists " + table, "create table " + table + " (id int primary key, name text, email text)",
+                "insert into " + table + " values (1, 'Ann', null), (2, 'Bob', null)");
+        final String app = TestKafka.uniqueName("cdclargeapp");
+        try (PersonaInstance instance = start(config(app, sync, table, TestPostgres.url()))) {
+            final TestHttp http = new TestHttp(instance.port());
+            awaitSame(http, table, 2, "the snapshot");
+            TestPostgres.execute("update " + table + " set name = repeat('x', 1100000) where id = 1",
+                    "update " + table + " set name = 'after' where id = 2");
+            Poll.until(TIMEOUT, "the change after the large one", () -> record(http, 2).contains("after"));
+            assertEquals("{\"contact_id\":1,\"name\":\"Ann\",\"email\":null}", record(http, 1), "the rejected row keeps its last good state");
+            final ConsumerRecord<String, byte[]> letter = kafka.awaitRecord(app + ".contacts.dead-letters", TIMEOUT, "the dead letter of id 1",
+                    r -> "1".equals(r.key()));
+            assertTrue(TestKafka.header(letter, DeadLetterHeaders.REASON).contains("larger than topic"), TestKafka.header(letter, DeadLetterHeaders.REASON));
+            assertTrue(Long.parseLong(TestKafka.header(letter, DeadLetterHeaders.VERSION)) > 0, "the LSN");
+            assertNull(letter.value(), "not the payload");
+            Poll.until(TIMEOUT, "the run counting the rejected row", () -> lastRun(http).path("rejected").asInt() == 1);
+            assertEquals("running", lastRun(http).path("status").asText());
+
+            TestPostgres.execute("update " + table + " set name = 'Ann again' where id = 1");
+            Poll.until(TIMEOUT, "the row once it fits", () -> record(http, 1).contains("Ann again"));
+        } finally {
+            dropCapture(sync, table);
+        }
+    }
+
+    @Test
+    void shouldRefuseATableWhoseDeletesWouldCarryNoKeyAndCaptureOnceFixed() throws Exception {
+        final String sync = TestKafka.uniqueName("cdcident").toLowerCase();
+        final String table = "persona_" + sync;
+        TestPostgres.execute("drop table if exists " + table, "create table " + table + " (pk serial primary key, id int unique, name text, email text)",
+                "insert into " + table + " (id, name) values (1, 'Ann'), (2, 'Bob')");
+        try (PersonaInstance instance = start(config(TestKafka.uniqueName("cdcidentapp"), sync, table, TestPostgres.url()))) {
+            final TestHttp http = new TestHttp(instance.port());
+            final JsonNode failed = Poll.until(TIMEOUT, "a failed run", () -> Optional.of(lastRun(http))
+                    .filter(run -> "failed".equals(run.path("status").asText())));
+            assertEquals("table public." + table + "'s replica identity carries only pk of a deleted row, not the sync's primaryKey 'id', so deletes "
+                    + "would arrive without a key and be lost. Fix: ALTER TABLE public." + table + " REPLICA IDENTITY FULL; or key the sync on the "
+                    + "table's primary key (primaryKey: pk)", failed.path("error").asText());
+
+            TestPostgres.execute("alter table " + table + " replica identity full");
+            Poll.until(TIMEOUT, "the snapshot once fixed", () -> record(http, 2).contains("Bob"));
+            TestPostgres.execute("delete from " + table + " where id = 2");
+            Poll.until(TIMEOUT, "the delete", () -> record(http, 2).equals("404"));
+        } finally {
+            dropCapture(sync, table);
+        }
+    }
+
+    @Test
+    void shouldKeepRecordsOnATruncateAndSayItInTheDeadLetterTopic() throws Exception {
+        final String sync = TestKafka.uniqueName("cdctrunc").toLowerCase();
+        final String table = "persona_" + sync;
+        TestPostgres.execute("drop table if exists " + table, "create table " + table + " (id int primary key, name text, email text)",
+                "insert into " + table + " values (1, 'Ann', null), (2, 'Bob', null)");
+        final String app = TestKafka.uniqueName("cdctruncapp");
+        try (PersonaInstance instance = start(config(app, sync, table, TestPostgres.url()))) {
+            final TestHttp http = new TestHttp(instance.port());
+            awaitSame(http, table, 2, "the snapshot");
+            TestPostgres.execute("truncate " + table, "insert into " + table + " values (3, 'Cy', null)");
+            Poll.until(TIMEOUT, "the row inserted after the truncate", () -> record(http, 3).contains("Cy"));
+            final ConsumerRecord<String, byte[]> letter = kafka.awaitRecord(app + ".contacts.dead-letters", TIMEOUT, "the truncate's dead letter",
+                    r -> TestKafka.header(r, DeadLetterHeaders.REASON).startsWith("TRUNCATE of public." + table));
+            assertNull(letter.key());
+            assertTrue(record(http, 1).contains("Ann"), "a truncate names no rows: records are kept");
+        } finally {
+            dropCapture(sync, table);
         }
     }
 

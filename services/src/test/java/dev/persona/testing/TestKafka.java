@@ -8,7 +8,21 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +72,41 @@ public final class TestKafka implements AutoCloseable {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Reads {@code topic} from the beginning until a record matches, and returns it.
+     *
+     * @throws AssertionError when none does within {@code timeout}
+     */
+    public ConsumerRecord<String, byte[]> awaitRecord(final String topic, final Duration timeout, final String what,
+                                                      final Predicate<ConsumerRecord<String, byte[]>> matches) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = Poll.until(timeout, "topic " + topic, () -> {
+                final List<PartitionInfo> infos = consumer.partitionsFor(topic);
+                return infos == null || infos.isEmpty() ? Optional.empty()
+                        : Optional.of(infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList());
+            });
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            return Poll.until(timeout, what, () -> {
+                for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (matches.test(record)) {
+                        return Optional.of(record);
+                    }
+                }
+                return Optional.empty();
+            });
+        }
+    }
+
+    /** A header's value as text, or null when the record has none. */
+    public static String header(final ConsumerRecord<?, ?> record, final String name) {
+        final Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     @Override

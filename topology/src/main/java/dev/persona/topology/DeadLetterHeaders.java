@@ -1,6 +1,9 @@
 package dev.persona.topology;
 
-/** Headers Persona puts on a dead-lettered row; its key and value are the original bytes. */
+/**
+ * Headers Persona puts on a dead-lettered row. Its key is the original key (ingest: the primary key); its value is
+ * the original bytes, or none where the payload is what was wrong (too large for Kafka) or there was none.
+ */
 public final class DeadLetterHeaders {
     /** Why the row was rejected, in words. */
     public static final String REASON = "persona.error.reason";
@@ -10,6 +13,8 @@ public final class DeadLetterHeaders {
     public static final String TOPIC = "persona.error.topic";
     public static final String PARTITION = "persona.error.partition";
     public static final String OFFSET = "persona.error.offset";
+    /** The change's version where it had one (a CDC LSN, a query sync's run version). */
+    public static final String VERSION = "persona.error.version";
 
     private DeadLetterHeaders() {
     }

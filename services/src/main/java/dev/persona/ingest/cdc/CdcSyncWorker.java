@@ -4,8 +4,10 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.config.ValueFormat;
+import dev.persona.ingest.DeadLetter;
 import dev.persona.ingest.FailureAlerts;
 import dev.persona.ingest.IngestTopics;
+import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
 import dev.persona.ingest.SyncRun;
 import dev.persona.ingest.SyncWorker;
@@ -21,6 +23,10 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.postgresql.Driver;
@@ -31,6 +37,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,17 +52,23 @@ import java.util.concurrent.TimeUnit;
  * Captures one PostgreSQL table with Debezium's embedded engine ({@code pgoutput}) while this instance owns the
  * sync: the first start snapshots the table, then every insert and update becomes an upsert with its after-image
  * and every delete a delete, versioned by the source LSN, produced to the sync's topic by an idempotent producer.
- * Engine offsets are committed to Kafka only after the rows are written, so a restart or another instance resumes
- * where this one stopped without losing a change (a replayed change is harmless: its LSN is not newer).
+ * Engine offsets are committed to Kafka only after every row of a batch is acknowledged, so a restart or another
+ * instance resumes where this one stopped without losing a change (a replayed change is harmless: its LSN is not
+ * newer). A row Kafka can never take goes to the collection's dead-letter topic with its key, LSN and reason; a
+ * batch Kafka did not take (a broker away past the delivery timeout) stops the engine, which restarts from the last
+ * committed offset with backoff (1 s doubling to 30 s).
  * Replication slot and publication are {@code persona_<sync id, lower case>}.
  */
 public final class CdcSyncWorker implements SyncWorker {
     private static final Logger LOG = LoggerFactory.getLogger(CdcSyncWorker.class);
-    private static final Duration RETRY = Duration.ofSeconds(30);
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
     private final SyncConfig sync;
     private final SourceConfig.Cdc source;
     private final String syncTopic;
+    private final String deadLetterTopic;
+    private final Map<String, Object> clientProperties;
     private final Properties engineProperties;
     private final KafkaProducer<String, byte[]> producer;
     private final ChangeRowParser parser;
@@ -69,13 +82,19 @@ public final class CdcSyncWorker implements SyncWorker {
     private long captured;
     private long upserts;
     private long deletes;
+    private long rejected;
     private long lastProgress;
+    private int rowLimit;
+    private volatile String batchFailure;
+    private volatile Duration backoff = FIRST_RETRY;
 
     public CdcSyncWorker(final PersonaConfig config, final SyncConfig sync, final Map<String, Object> clientProperties,
                          final RunHistory history, final FailureAlerts alerts, final String instance) {
         this.sync = sync;
         this.source = (SourceConfig.Cdc) sync.source();
         this.syncTopic = new TopicNames(config.kafka()).syncTopic(sync.collection(), sync.id());
+        this.deadLetterTopic = new TopicNames(config.kafka()).deadLetterTopic(sync.collection());
+        this.clientProperties = clientProperties;
         this.engineProperties = engineProperties(config, sync, source, clientProperties);
         final Map<String, Object> props = new HashMap<>(clientProperties);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -120,6 +139,8 @@ public final class CdcSyncWorker implements SyncWorker {
         props.put("publication.name", slotName(sync));
         props.put("publication.autocreate.mode", "filtered");
         props.put("snapshot.mode", "initial");
+        // Debezium skips TRUNCATE by default; Persona wants to see it, so it is not passed over unnoticed.
+        props.put("skipped.operations", "none");
         // Keeps the slot's confirmed LSN moving on quiet tables, so it does not hold WAL forever.
         props.put("heartbeat.interval.ms", "10000");
         // Debezium waits this long for more events before handing a batch over (default 500 ms): most of the
@@ -144,9 +165,10 @@ public final class CdcSyncWorker implements SyncWorker {
         }
         run = SyncRun.start(sync.id(), "start", false, instance);
         history.record(run);
+        batchFailure = null;
         final Optional<String> problem;
         try {
-            problem = PostgresPreflight.check(source.connection(), source.table());
+            problem = PostgresPreflight.check(source.connection(), source.table(), sync.primaryKey());
         } catch (final SQLException e) {
             fail("cannot connect to PostgreSQL: " + e.getMessage());
             return;
@@ -155,64 +177,130 @@ public final class CdcSyncWorker implements SyncWorker {
             fail(problem.get());
             return;
         }
+        if (rowLimit == 0) {
+            rowLimit = RowSizeLimit.of(syncTopic, clientProperties);
+        }
         captured = 0;
         upserts = 0;
         deletes = 0;
+        rejected = 0;
         engine = DebeziumEngine.create(Json.class)
                 .using(engineProperties)
                 .using((success, message, error) -> {
                     if (!success && !closed) {
-                        fail("the CDC engine stopped: " + (error != null && error.getMessage() != null ? error.getMessage() : message));
+                        fail(batchFailure != null ? batchFailure
+                                : "the CDC engine stopped: " + (error != null && error.getMessage() != null ? error.getMessage() : message));
                     }
                 })
                 .notifying(this::handleBatch)
                 .build();
         LOG.info("Sync {}: capturing {} (slot {})", sync.id(), source.table(), slotName(sync));
-        engine.run();
+        try {
+            engine.run();
+        } catch (final RuntimeException | Error e) {
+            // The engine reports most failures to the completion callback; anything it throws instead must not end
+            // the sync either (a retry is scheduled), and no later start may be lost.
+            if (!closed && SyncRun.RUNNING.equals(run.status())) {
+                fail("the CDC engine failed: " + e);
+            }
+        }
     }
 
     private void fail(final String why) {
         run = run.failed(why);
         history.record(run);
         alerts.runFailed(sync, run);
-        LOG.warn("Sync {}: {}; retrying in {}s", sync.id(), why, RETRY.toSeconds());
+        final Duration wait = backoff;
+        backoff = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff.multipliedBy(2);
+        LOG.warn("Sync {}: {}; restarting from the last committed offset in {} ms", sync.id(), why, wait.toMillis());
         if (!closed) {
-            executor.schedule(this::startEngine, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            executor.schedule(this::startEngine, wait.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
+    /**
+     * Hands one batch to Kafka and lets Debezium commit its offsets only once every change of it is in Kafka: in the
+     * sync topic, or, for a change Kafka can never take (too large) or Persona cannot read, in the dead-letter topic
+     * with its reason. Any other failure (the broker away past the delivery timeout) fails the batch: nothing of it
+     * is committed, the engine stops and restarts from the last committed offset, and the run is marked failed.
+     */
     private void handleBatch(final List<ChangeEvent<String, String>> events,
                              final DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
+        final List<Sent> sent = new ArrayList<>(events.size());
         for (final ChangeEvent<String, String> event : events) {
-            if (event.value() != null && event.destination() != null && !event.destination().startsWith("__debezium-heartbeat")) {
-                try {
-                    final Optional<ChangeRow> row = parser.parse(bytes(event.key()), bytes(event.value()));
-                    if (row.isPresent()) {
-                        producer.send(new ProducerRecord<>(syncTopic, row.get().key(), ChangeRowEnvelope.toBytes(row.get())));
-                        captured++;
-                        if (row.get().op() == ChangeRow.Op.UPSERT) {
-                            upserts++;
-                        } else {
-                            deletes++;
-                        }
+            if (event.value() == null || event.destination() == null || event.destination().startsWith("__debezium-heartbeat")) {
+                continue;
+            }
+            final byte[] value = bytes(event.value());
+            try {
+                final Optional<ChangeRow> row = parser.parse(bytes(event.key()), value);
+                if (row.isPresent()) {
+                    final byte[] envelope = ChangeRowEnvelope.toBytes(row.get());
+                    final long size = envelope.length + (long) row.get().key().getBytes(StandardCharsets.UTF_8).length;
+                    if (size > rowLimit) {
+                        sent.add(Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), row.get().key(), row.get().version(),
+                                RowSizeLimit.tooLarge(syncTopic, size, rowLimit), null)));
+                    } else {
+                        sent.add(Sent.row(producer, row.get(), new ProducerRecord<>(syncTopic, row.get().key(), envelope)));
                     }
-                } catch (final MalformedRowException e) {
-                    LOG.warn("Sync {}: skipping a change event Persona cannot read: {}", sync.id(), e.getMessage());
+                } else if (CdcEvents.isTruncate(value)) {
+                    LOG.warn("Sync {}: TRUNCATE of {} captured; records are kept (see the dead-letter topic)", sync.id(), source.table());
+                    sent.add(Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), null, CdcEvents.lsn(value),
+                            "TRUNCATE of " + source.table() + ": a truncate names no rows, so Persona keeps every record it holds. Fix: "
+                                    + "remove rows with DELETE, or run a full resync after reloading the table", null)));
+                }
+            } catch (final MalformedRowException e) {
+                sent.add(Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), event.key(), CdcEvents.lsn(value),
+                        "a change event Persona cannot read: " + e.getMessage(), value)));
+            }
+        }
+        producer.flush();
+        for (final Sent change : sent) {
+            final Optional<Throwable> failure = change.failure();
+            if (failure.isPresent() && change.row() != null && isPermanent(failure.get())) {
+                // Kafka will never take this row (the limit check above missed it): dead-letter it and go on.
+                final Sent letter = Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), change.row().key(),
+                        change.row().version(), "Kafka refused the change row: " + failure.get().getMessage(), null));
+                producer.flush();
+                letter.failure().ifPresent(f -> failBatch("Kafka refused a dead letter: " + f.getMessage()));
+                rejected++;
+            } else if (failure.isPresent()) {
+                failBatch("Kafka did not take the change of key '" + (change.row() == null ? change.letter().key() : change.row().key())
+                        + "' (" + failure.get().getMessage() + "); nothing of the batch was committed");
+            } else if (change.row() == null) {
+                rejected++;
+            } else {
+                captured++;
+                if (change.row().op() == ChangeRow.Op.UPSERT) {
+                    upserts++;
+                } else {
+                    deletes++;
                 }
             }
         }
         // Offsets move only once the rows are safely in Kafka: a crash here replays, never loses.
-        producer.flush();
         for (final ChangeEvent<String, String> event : events) {
             committer.markProcessed(event);
         }
         committer.markBatchFinished();
+        backoff = FIRST_RETRY;
         final long now = System.currentTimeMillis();
-        if (now - lastProgress > 5_000) {
+        if (now - lastProgress > 5_000 || !sent.isEmpty() && sent.stream().anyMatch(c -> c.row() == null)) {
             lastProgress = now;
-            run = run.progressed(captured, upserts, deletes);
+            run = run.progressed(captured, upserts, deletes, rejected);
             history.record(run);
         }
+    }
+
+    private void failBatch(final String why) {
+        batchFailure = why;
+        throw new KafkaException(why);
+    }
+
+    /** A failure that no retry can mend: the record itself is what Kafka refuses. */
+    private static boolean isPermanent(final Throwable failure) {
+        return failure instanceof RecordTooLargeException || failure instanceof InvalidRecordException
+                || failure instanceof SerializationException;
     }
 
     private static byte[] bytes(final String text) {
@@ -243,7 +331,7 @@ public final class CdcSyncWorker implements SyncWorker {
         }
         producer.close(Duration.ofSeconds(5));
         if (run != null && SyncRun.RUNNING.equals(run.status())) {
-            history.record(run.progressed(captured, upserts, deletes).succeeded(captured, upserts, deletes, 0));
+            history.record(run.succeeded(captured, upserts, deletes, 0, rejected));
         }
     }
 }

@@ -21,6 +21,7 @@ import java.time.temporal.TemporalAccessor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a SQL model over JDBC and returns its rows by primary key, as JSON objects. Numbers stay numbers,
@@ -33,7 +34,13 @@ final class ModelReader {
     private ModelReader() {
     }
 
-    static Map<String, ObjectNode> read(final String connection, final String sql, final String primaryKey) throws SQLException {
+    /**
+     * Runs the model.
+     *
+     * @param running set to the model's statement while it runs, so that a timed-out run can cancel it
+     */
+    static Map<String, ObjectNode> read(final String connection, final String sql, final String primaryKey,
+                                        final AtomicReference<Statement> running) throws SQLException {
         final Properties properties = new Properties();
         if (connection.startsWith("jdbc:duckdb:")) {
             // Read-only: the warehouse stays writable by its owner (the DuckDB CLI, `persona warehouse`) between runs.
@@ -42,7 +49,7 @@ final class ModelReader {
         final Map<String, ObjectNode> rows = new LinkedHashMap<>();
         try (Connection db = DriverManager.getConnection(connection, properties);
              Statement statement = db.createStatement();
-             ResultSet result = statement.executeQuery(sql)) {
+             ResultSet result = executed(statement, sql, running)) {
             final ResultSetMetaData meta = result.getMetaData();
             int keyColumn = -1;
             for (int c = 1; c <= meta.getColumnCount(); c++) {
@@ -68,6 +75,11 @@ final class ModelReader {
             }
         }
         return rows;
+    }
+
+    private static ResultSet executed(final Statement statement, final String sql, final AtomicReference<Statement> running) throws SQLException {
+        running.set(statement);
+        return statement.executeQuery(sql);
     }
 
     private static JsonNode value(final Object value, final String typeName) throws SQLException {

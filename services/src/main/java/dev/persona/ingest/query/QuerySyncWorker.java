@@ -1,16 +1,15 @@
 package dev.persona.ingest.query;
 
-import com.cronutils.model.CronType;
-import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
-import com.cronutils.parser.CronParser;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.config.PersonaConfig;
 import dev.persona.config.Schedules;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
+import dev.persona.ingest.DeadLetter;
 import dev.persona.ingest.FailureAlerts;
 import dev.persona.ingest.IngestTopics;
+import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
 import dev.persona.ingest.SyncRun;
 import dev.persona.ingest.SyncWorker;
@@ -29,19 +28,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,48 +49,62 @@ import java.util.concurrent.TimeUnit;
  * with the previous run's, and produces only what changed: upserts for new or changed rows, deletes for rows that
  * left the result. The change rows and the new state go out in one Kafka transaction, so a run that dies half-way
  * applies nothing and the next run starts from the last complete one. A changed model or mapping, or a request
- * for it, makes a full run that sends every row.
+ * for it, makes a full run that sends every row. A row too large for Kafka goes to the dead-letter topic and the
+ * rest of the run applies. Any failure ends the run as failed and alerts; the schedule goes on. A run that takes
+ * longer than {@code source.timeout} is ended as failed and its statement cancelled.
  */
 public final class QuerySyncWorker implements SyncWorker {
     private static final Logger LOG = LoggerFactory.getLogger(QuerySyncWorker.class);
-    private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
     private final SyncConfig sync;
     private final SourceConfig.Query source;
     private final String syncTopic;
+    private final String deadLetterTopic;
     private final String stateTopic;
     private final Map<String, Object> clientProperties;
     private final RunHistory history;
     private final FailureAlerts alerts;
     private final String instance;
     private final ScheduledExecutorService executor;
-    private final KafkaProducer<String, byte[]> producer;
+    private final ScheduledExecutorService watchdog;
+    private final Map<String, Object> producerProperties;
+    private final AtomicReference<Statement> running = new AtomicReference<>();
+    private KafkaProducer<String, byte[]> producer;
+    private boolean transactionsReady;
+    private int rowLimit;
     private SyncState state;
 
     public QuerySyncWorker(final PersonaConfig config, final SyncConfig sync, final Map<String, Object> clientProperties,
                            final RunHistory history, final FailureAlerts alerts, final String instance) {
         this.sync = sync;
         this.source = (SourceConfig.Query) sync.source();
-        this.syncTopic = new TopicNames(config.kafka()).syncTopic(sync.collection(), sync.id());
+        final TopicNames names = new TopicNames(config.kafka());
+        this.syncTopic = names.syncTopic(sync.collection(), sync.id());
+        this.deadLetterTopic = names.deadLetterTopic(sync.collection());
         this.stateTopic = IngestTopics.state(config, sync);
         this.clientProperties = clientProperties;
         this.history = history;
         this.alerts = alerts;
         this.instance = instance;
-        final Map<String, Object> props = new HashMap<>(clientProperties);
+        this.producerProperties = new HashMap<>(clientProperties);
         // One transactional id per sync: a new owner's initTransactions fences a previous owner that is still alive.
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.kafka().applicationId() + "-sync-" + sync.id());
-        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Duration.ofMinutes(15).toMillis());
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.kafka().applicationId() + "-sync-" + sync.id());
+        producerProperties.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Duration.ofMinutes(15).toMillis());
+        producerProperties.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        this.producer = new KafkaProducer<>(producerProperties, new StringSerializer(), new ByteArraySerializer());
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread thread = new Thread(r, "sync-" + sync.id());
             thread.setDaemon(true);
             return thread;
         });
-        executor.execute(producer::initTransactions);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread thread = new Thread(r, "sync-" + sync.id() + "-timeout");
+            thread.setDaemon(true);
+            return thread;
+        });
         final Optional<Duration> interval = Schedules.interval(source.schedule());
         if (interval.isPresent()) {
+            // A task that throws is never run again by scheduleWithFixedDelay: run() throws nothing.
             executor.scheduleWithFixedDelay(() -> run(false, "schedule"), 0, interval.get().toMillis(), TimeUnit.MILLISECONDS);
         } else {
             scheduleNextCronRun();
@@ -103,107 +117,171 @@ public final class QuerySyncWorker implements SyncWorker {
     }
 
     private void scheduleNextCronRun() {
-        final ExecutionTime times = ExecutionTime.forCron(CRON.parse(source.schedule()));
+        final ExecutionTime times = ExecutionTime.forCron(Schedules.cron(source.schedule()));
         times.timeToNextExecution(ZonedDateTime.now()).ifPresent(delay -> executor.schedule(() -> {
-            run(false, "schedule");
-            scheduleNextCronRun();
+            try {
+                run(false, "schedule");
+            } finally {
+                scheduleNextCronRun();
+            }
         }, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS));
     }
 
+    /** One run, start to end; every failure, {@link Error}s included, ends it as failed and alerts. Never throws. */
     private void run(final boolean full, final String trigger) {
-        SyncRun run = SyncRun.start(sync.id(), trigger, full, instance);
-        history.record(run);
+        final SyncRun started = SyncRun.start(sync.id(), trigger, full, instance);
+        history.record(started);
+        final AtomicBoolean timedOut = new AtomicBoolean();
+        final Thread runner = Thread.currentThread();
+        final ScheduledFuture<?> timeout = watchdog.schedule(() -> {
+            timedOut.set(true);
+            ended(started.failed("the run took longer than its timeout (" + source.timeout().toSeconds()
+                    + "s; source.timeout); the model's statement was cancelled"));
+            cancelModel();
+            runner.interrupt();
+        }, source.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        SyncRun run;
         try {
+            if (!transactionsReady) {
+                producer.initTransactions();
+                transactionsReady = true;
+            }
             if (state == null) {
                 state = SyncState.load(stateTopic, clientProperties);
             }
-            run = apply(run, full);
+            if (rowLimit == 0) {
+                rowLimit = RowSizeLimit.of(syncTopic, clientProperties);
+            }
+            run = apply(started, full);
         } catch (final RunFailure e) {
-            run = run.failed(e.getMessage());
+            run = started.failed(e.getMessage());
         } catch (final SQLException e) {
-            run = run.failed("the model failed: " + e.getMessage());
+            run = started.failed("the model failed: " + e.getMessage());
         } catch (final ProducerFencedException e) {
-            run = run.failed("another instance took this sync over");
-        } catch (final RuntimeException e) {
+            run = started.failed("another instance took this sync over");
+        } catch (final Throwable e) {
             LOG.warn("Sync {} run failed", sync.id(), e);
-            run = run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            run = started.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            // The producer may be left mid-transaction or fenced by an error: the next run starts with a new one.
+            renewProducer();
+        } finally {
+            running.set(null);
+            if (!timeout.cancel(false)) {
+                awaitQuietly(timeout);
+            }
         }
-        history.record(run);
-        if (SyncRun.FAILED.equals(run.status())) {
-            LOG.warn("Sync {} run failed: {}", sync.id(), run.error());
-            alerts.runFailed(sync, run);
-        } else {
-            LOG.info("Sync {} run: {} rows, {} upserted, {} deleted, {} unchanged", sync.id(), run.rowsRead(), run.upserted(), run.deleted(), run.unchanged());
+        // The watchdog has finished or will never run: an interrupt it sent is for this run, not the next.
+        Thread.interrupted();
+        if (!timedOut.get()) {
+            ended(run);
         }
     }
 
+    private static void awaitQuietly(final ScheduledFuture<?> timeout) {
+        try {
+            timeout.get();
+        } catch (final InterruptedException e) {
+            // The watchdog's own interrupt: cleared below.
+        } catch (final ExecutionException | CancellationException e) {
+            LOG.warn("The run timeout failed", e);
+        }
+    }
+
+    private void ended(final SyncRun run) {
+        try {
+            history.record(run);
+            if (SyncRun.FAILED.equals(run.status())) {
+                LOG.warn("Sync {} run failed: {}", sync.id(), run.error());
+                alerts.runFailed(sync, run);
+            } else {
+                LOG.info("Sync {} run: {} rows, {} upserted, {} deleted, {} unchanged, {} rejected", sync.id(), run.rowsRead(), run.upserted(),
+                        run.deleted(), run.unchanged(), run.rejected());
+            }
+        } catch (final RuntimeException e) {
+            LOG.error("Sync {}: cannot record the end of run {}", sync.id(), run.id(), e);
+        }
+    }
+
+    private void cancelModel() {
+        final Statement statement = running.get();
+        if (statement != null) {
+            try {
+                statement.cancel();
+            } catch (final SQLException | RuntimeException e) {
+                LOG.warn("Sync {}: cannot cancel the model's statement: {}", sync.id(), e.getMessage());
+            }
+        }
+    }
+
+    private void renewProducer() {
+        try {
+            producer.close(Duration.ZERO);
+        } catch (final RuntimeException e) {
+            LOG.warn("Sync {}: error closing the producer", sync.id(), e);
+        }
+        producer = new KafkaProducer<>(producerProperties, new StringSerializer(), new ByteArraySerializer());
+        transactionsReady = false;
+    }
+
     private SyncRun apply(final SyncRun run, final boolean requestedFull) throws SQLException {
-        final Map<String, ObjectNode> rows = ModelReader.read(source.connection(), source.sql(), sync.primaryKey());
-        final String fingerprint = fingerprint();
+        final Map<String, ObjectNode> rows = ModelReader.read(source.connection(), source.sql(), sync.primaryKey(), running);
+        final String fingerprint = RunDiff.sha256(source.sql() + "\n" + sync.primaryKey() + "\n" + sync.collection() + "\n" + sync.mapping());
         final boolean full = requestedFull || !fingerprint.equals(state.fingerprint);
-        final long version = state.lastRun + 1;
+        final RunDiff diff = RunDiff.of(state.hashes, rows, full);
+        final long version = state.nextVersion(run.startedAt());
         final long ts = run.startedAt();
-        final Map<String, String> written = new HashMap<>();
-        final Set<String> removed = new HashSet<>();
-        long unchanged = 0;
+        long rejected = 0;
         producer.beginTransaction();
         try {
-            for (final Map.Entry<String, ObjectNode> row : rows.entrySet()) {
-                final String hash = hash(row.getValue());
-                if (!full && hash.equals(state.hashes.get(row.getKey()))) {
-                    unchanged++;
-                    continue;
+            for (final RunDiff.Upsert upsert : diff.upserts()) {
+                final byte[] envelope = ChangeRowEnvelope.toBytes(ChangeRow.upsert(upsert.key(), upsert.row(), version, ts));
+                final long size = envelope.length + (long) upsert.key().getBytes(StandardCharsets.UTF_8).length;
+                if (size > rowLimit) {
+                    // Kafka would refuse it and with it the whole transaction: it goes to the dead letters, the rest applies.
+                    producer.send(new DeadLetter(sync.id(), upsert.key(), version, RowSizeLimit.tooLarge(syncTopic, size, rowLimit), null)
+                            .toRecord(deadLetterTopic));
+                    rejected++;
+                } else {
+                    producer.send(new ProducerRecord<>(syncTopic, upsert.key(), envelope));
                 }
-                producer.send(new ProducerRecord<>(syncTopic, row.getKey(),
-                        ChangeRowEnvelope.toBytes(ChangeRow.upsert(row.getKey(), row.getValue(), version, ts))));
-                producer.send(new ProducerRecord<>(stateTopic, 0, row.getKey(), hash.getBytes(StandardCharsets.UTF_8)));
-                written.put(row.getKey(), hash);
+                // A rejected row's hash is kept too: it is dead-lettered again only once it changes.
+                producer.send(new ProducerRecord<>(stateTopic, 0, upsert.key(), upsert.hash().getBytes(StandardCharsets.UTF_8)));
             }
-            for (final String key : state.hashes.keySet()) {
-                if (!rows.containsKey(key)) {
-                    final ObjectNode keyOnly = Json.mapper().createObjectNode().put(sync.primaryKey(), key);
-                    producer.send(new ProducerRecord<>(syncTopic, key, ChangeRowEnvelope.toBytes(ChangeRow.delete(key, keyOnly, version, ts))));
-                    producer.send(new ProducerRecord<>(stateTopic, 0, key, null));
-                    removed.add(key);
-                }
+            for (final String key : diff.deletes()) {
+                final ObjectNode keyOnly = Json.mapper().createObjectNode().put(sync.primaryKey(), key);
+                producer.send(new ProducerRecord<>(syncTopic, key, ChangeRowEnvelope.toBytes(ChangeRow.delete(key, keyOnly, version, ts))));
+                producer.send(new ProducerRecord<>(stateTopic, 0, key, null));
             }
             producer.send(new ProducerRecord<>(stateTopic, 0, SyncState.META_KEY, SyncState.meta(version, fingerprint)));
             producer.commitTransaction();
         } catch (final ProducerFencedException e) {
             throw e;
         } catch (final KafkaException e) {
-            producer.abortTransaction();
+            abort();
             throw new RunFailure("Kafka refused the run's changes (nothing was applied): " + e.getMessage());
         } catch (final RuntimeException e) {
-            producer.abortTransaction();
+            abort();
             throw e;
         }
-        state.hashes.putAll(written);
-        removed.forEach(state.hashes::remove);
+        diff.upserts().forEach(upsert -> state.hashes.put(upsert.key(), upsert.hash()));
+        diff.deletes().forEach(state.hashes::remove);
         state.lastRun = version;
         state.fingerprint = fingerprint;
-        return run.succeeded(rows.size(), written.size(), removed.size(), unchanged);
+        return run.succeeded(rows.size(), diff.upserts().size() - rejected, diff.deletes().size(), diff.unchanged(), rejected);
     }
 
-    /** What makes earlier results comparable: the model, the key and the mapping. */
-    private String fingerprint() {
-        return sha256(source.sql() + "\n" + sync.primaryKey() + "\n" + sync.collection() + "\n" + sync.mapping());
-    }
-
-    private static String hash(final ObjectNode row) {
-        return sha256(row.toString()).substring(0, 32);
-    }
-
-    private static String sha256(final String text) {
+    private void abort() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (final NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            producer.abortTransaction();
+        } catch (final KafkaException e) {
+            LOG.warn("Sync {}: cannot abort the run's transaction ({}); the next run starts with a new producer", sync.id(), e.getMessage());
+            renewProducer();
         }
     }
 
     @Override
     public void close() {
+        watchdog.shutdownNow();
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {

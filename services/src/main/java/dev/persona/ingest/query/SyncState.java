@@ -11,8 +11,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What a query sync's previous successful run produced: a hash per primary key, the run number (the version of
- * its change rows) and the fingerprint of the model and mapping. Kept in a compacted Kafka topic, so it survives
+ * What a query sync's previous successful run produced: a hash per primary key, the last run's version (of its
+ * change rows) and the fingerprint of the model and mapping. Kept in a compacted Kafka topic, so it survives
  * restarts and moves with the sync to another instance; written in the same transaction as the run's rows.
  */
 final class SyncState {
@@ -43,6 +43,15 @@ final class SyncState {
         } else {
             hashes.put(record.key(), new String(record.value(), StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * The version of the next run's change rows: above the last run's, and never below the run's start time in epoch
+     * milliseconds, so versions keep growing even when the state topic is lost and the run counter starts again
+     * (rows of the new runs would otherwise be ignored as older than what the records hold).
+     */
+    long nextVersion(final long startedAt) {
+        return Math.max(lastRun + 1, startedAt);
     }
 
     static byte[] meta(final long run, final String fingerprint) {
