@@ -12,9 +12,13 @@ import java.util.Set;
  * @param secondaryIndices other fields records can be looked up by
  * @param partitions       partitions of every topic keyed by this collection's primary key
  * @param caseInsensitive  the secondary indices whose values match regardless of case
+ * @param maxIndexClaims   how many records one index value remembers claiming it; past that the oldest claim is
+ *                         forgotten, so an entry stays far below Kafka's message size whatever the data
  */
 public record CollectionConfig(String name, String primaryIndex, List<String> secondaryIndices, int partitions,
-                               Set<String> caseInsensitive) {
+                               Set<String> caseInsensitive, int maxIndexClaims) {
+    public static final int DEFAULT_MAX_INDEX_CLAIMS = 100;
+
     public CollectionConfig {
         secondaryIndices = List.copyOf(secondaryIndices);
         caseInsensitive = Set.copyOf(caseInsensitive);
@@ -23,6 +27,12 @@ public record CollectionConfig(String name, String primaryIndex, List<String> se
     /** A collection whose secondary indices all match exactly. */
     public CollectionConfig(final String name, final String primaryIndex, final List<String> secondaryIndices, final int partitions) {
         this(name, primaryIndex, secondaryIndices, partitions, Set.of());
+    }
+
+    /** A collection whose index values remember {@link #DEFAULT_MAX_INDEX_CLAIMS} claims. */
+    public CollectionConfig(final String name, final String primaryIndex, final List<String> secondaryIndices, final int partitions,
+                            final Set<String> caseInsensitive) {
+        this(name, primaryIndex, secondaryIndices, partitions, caseInsensitive, DEFAULT_MAX_INDEX_CLAIMS);
     }
 
     /** The value an index stores and looks up for a field value: itself, or lower-cased for a case-insensitive index. */

@@ -86,7 +86,7 @@ public final class ConfigLoader {
             return KafkaSettings.defaults();
         }
         node.allowOnly(Set.of("bootstrapServers", "applicationId", "topicPrefix", "processingGuarantee", "properties",
-                "standbyReplicas", "maxStaleLag", "rocksdbMemoryMb"));
+                "standbyReplicas", "maxStaleLag", "rocksdbMemoryMb", "replicationFactor", "minInsyncReplicas", "maxRecordBytes"));
         final int rocksdbMemoryMb = node.optionalInt("rocksdbMemoryMb", KafkaSettings.DEFAULT_ROCKSDB_MEMORY_MB);
         if (rocksdbMemoryMb < 16) {
             throw node.error("rocksdbMemoryMb", "must be at least 16, found " + rocksdbMemoryMb, "give the memory all stores share, in MiB, such as 256");
@@ -99,6 +99,21 @@ public final class ConfigLoader {
         if (maxStaleLag < 0) {
             throw node.error("maxStaleLag", "must be 0 or more, found " + maxStaleLag, "give the largest offset lag a standby may answer with");
         }
+        final Optional<Integer> replicationFactor = node.optionalString("replicationFactor").map(t -> node.optionalInt("replicationFactor", 0));
+        if (replicationFactor.isPresent() && replicationFactor.get() < 1) {
+            throw node.error("replicationFactor", "must be at least 1, found " + replicationFactor.get(),
+                    "leave it out for min(3, brokers), or give the replicas each topic should have");
+        }
+        final Optional<Integer> minInsync = node.optionalString("minInsyncReplicas").map(t -> node.optionalInt("minInsyncReplicas", 0));
+        if (minInsync.isPresent() && (minInsync.get() < 1 || replicationFactor.isPresent() && minInsync.get() > replicationFactor.get())) {
+            throw node.error("minInsyncReplicas", "must be between 1 and the replication factor, found " + minInsync.get(),
+                    "leave it out for one less than the replication factor");
+        }
+        final int maxRecordBytes = node.optionalInt("maxRecordBytes", KafkaSettings.DEFAULT_MAX_RECORD_BYTES);
+        if (maxRecordBytes < 1024) {
+            throw node.error("maxRecordBytes", "must be at least 1024, found " + maxRecordBytes,
+                    "give the largest record in bytes, below the producer's max.request.size (1048576 by default)");
+        }
         final String applicationId = node.optionalString("applicationId").orElse(KafkaSettings.DEFAULT_APPLICATION_ID);
         final String topicPrefix = node.optionalString("topicPrefix").orElse(KafkaSettings.DEFAULT_TOPIC_PREFIX);
         if (!applicationId.matches("[A-Za-z0-9._-]+")) {
@@ -109,13 +124,18 @@ public final class ConfigLoader {
         }
         return new KafkaSettings(node.optionalString("bootstrapServers"), applicationId, topicPrefix,
                 node.optionalEnum("processingGuarantee", ProcessingGuarantee.EXACTLY_ONCE_V2, ProcessingGuarantee::configName),
-                node.stringMap("properties"), standbys, maxStaleLag, rocksdbMemoryMb);
+                node.stringMap("properties"), standbys, maxStaleLag, rocksdbMemoryMb, replicationFactor, minInsync, maxRecordBytes);
     }
 
     private static List<CollectionConfig> collections(final ConfigNode root) {
         final List<CollectionConfig> collections = new ArrayList<>();
         for (final ConfigNode node : root.list("collections")) {
-            node.allowOnly(Set.of("name", "primaryIndex", "secondaryIndices", "partitions"));
+            node.allowOnly(Set.of("name", "primaryIndex", "secondaryIndices", "partitions", "maxIndexClaims"));
+            final int maxIndexClaims = node.optionalInt("maxIndexClaims", CollectionConfig.DEFAULT_MAX_INDEX_CLAIMS);
+            if (maxIndexClaims < 1) {
+                throw node.error("maxIndexClaims", "must be at least 1, found " + maxIndexClaims,
+                        "give how many records one index value may remember, such as " + CollectionConfig.DEFAULT_MAX_INDEX_CLAIMS);
+            }
             final int partitions = node.optionalInt("partitions", 6);
             if (partitions < 1) {
                 throw node.error("partitions", "must be at least 1, found " + partitions, "set partitions to 1 or more");
@@ -141,7 +161,7 @@ public final class ConfigLoader {
             collections.add(new CollectionConfig(
                     node.requiredString("name", "give the collection an alphanumeric name, such as 'customers'"),
                     node.requiredString("primaryIndex", "name the field that identifies a record, such as 'user_id'"),
-                    indices, partitions, caseInsensitive));
+                    indices, partitions, caseInsensitive, maxIndexClaims));
         }
         return collections;
     }

@@ -14,15 +14,23 @@ import java.util.Optional;
  * @param standbyReplicas     warm copies of each store partition on other instances ({@code num.standby.replicas})
  * @param maxStaleLag         the largest offset lag a standby copy may have to answer when the active owner cannot
  * @param rocksdbMemoryMb     memory all RocksDB stores of an instance share (block cache and write buffers)
+ * @param replicationFactor   replicas of every topic Persona creates; empty: min(3, brokers in the cluster)
+ * @param minInsyncReplicas   {@code min.insync.replicas} of those topics; empty: one less than the replication
+ *                            factor, at least 1
+ * @param maxRecordBytes      the largest merged record (stored bytes) a change may produce; a change that would make
+ *                            a record larger goes to the dead-letter topic and the record keeps its last good state.
+ *                            Below the changelog's limit (the producer's {@code max.request.size}, 1 MiB by default)
  */
 public record KafkaSettings(Optional<String> bootstrapServers, String applicationId, String topicPrefix,
                             ProcessingGuarantee processingGuarantee, Map<String, String> properties,
-                            int standbyReplicas, long maxStaleLag, int rocksdbMemoryMb) {
+                            int standbyReplicas, long maxStaleLag, int rocksdbMemoryMb,
+                            Optional<Integer> replicationFactor, Optional<Integer> minInsyncReplicas, int maxRecordBytes) {
     public static final String DEFAULT_APPLICATION_ID = "persona";
     public static final String DEFAULT_TOPIC_PREFIX = "persona";
     public static final int DEFAULT_STANDBY_REPLICAS = 1;
     public static final long DEFAULT_MAX_STALE_LAG = 10_000;
     public static final int DEFAULT_ROCKSDB_MEMORY_MB = 256;
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 
     public KafkaSettings {
         properties = Map.copyOf(properties);
@@ -32,12 +40,22 @@ public record KafkaSettings(Optional<String> bootstrapServers, String applicatio
     public static KafkaSettings defaults() {
         return new KafkaSettings(Optional.empty(), DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_PREFIX,
                 ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of(), DEFAULT_STANDBY_REPLICAS, DEFAULT_MAX_STALE_LAG,
-                DEFAULT_ROCKSDB_MEMORY_MB);
+                DEFAULT_ROCKSDB_MEMORY_MB, Optional.empty(), Optional.empty(), DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** The replication factor of Persona's topics on a cluster of {@code brokers} brokers. */
+    public int replicationFactorFor(final int brokers) {
+        return replicationFactor.orElse(Math.max(1, Math.min(3, brokers)));
+    }
+
+    /** The {@code min.insync.replicas} of Persona's topics on a cluster of {@code brokers} brokers. */
+    public int minInsyncReplicasFor(final int brokers) {
+        return minInsyncReplicas.orElse(Math.max(1, replicationFactorFor(brokers) - 1));
     }
 
     /** The same settings with other bootstrap servers, as given on the command line. */
     public KafkaSettings withBootstrapServers(final String servers) {
         return new KafkaSettings(Optional.of(servers), applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,
-                rocksdbMemoryMb);
+                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes);
     }
 }

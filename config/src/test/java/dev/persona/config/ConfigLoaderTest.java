@@ -239,6 +239,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReplicateTopicsOnUpToThreeBrokersWithOneLessInSyncByDefault() {
+        final KafkaSettings defaults = parse(VALID).kafka();
+        assertEquals(List.of(1, 1), List.of(defaults.replicationFactorFor(1), defaults.minInsyncReplicasFor(1)));
+        assertEquals(List.of(2, 1), List.of(defaults.replicationFactorFor(2), defaults.minInsyncReplicasFor(2)));
+        assertEquals(List.of(3, 2), List.of(defaults.replicationFactorFor(5), defaults.minInsyncReplicasFor(5)));
+        final KafkaSettings set = parse("kafka: { replicationFactor: 4, minInsyncReplicas: 3 }\n" + VALID).kafka();
+        assertEquals(List.of(4, 3), List.of(set.replicationFactorFor(5), set.minInsyncReplicasFor(5)));
+        assertEquals("kafka.minInsyncReplicas", rejected("kafka: { replicationFactor: 2, minInsyncReplicas: 3 }\n" + VALID).key());
+        assertEquals("kafka.replicationFactor", rejected("kafka: { replicationFactor: 0 }\n" + VALID).key());
+    }
+
+    @Test
     void shouldRejectATemplateWithoutATarget() {
         final ConfigException e = rejected(VALID.replace("{ template: \"{{ ltv | round: 2 }}\", to: lifetime_value }",
                 "{ template: \"{{ ltv }}\" }"));

@@ -96,8 +96,10 @@ public final class PersonaInstance implements AutoCloseable {
         drain = options.drain();
         final Map<String, Object> clientProps = new HashMap<>(config.kafka().properties());
         clientProps.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        final TopicReplication replication;
         try (Admin admin = Admin.create(clientProps)) {
-            final TopicProvisioner provisioner = new TopicProvisioner(admin);
+            final TopicProvisioner provisioner = new TopicProvisioner(admin, config.kafka());
+            replication = provisioner.replication();
             provisioner.provision(config);
             provisioner.provisionCompacted(KeyTopics.name(config));
             IngestService.provision(config, provisioner);
@@ -116,8 +118,8 @@ public final class PersonaInstance implements AutoCloseable {
         status = new InstanceStatus(topology.describe());
         final BoundedRocksDbMemory.Resources rocksdb = BoundedRocksDbMemory.Resources.ofMegabytes(config.kafka().rocksdbMemoryMb());
         started.push(rocksdb);
-        streams = new KafkaStreams(topology, StreamsSettings.withSharedMemory(
-                StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()), rocksdb));
+        streams = new KafkaStreams(topology, StreamsSettings.withReplication(StreamsSettings.withSharedMemory(
+                StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()), rocksdb), config, replication));
         streams.setGlobalStateRestoreListener(status);
         status.attach(streams);
         // Streams' own metrics (process rate, commit latency, lag, restoration, RocksDB, Persona's dead-letter

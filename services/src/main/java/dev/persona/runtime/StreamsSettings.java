@@ -1,6 +1,7 @@
 package dev.persona.runtime;
 
 import dev.persona.config.PersonaConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -16,6 +17,21 @@ public final class StreamsSettings {
     public static Properties withSharedMemory(final Properties props, final BoundedRocksDbMemory.Resources memory) {
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
         props.put(BoundedRocksDbMemory.RESOURCES, memory);
+        return props;
+    }
+
+    /**
+     * The same properties with Streams' internal topics (changelogs, repartition topics) replicated as Persona's
+     * own, unless the file's {@code kafka.properties} say otherwise.
+     */
+    public static Properties withReplication(final Properties props, final PersonaConfig config, final TopicReplication replication) {
+        if (!config.kafka().properties().containsKey(StreamsConfig.REPLICATION_FACTOR_CONFIG)) {
+            props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replication.factor());
+        }
+        final String minInsync = StreamsConfig.topicPrefix("min.insync.replicas");
+        if (!config.kafka().properties().containsKey(minInsync)) {
+            props.put(minInsync, Integer.toString(replication.minInsync()));
+        }
         return props;
     }
 
@@ -49,6 +65,9 @@ public final class StreamsSettings {
         // Persona has no global stores; opting in now silences Kafka's start-up warning and matches Kafka 5.0's default.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.putAll(config.kafka().properties());
+        // Only committed rows are merged, whatever the guarantee: under at_least_once Streams would read
+        // read_uncommitted, and apply the rows of a query-sync run whose transaction was aborted.
+        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.kafka().applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.kafka().processingGuarantee().configName());

@@ -1,6 +1,7 @@
 package dev.persona.runtime;
 
 import dev.persona.config.CollectionConfig;
+import dev.persona.config.KafkaSettings;
 import dev.persona.config.PersonaConfig;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +31,9 @@ import java.util.concurrent.ExecutionException;
  * dead-letter topic, with the collection's partition count. A sync topic that already exists with another
  * partition count stops start-up, because its keys would land in the wrong tasks. A {@code topic} source that does
  * not exist yet is created with the collection's partition count (its rows are repartitioned anyway).
+ * <p>
+ * Every topic is created with {@link #replication()}: {@code kafka.replicationFactor} replicas (by default min(3,
+ * brokers), where the broker's own default is 1 on stock Kafka) and {@code min.insync.replicas} one less.
  */
 public final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
@@ -36,21 +41,47 @@ public final class TopicProvisioner {
     private static final Duration VISIBILITY_TIMEOUT = Duration.ofSeconds(30);
 
     private final Admin admin;
+    private final KafkaSettings settings;
+    private TopicReplication replication;
 
-    public TopicProvisioner(final Admin admin) {
+    public TopicProvisioner(final Admin admin, final KafkaSettings settings) {
         this.admin = admin;
+        this.settings = settings;
+    }
+
+    /**
+     * The replication of Persona's topics on this cluster, from the configuration and the number of brokers.
+     *
+     * @throws IllegalStateException when the cluster cannot be described, or has fewer brokers than the factor asks for
+     */
+    public TopicReplication replication() {
+        if (replication == null) {
+            final int brokers = kafka("describe the cluster", () -> admin.describeCluster().nodes().get().size());
+            final int factor = settings.replicationFactorFor(brokers);
+            if (factor > brokers) {
+                throw new IllegalStateException("kafka.replicationFactor is " + factor + " but the cluster has " + brokers
+                        + " broker(s): lower kafka.replicationFactor, or add brokers");
+            }
+            replication = new TopicReplication(factor, Math.min(factor, settings.minInsyncReplicasFor(brokers)));
+        }
+        return replication;
+    }
+
+    private NewTopic topic(final String name, final int partitions, final Map<String, String> configs) {
+        final Map<String, String> all = new HashMap<>(configs);
+        all.put("min.insync.replicas", Integer.toString(replication().minInsync()));
+        return new NewTopic(name, Optional.of(partitions), Optional.of((short) replication().factor())).configs(all);
     }
 
     /** Creates a compacted, single-partition topic (API keys, run history, sync state, CDC offsets) when it is missing. */
     public void provisionCompacted(final String topic) {
-        kafka("create topic " + topic, () -> createMissing(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
-                .configs(Map.of("cleanup.policy", "compact")))));
+        kafka("create topic " + topic, () -> createMissing(List.of(topic(topic, 1, Map.of("cleanup.policy", "compact")))));
     }
 
     /** Creates the control topic with at least {@code partitions} partitions, adding partitions when syncs were added. */
     public void provisionControl(final String topic, final int partitions) {
         kafka("create topic " + topic, () -> {
-            final int existing = createMissing(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())))
+            final int existing = createMissing(List.of(topic(topic, partitions, Map.of())))
                     .get(topic).partitions().size();
             if (existing < partitions) {
                 admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions))).all().get();
@@ -82,7 +113,7 @@ public final class TopicProvisioner {
             }
         }
         final List<NewTopic> topics = new ArrayList<>();
-        wanted.forEach((topic, partitions) -> topics.add(new NewTopic(topic, Optional.of(partitions), Optional.empty())));
+        wanted.forEach((topic, partitions) -> topics.add(topic(topic, partitions, Map.of())));
         final Map<String, TopicDescription> descriptions = kafka("create Persona's topics", () -> createMissing(topics));
         for (final String topic : ownTopics) {
             final int actual = descriptions.get(topic).partitions().size();

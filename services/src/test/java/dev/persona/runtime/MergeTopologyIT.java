@@ -113,7 +113,7 @@ class MergeTopologyIT {
         try (Admin admin = kafka.admin()) {
             // Another team's topic with a partition count of its own: Persona repartitions it.
             admin.createTopics(List.of(new NewTopic(app + "-clicks", 1, (short) 1))).all().get();
-            new TopicProvisioner(admin).provision(config);
+            new TopicProvisioner(admin, config.kafka()).provision(config);
             assertEquals(3, admin.describeTopics(List.of(names.syncTopic("customers", "profiles"))).allTopicNames().get()
                     .get(names.syncTopic("customers", "profiles")).partitions().size());
         }

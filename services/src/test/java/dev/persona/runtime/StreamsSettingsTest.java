@@ -2,6 +2,7 @@ package dev.persona.runtime;
 
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -48,5 +49,31 @@ class StreamsSettingsTest {
         assertEquals("settings", props.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("kafka:9092", props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         assertEquals("host:8080", props.get(StreamsConfig.APPLICATION_SERVER_CONFIG));
+    }
+
+    @Test
+    void shouldMergeOnlyCommittedRowsUnderEitherGuarantee() {
+        for (final String guarantee : new String[] {"exactly_once_v2", "at_least_once"}) {
+            final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("persona.yaml"), """
+                    kafka: { applicationId: settings, processingGuarantee: %s, properties: { isolation.level: read_uncommitted } }
+                    collections:
+                      - { name: accounts, primaryIndex: id, partitions: 2 }
+                    syncs:
+                      - { id: billing, collection: accounts, source: { type: topic, topic: billing }, primaryKey: id, mapping: [ { from: plan } ] }
+                    """.formatted(guarantee));
+            final StreamsConfig streams = new StreamsConfig(StreamsSettings.of(config, "kafka:9092", Path.of("/state"), "host:8080"));
+            assertEquals("read_committed", streams.getMainConsumerConfigs("group", "client", 0).get(ConsumerConfig.ISOLATION_LEVEL_CONFIG), guarantee);
+        }
+    }
+
+    @Test
+    void shouldReplicateStreamsInternalTopicsAsPersonasOwnUnlessTheFileSaysOtherwise() {
+        final Properties props = StreamsSettings.withReplication(StreamsSettings.of(config(""), "kafka:9092", Path.of("/state"), null),
+                config(""), new TopicReplication(3, 2));
+        assertEquals(3, props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
+        assertEquals("2", props.get("topic.min.insync.replicas"));
+        final PersonaConfig own = config("replication.factor: \"2\"");
+        assertEquals("2", StreamsSettings.withReplication(StreamsSettings.of(own, "kafka:9092", Path.of("/state"), null), own,
+                new TopicReplication(3, 2)).get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
     }
 }

@@ -65,15 +65,18 @@ public final class PersonaTopology {
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
             }
             final RecordMerger merger = new RecordMerger(collection, syncs);
-            final KStream<String, IndexChange> indexChanges =
-                    changes.process(() -> new MergeProcessor(store, merger, collection, live), Named.as(collection.name() + "-merge"), store);
+            final int maxRecordBytes = config.kafka().maxRecordBytes();
+            final KStream<String, IndexChange> indexChanges = DeadLetters.route(
+                    changes.process(() -> new MergeProcessor(store, merger, collection, live, maxRecordBytes), Named.as(collection.name() + "-merge"), store),
+                    names.deadLetterTopic(collection.name()), collection.name() + "-merge");
             if (!collection.secondaryIndices().isEmpty()) {
                 // Index entries live with the index value, not the record: repartitioned by value.
                 final String index = TopicNames.indexStore(collection.name());
                 builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index), Serdes.String(), Serdes.ByteArray()));
                 indexChanges.repartition(Repartitioned.with(Serdes.String(), IndexChange.serde())
                                 .withName(collection.name() + "-index-changes").withNumberOfPartitions(collection.partitions()))
-                        .process(() -> new IndexProcessor(index, collection.name(), live), Named.as(collection.name() + "-index"), index);
+                        .process(() -> new IndexProcessor(index, collection.name(), collection.maxIndexClaims(), live),
+                                Named.as(collection.name() + "-index"), index);
             }
         }
     }

@@ -29,6 +29,7 @@ class IndexTopologyTest {
                 primaryIndex: user_id
                 secondaryIndices: [{ name: email, caseInsensitive: true }, anonymous_id]
                 partitions: 2
+                maxIndexClaims: 3
             syncs:
               - id: profiles
                 collection: customers
@@ -118,5 +119,15 @@ class IndexTopologyTest {
                 .filter(e -> e.getKey().name().equals("persona-index-conflicts-total"))
                 .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
         assertEquals(1.0, conflicts, "the conflict is counted");
+    }
+
+    @Test
+    void shouldRememberAtMostMaxIndexClaimsPerValueForgettingTheOldest() {
+        for (int id = 1; id <= 5; id++) {
+            upsert(Integer.toString(id), "{\"id\":\"" + id + "\",\"email\":\"placeholder@x.com\"}", 10L * id);
+        }
+        assertEquals(Map.of("3", 30L, "4", 40L, "5", 50L), IndexEntry.claims(index.get(IndexEntry.key("email", "placeholder@x.com"))),
+                "the three newest claims are kept");
+        assertEquals(Optional.of("5"), owner("email", "placeholder@x.com"));
     }
 }

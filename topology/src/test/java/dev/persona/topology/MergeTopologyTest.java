@@ -330,6 +330,22 @@ class MergeTopologyTest {
     }
 
     @Test
+    void shouldDeadLetterAChangeThatWouldMakeTheRecordTooLargeAndKeepItsLastGoodState() {
+        sendSync("profiles", "16", "{\"op\":\"upsert\",\"row\":{\"id\":\"16\",\"name\":\"Hal\"},\"version\":1}");
+        sendSync("profiles", "16", "{\"op\":\"upsert\",\"row\":{\"id\":\"16\",\"name\":\"" + "x".repeat(1_100_000) + "\"},\"version\":2}");
+        final TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+        assertArrayEquals("16".getBytes(StandardCharsets.UTF_8), dead.key());
+        assertNull(dead.value(), "the payload is what was wrong: it is not copied");
+        assertTrue(header(dead, DeadLetterHeaders.REASON).contains("above kafka.maxRecordBytes (1000000)"), header(dead, DeadLetterHeaders.REASON));
+        assertEquals("profiles", header(dead, DeadLetterHeaders.SYNC));
+        assertEquals("2", header(dead, DeadLetterHeaders.VERSION));
+        assertEquals("{\"user_id\":\"16\",\"full_name\":\"Hal\"}", record("16"));
+        sendSync("profiles", "16", "{\"op\":\"upsert\",\"row\":{\"id\":\"16\",\"name\":\"Hal 3\"},\"version\":3}");
+        assertEquals("{\"user_id\":\"16\",\"full_name\":\"Hal 3\"}", record("16"), "the next change that fits is merged");
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
     void shouldDeadLetterRowsWithoutAPrimaryKeyOrWithABadEnvelope() {
         send("clickstream", null, "{\"last_page\":\"/\"}");
         sendSync("usage", "15", "{\"op\":\"merge\",\"row\":{}}");

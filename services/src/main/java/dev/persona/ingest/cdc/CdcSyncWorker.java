@@ -152,7 +152,9 @@ public final class CdcSyncWorker implements SyncWorker {
         props.put("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         props.put("offset.storage.topic", IngestTopics.cdcOffsets(config));
         props.put("offset.storage.partitions", "1");
-        props.put("offset.storage.replication.factor", "1");
+        // Persona creates the offsets topic, replicated as its other topics, before any engine starts; -1 would
+        // mean the broker's default if Debezium ever had to create it.
+        props.put("offset.storage.replication.factor", "-1");
         props.put("offset.flush.interval.ms", "1000");
         props.put("bootstrap.servers", String.valueOf(clientProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)));
         config.kafka().properties().forEach(props::put);

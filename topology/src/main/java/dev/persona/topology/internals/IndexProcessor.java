@@ -15,19 +15,23 @@ import java.util.Map;
 /**
  * Keeps a collection's index store: each index value with every record that claims it. A claim by a second
  * record is a conflict: the most recent claim wins, and the conflict is counted in the Streams metric
- * {@code persona-index-conflicts-total} (group {@code persona}, tag {@code collection}).
+ * {@code persona-index-conflicts-total} (group {@code persona}, tag {@code collection}). An entry remembers at most
+ * {@code maxClaims} claims, forgetting the oldest, so one value claimed by ever more records (a shared placeholder
+ * email) never grows past what Kafka takes.
  */
 public final class IndexProcessor implements Processor<String, IndexChange, Void, Void> {
     private final String storeName;
     private final String collection;
+    private final int maxClaims;
     private final LiveStores live;
     private KeyValueStore<String, byte[]> store;
     private int partition;
     private Sensor conflicts;
 
-    public IndexProcessor(final String storeName, final String collection, final LiveStores live) {
+    public IndexProcessor(final String storeName, final String collection, final int maxClaims, final LiveStores live) {
         this.storeName = storeName;
         this.collection = collection;
+        this.maxClaims = maxClaims;
         this.live = live;
     }
 
@@ -50,6 +54,9 @@ public final class IndexProcessor implements Processor<String, IndexChange, Void
                 conflicts.record();
             }
             claims.put(change.key(), change.ts());
+            while (claims.size() > maxClaims) {
+                claims.entrySet().stream().min(Map.Entry.comparingByValue()).map(Map.Entry::getKey).ifPresent(claims::remove);
+            }
         } else {
             claims.remove(change.key());
         }

@@ -3,35 +3,46 @@ package dev.persona.topology.internals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.config.CollectionConfig;
+import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.IndexEntry;
 import dev.persona.topology.LiveStores;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Applies mapped changes to a collection's record store through a {@link RecordMerger}, and forwards the index
- * claims and releases the change causes, keyed by {@link IndexEntry#key}.
+ * claims and releases the change causes, keyed by {@link IndexEntry#key}. A change that would make a record larger
+ * than {@code maxRecordBytes} is not applied: it is forwarded as {@link Routed.Failed} for the dead-letter topic (key
+ * and reason, no payload), and the record keeps its last good state. Written, it would exceed what the changelog
+ * takes, kill the stream thread, and do so again after every restart.
  */
-public final class MergeProcessor implements Processor<String, SyncChange, String, IndexChange> {
+public final class MergeProcessor implements Processor<String, SyncChange, String, Routed<IndexChange>> {
     private final String storeName;
     private final RecordMerger merger;
     private final CollectionConfig collection;
     private final LiveStores live;
+    private final int maxRecordBytes;
     private KeyValueStore<String, byte[]> store;
     private int partition;
-    private ProcessorContext<String, IndexChange> context;
+    private ProcessorContext<String, Routed<IndexChange>> context;
 
-    public MergeProcessor(final String storeName, final RecordMerger merger, final CollectionConfig collection, final LiveStores live) {
+    public MergeProcessor(final String storeName, final RecordMerger merger, final CollectionConfig collection, final LiveStores live,
+                          final int maxRecordBytes) {
         this.storeName = storeName;
         this.merger = merger;
         this.collection = collection;
         this.live = live;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     @Override
-    public void init(final ProcessorContext<String, IndexChange> context) {
+    public void init(final ProcessorContext<String, Routed<IndexChange>> context) {
         this.context = context;
         store = context.getStateStore(storeName);
         partition = context.taskId().partition();
@@ -41,6 +52,10 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
     @Override
     public void process(final Record<String, SyncChange> record) {
         final RecordMerger.Result result = merger.merge(record.key(), store.get(record.key()), record.value());
+        if (result.outcome() == RecordMerger.Outcome.WRITE && result.stored().length + record.key().length() > maxRecordBytes) {
+            tooLarge(record, result.stored().length);
+            return;
+        }
         switch (result.outcome()) {
             case WRITE -> store.put(record.key(), result.stored());
             case REMOVE -> store.delete(record.key());
@@ -52,12 +67,30 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
             final String before = indexValue(result.before(), index);
             final String after = indexValue(result.after(), index);
             if (before != null && !before.equals(after)) {
-                context.forward(new Record<>(IndexEntry.key(index, before), new IndexChange(record.key(), false, record.value().ts()), record.timestamp()));
+                context.forward(new Record<>(IndexEntry.key(index, before), new Routed.Ok<>(new IndexChange(record.key(), false, record.value().ts())),
+                        record.timestamp()));
             }
             if (after != null && !after.equals(before)) {
-                context.forward(new Record<>(IndexEntry.key(index, after), new IndexChange(record.key(), true, record.value().ts()), record.timestamp()));
+                context.forward(new Record<>(IndexEntry.key(index, after), new Routed.Ok<>(new IndexChange(record.key(), true, record.value().ts())),
+                        record.timestamp()));
             }
         }
+    }
+
+    private void tooLarge(final Record<String, SyncChange> record, final int size) {
+        final Headers headers = new RecordHeaders();
+        headers.add(DeadLetterHeaders.REASON, utf8("the change would make record '" + record.key() + "' of collection '" + collection.name() + "' "
+                + size + " bytes, above kafka.maxRecordBytes (" + maxRecordBytes + "); the record keeps its last good state. Fix: map fewer or "
+                + "smaller fields, or raise kafka.maxRecordBytes together with the producer's max.request.size and the topics' max.message.bytes"));
+        headers.add(DeadLetterHeaders.SYNC, utf8(record.value().sync()));
+        if (record.value().version() != null) {
+            headers.add(DeadLetterHeaders.VERSION, utf8(Long.toString(record.value().version())));
+        }
+        context.forward(new Record<String, Routed<IndexChange>>(null, new Routed.Failed<>(utf8(record.key()), null), record.timestamp(), headers));
+    }
+
+    private static byte[] utf8(final String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The index value a record holds, or null when the field is absent, null, empty or not a single value. */
