@@ -12,8 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code /healthz}: the process answers. {@code /readyz}: Streams is RUNNING and every record-store partition this
- * instance actively hosts answers queries.
+ * {@code /healthz}: the process answers ({@code degraded}, with the failing background loops, while one of them
+ * retries). {@code /readyz}: Streams is RUNNING, every record-store partition this instance actively hosts answers
+ * queries, and no background loop is failing (the API-key follower among them: a revocation must reach an instance
+ * before it serves).
  */
 final class HealthRoutes {
     private final PersonaConfig config;
@@ -32,7 +34,10 @@ final class HealthRoutes {
     }
 
     void register(final RoutesConfig routes) {
-        routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
+        routes.get("/healthz", ctx -> {
+            final Map<String, String> problems = status.problems();
+            ctx.json(problems.isEmpty() ? Map.of("status", "ok") : Map.of("status", "degraded", "problems", problems));
+        });
         routes.get("/readyz", this::ready);
     }
 
@@ -48,9 +53,14 @@ final class HealthRoutes {
         final boolean queryable = running && config.collections().stream()
                 .allMatch(c -> config.syncsOf(c.name()).isEmpty()
                         || reader.isQueryable(TopicNames.recordStore(c), status.activePartitions(TopicNames.recordStore(c))));
-        answer.put("status", queryable ? "ready" : "not_ready");
+        final Map<String, String> problems = status.problems();
+        final boolean ready = queryable && problems.isEmpty();
+        answer.put("status", ready ? "ready" : "not_ready");
         answer.put("streams", streams.state().name());
-        if (!queryable) {
+        if (!problems.isEmpty()) {
+            answer.put("problems", problems);
+        }
+        if (!ready) {
             ctx.status(503).header("Retry-After", "1");
         }
         ctx.json(answer);

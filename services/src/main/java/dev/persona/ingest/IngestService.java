@@ -76,6 +76,11 @@ public final class IngestService implements AutoCloseable {
         return history;
     }
 
+    /** Why this instance runs no syncs now, if so. */
+    public java.util.Optional<String> ownershipFailure() {
+        return ownership == null ? java.util.Optional.empty() : ownership.failure();
+    }
+
     /** The ids of the syncs running on this instance now. */
     public Set<String> owned() {
         return ownership == null ? Set.of() : ownership.owned();

@@ -112,6 +112,11 @@ public final class RunHistory implements AutoCloseable {
         }
     }
 
+    /** Why runs of other instances are not reaching this one now, if they are not. */
+    public Optional<String> failure() {
+        return follower.failure();
+    }
+
     @Override
     public void close() {
         follower.close();

@@ -2,6 +2,7 @@ package dev.persona.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.persona.config.SyncConfig;
+import dev.persona.runtime.Backoff;
 import dev.persona.topology.Json;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -20,6 +21,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -29,6 +31,9 @@ import java.util.function.Function;
  * instance joins one group on the control topic, and the instance assigned partition {@code i} runs sync
  * {@code i}. When that instance stops or dies, the group gives the partition, and so the sync, to another.
  * Records on the control topic are run requests for the sync of their partition.
+ * <p>
+ * A failure of the loop (the consumer fails, a worker throws) does not end it: the syncs here stop, the failure is
+ * reported by {@link #failure()}, and the instance joins the group again with backoff (1 s doubling to 30 s).
  */
 public final class SyncOwnership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncOwnership.class);
@@ -36,10 +41,12 @@ public final class SyncOwnership implements AutoCloseable {
     private final String topic;
     private final List<SyncConfig> syncs;
     private final Function<SyncConfig, SyncWorker> workers;
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, Object> consumerProperties;
     private final Map<Integer, SyncWorker> running = new ConcurrentHashMap<>();
     private final Thread thread;
+    private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean closed;
+    private volatile String failure;
 
     private SyncOwnership(final String topic, final List<SyncConfig> syncs, final String groupId,
                           final Map<String, Object> clientProperties, final Function<SyncConfig, SyncWorker> workers) {
@@ -52,7 +59,7 @@ public final class SyncOwnership implements AutoCloseable {
         // A dead owner's syncs move within the session timeout.
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
-        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumerProperties = props;
         this.thread = new Thread(this::loop, "persona-sync-ownership");
         this.thread.setDaemon(true);
     }
@@ -75,51 +82,90 @@ public final class SyncOwnership implements AutoCloseable {
         return Set.copyOf(running.keySet().stream().map(p -> syncs.get(p).id()).toList());
     }
 
-    private void loop() {
-        try {
-            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
-                    partitions.forEach(p -> stop(p.partition()));
-                }
+    /** Why this instance runs no syncs now (it is rejoining the group); empty while all is well. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
 
-                @Override
-                public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
-                    consumer.seekToEnd(partitions);
-                    partitions.forEach(p -> begin(p.partition()));
+    private void loop() {
+        final Backoff backoff = Backoff.standard();
+        while (!closed) {
+            try {
+                follow(backoff);
+            } catch (final WakeupException e) {
+                if (!closed) {
+                    failure = "sync ownership was woken up unexpectedly";
+                    LOG.warn("Sync ownership woken up unexpectedly; rejoining");
                 }
-            });
-            while (!closed) {
-                for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    final SyncWorker worker = running.get(record.partition());
-                    if (worker != null && record.partition() < syncs.size() && syncs.get(record.partition()).id().equals(record.key())) {
-                        worker.trigger(isFull(record.value()));
-                    }
-                }
+            } catch (final RuntimeException e) {
+                failure = "sync ownership failed: " + e;
+                LOG.error("Sync ownership failed; this instance runs no syncs until it rejoins the group (with backoff)", e);
+            } finally {
+                running.keySet().forEach(this::stop);
+                closeConsumer();
             }
-        } catch (final WakeupException e) {
             if (!closed) {
-                LOG.error("Sync ownership woken up unexpectedly", e);
+                backoff.pause(() -> closed);
             }
-        } catch (final RuntimeException e) {
-            LOG.error("Sync ownership stopped: this instance runs no syncs until restarted", e);
-        } finally {
-            running.keySet().forEach(this::stop);
-            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
         }
     }
 
+    private void follow(final Backoff backoff) {
+        final KafkaConsumer<String, byte[]> current = new KafkaConsumer<>(consumerProperties, new StringDeserializer(), new ByteArrayDeserializer());
+        consumer = current;
+        if (closed) {
+            return;
+        }
+        current.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
+                partitions.forEach(p -> stop(p.partition()));
+            }
+
+            @Override
+            public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
+                current.seekToEnd(partitions);
+                partitions.forEach(p -> begin(p.partition()));
+            }
+        });
+        while (!closed) {
+            for (final ConsumerRecord<String, byte[]> record : current.poll(Duration.ofMillis(500))) {
+                final SyncWorker worker = running.get(record.partition());
+                if (worker != null && record.partition() < syncs.size() && syncs.get(record.partition()).id().equals(record.key())) {
+                    try {
+                        worker.trigger(isFull(record.value()));
+                    } catch (final RuntimeException e) {
+                        LOG.warn("Sync {}: cannot start the requested run", record.key(), e);
+                    }
+                }
+            }
+            if (failure != null) {
+                LOG.info("Sync ownership recovered");
+                failure = null;
+            }
+            backoff.reset();
+        }
+    }
+
+    private void closeConsumer() {
+        final KafkaConsumer<String, byte[]> current = consumer;
+        if (current != null) {
+            try {
+                current.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+            } catch (final RuntimeException e) {
+                LOG.warn("Error closing the sync ownership consumer", e);
+            }
+        }
+    }
+
+    /** A sync that cannot start here fails the loop: the instance rejoins, rather than hold a sync it does not run. */
     private void begin(final int partition) {
         if (partition >= syncs.size() || running.containsKey(partition)) {
             return;
         }
         final SyncConfig sync = syncs.get(partition);
-        try {
-            running.put(partition, workers.apply(sync));
-            LOG.info("Running sync {} on this instance", sync.id());
-        } catch (final RuntimeException e) {
-            LOG.error("Cannot start sync {}", sync.id(), e);
-        }
+        running.put(partition, workers.apply(sync));
+        LOG.info("Running sync {} on this instance", sync.id());
     }
 
     private void stop(final int partition) {
@@ -146,7 +192,10 @@ public final class SyncOwnership implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        consumer.wakeup();
+        final KafkaConsumer<String, byte[]> current = consumer;
+        if (current != null) {
+            current.wakeup();
+        }
         try {
             thread.join(30_000);
         } catch (final InterruptedException e) {

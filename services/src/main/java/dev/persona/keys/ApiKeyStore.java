@@ -164,6 +164,11 @@ public final class ApiKeyStore implements AutoCloseable {
         }
     }
 
+    /** Why key changes are not reaching this instance now, if they are not. */
+    public java.util.Optional<String> failure() {
+        return follower.failure();
+    }
+
     @Override
     public void close() {
         follower.close();

@@ -11,19 +11,23 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * What this instance holds: its active and standby partitions per store, each copy's offset lag, and the progress
- * of restorations. It is also the {@link StateRestoreListener} of the instance's Streams application.
+ * of restorations, and which of its background loops are failing now. It is also the {@link StateRestoreListener}
+ * of the instance's Streams application.
  */
 public final class InstanceStatus implements StateRestoreListener {
     private final Map<Integer, Set<String>> storesBySubtopology = new HashMap<>();
     private final Map<String, Map<Integer, long[]>> restoring = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.LongAdder restored = new java.util.concurrent.atomic.LongAdder();
+    private final Map<String, Supplier<Optional<String>>> watched = new ConcurrentHashMap<>();
     private KafkaStreams streams;
 
     /** Learns which stores each sub-topology holds. */
@@ -41,6 +45,18 @@ public final class InstanceStatus implements StateRestoreListener {
 
     void attach(final KafkaStreams running) {
         this.streams = running;
+    }
+
+    /** Watches a background loop: while {@code failure} yields a reason, {@link #problems()} lists it. */
+    public void watch(final String component, final Supplier<Optional<String>> failure) {
+        watched.put(component, failure);
+    }
+
+    /** The background loops failing now, by component, with why; empty when all run. */
+    public Map<String, String> problems() {
+        final Map<String, String> problems = new TreeMap<>();
+        watched.forEach((component, failure) -> failure.get().ifPresent(why -> problems.put(component, why)));
+        return problems;
     }
 
     /** Records restored from changelogs since this instance started (active and standby restoration). */

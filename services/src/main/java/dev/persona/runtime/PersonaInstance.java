@@ -138,6 +138,9 @@ public final class PersonaInstance implements AutoCloseable {
 
         ingest = IngestService.start(config, clientProps, self.host() + ":" + self.port(), metrics);
         started.push(ingest);
+        status.watch("api-keys", keys::failure);
+        status.watch("sync-runs", ingest.history()::failure);
+        status.watch("sync-ownership", ingest::ownershipFailure);
 
         final LocalStoreReader reader = new LocalStoreReader(streams, live);
         final DeclaredStores stores = new DeclaredStores(config);

@@ -14,12 +14,17 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * Reads a single-partition (compacted) topic from the beginning, then follows it on a thread of its own, handing
  * every record to a callback. Committed records only. Used for state every instance must see (API keys, sync runs).
+ * <p>
+ * A failure while following (the callback throws, the consumer fails) does not end the thread: it is reported by
+ * {@link #failure()} and logged, and the follower retries from the first record not yet handed over, with backoff
+ * (1 s doubling to 30 s), until it gets past it.
  */
 public final class TopicFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicFollower.class);
@@ -31,6 +36,7 @@ public final class TopicFollower implements AutoCloseable {
     private final Thread thread;
     private volatile long position;
     private volatile boolean closed;
+    private volatile String failure;
 
     private TopicFollower(final String topic, final Map<String, Object> clientProperties, final Consumer<ConsumerRecord<String, byte[]>> apply) {
         this.partition = new TopicPartition(topic, 0);
@@ -96,20 +102,49 @@ public final class TopicFollower implements AutoCloseable {
         return consumer.position(partition);
     }
 
+    /** Why following is failing now (changes stop reaching this instance until it recovers); empty when it follows. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
     private void follow() {
+        final Backoff backoff = Backoff.standard();
         try {
             while (!closed) {
-                consumer.poll(POLL).forEach(apply);
-                position = consumer.position(partition);
+                try {
+                    for (final ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                        apply.accept(record);
+                        position = record.offset() + 1;
+                    }
+                    position = consumer.position(partition);
+                    if (failure != null) {
+                        LOG.info("Follower of {} recovered at offset {}", partition.topic(), position);
+                        failure = null;
+                    }
+                    backoff.reset();
+                } catch (final WakeupException e) {
+                    if (!closed) {
+                        LOG.warn("Follower of {} woken up unexpectedly; going on", partition.topic());
+                    }
+                } catch (final RuntimeException e) {
+                    failure = "following " + partition.topic() + " failed at offset " + position + ": " + e;
+                    LOG.error("Follower of {} failed at offset {}; retrying with backoff", partition.topic(), position, e);
+                    backoff.pause(() -> closed);
+                    seekQuietly();
+                }
             }
-        } catch (final WakeupException e) {
-            if (!closed) {
-                LOG.error("Follower of {} woken up unexpectedly", partition.topic(), e);
-            }
-        } catch (final RuntimeException e) {
-            LOG.error("Follower of {} stopped: changes no longer reach this instance", partition.topic(), e);
         } finally {
             consumer.close();
+        }
+    }
+
+    private void seekQuietly() {
+        try {
+            if (!closed) {
+                consumer.seek(partition, position);
+            }
+        } catch (final RuntimeException e) {
+            LOG.warn("Follower of {}: cannot seek back to offset {}", partition.topic(), position, e);
         }
     }
 

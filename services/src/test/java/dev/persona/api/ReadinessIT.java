@@ -67,4 +67,28 @@ class ReadinessIT {
             TempDirs.delete(state);
         }
     }
+
+    @Test
+    void shouldBeNotReadyAndDegradedWhileABackgroundLoopFails() throws Exception {
+        final Path state = Files.createTempDirectory("persona-ready-loops");
+        try (TestKafka kafka = TestKafka.start()) {
+            final PersonaConfig config = TestConfigs.customers(kafka.bootstrapServers(), TestKafka.uniqueName("loops"));
+            try (PersonaInstance instance = PersonaInstance.start(config, InstanceOptions.local(state, state).withAdminKey("loops-admin"))) {
+                final TestHttp http = new TestHttp(instance.port());
+                Poll.until(Duration.ofSeconds(60), "ready", () -> http.get("/readyz").statusCode() == 200);
+                final java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>("simulated: keys stopped");
+                instance.status().watch("api-keys", () -> java.util.Optional.ofNullable(failure.get()));
+                final HttpResponse<String> notReady = http.get("/readyz");
+                assertEquals(503, notReady.statusCode());
+                assertTrue(notReady.body().contains("\"problems\":{\"api-keys\":\"simulated: keys stopped\"}"), notReady.body());
+                final HttpResponse<String> health = http.get("/healthz");
+                assertEquals(200, health.statusCode());
+                assertTrue(health.body().contains("\"status\":\"degraded\""), health.body());
+                failure.set(null);
+                assertEquals(200, http.get("/readyz").statusCode(), "ready again once the loop recovers");
+            }
+        } finally {
+            TempDirs.delete(state);
+        }
+    }
 }
