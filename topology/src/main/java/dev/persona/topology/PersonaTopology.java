@@ -61,7 +61,8 @@ public final class PersonaTopology {
             for (final SyncConfig sync : syncs) {
                 final KStream<byte[], byte[]> source = sources.computeIfAbsent(names.sourceTopic(sync),
                         topic -> builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + topic)));
-                final KStream<String, SyncChange> syncChanges = changes(source, collection, sync, names.deadLetterTopic(collection.name()));
+                final KStream<String, SyncChange> syncChanges = changes(source, collection, sync, names.deadLetterTopic(collection.name()),
+                        config.kafka().maxRecordBytes());
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
             }
             final RecordMerger merger = new RecordMerger(collection, syncs);
@@ -82,7 +83,7 @@ public final class PersonaTopology {
     }
 
     private static KStream<String, SyncChange> changes(final KStream<byte[], byte[]> source, final CollectionConfig collection,
-                                                       final SyncConfig sync, final String deadLetters) {
+                                                       final SyncConfig sync, final String deadLetters, final int maxRecordBytes) {
         final String name = collection.name() + "-" + sync.id();
         final ChangeRowParser envelope = ChangeRowParser.envelope(sync.primaryKey());
         KStream<byte[], byte[]> keyed = source;
@@ -92,14 +93,15 @@ public final class PersonaTopology {
             return DeadLetters.route(source.process(() -> {
                 final RowMapper mapper = new RowMapper(sync);
                 return new DeadLetteringProcessor<String, SyncChange>(sync.id(), (key, value, ts, partition) -> parser.parse(key, value)
-                        .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), mapper.map(row, ts))));
+                        .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), mapper.map(row, ts))), maxRecordBytes);
             }, Named.as(name + "-read")), deadLetters, name + "-read");
         }
         if (sync.source() instanceof SourceConfig.Topic topic) {
             final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
             keyed = DeadLetters.route(source.process(() -> new DeadLetteringProcessor<byte[], byte[]>(sync.id(),
                             (key, value, ts, partition) -> parser.parse(key, value)
-                                    .map(row -> KeyValue.pair(row.key().getBytes(StandardCharsets.UTF_8), ChangeRowEnvelope.toBytes(row)))),
+                                    .map(row -> KeyValue.pair(row.key().getBytes(StandardCharsets.UTF_8), fitting(ChangeRowEnvelope.toBytes(row), maxRecordBytes))),
+                            maxRecordBytes),
                     Named.as(name + "-parse")), deadLetters, name + "-parse")
                     .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
                             .withName(name + "-by-key").withNumberOfPartitions(collection.partitions()));
@@ -108,8 +110,22 @@ public final class PersonaTopology {
         return DeadLetters.route(keyed.process(() -> {
             final RowMapper mapper = new RowMapper(sync);
             return new DeadLetteringProcessor<String, SyncChange>(sync.id(),
-                    (key, value, ts, partition) -> envelope.parse(key, value).map(row -> KeyValue.pair(row.key(), mapper.map(row, ts))));
+                    (key, value, ts, partition) -> envelope.parse(key, value).map(row -> KeyValue.pair(row.key(), mapper.map(row, ts))), maxRecordBytes);
         }, Named.as(name + "-read")), deadLetters, name + "-read");
+    }
+
+    /**
+     * A row's envelope, on its way to the repartition topic, when it fits there.
+     *
+     * @throws MalformedRowException when it is larger than records may be: the repartition producer would fail on it
+     */
+    private static byte[] fitting(final byte[] envelope, final int maxRecordBytes) {
+        if (envelope != null && envelope.length > maxRecordBytes) {
+            throw new MalformedRowException("the row is " + envelope.length + " bytes, above kafka.maxRecordBytes (" + maxRecordBytes
+                    + "): it could not be repartitioned nor stored. Fix: produce smaller rows, or raise kafka.maxRecordBytes together with "
+                    + "the producer's max.request.size and the topics' max.message.bytes");
+        }
+        return envelope;
     }
 
     /**

@@ -346,6 +346,17 @@ class MergeTopologyTest {
     }
 
     @Test
+    void shouldDeadLetterATopicRowTooLargeToRepartitionWithoutItsPayload() {
+        send("clickstream", "17", "{\"user_id\":\"17\",\"last_page\":\"" + "/p".repeat(600_000) + "\"}");
+        send("clickstream", "18", "{\"user_id\":\"18\",\"last_page\":\"/home\"}");
+        final TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+        assertArrayEquals("17".getBytes(StandardCharsets.UTF_8), dead.key());
+        assertNull(dead.value(), "a payload above kafka.maxRecordBytes could not be dead-lettered itself");
+        assertTrue(header(dead, DeadLetterHeaders.REASON).contains("above kafka.maxRecordBytes (1000000)"), header(dead, DeadLetterHeaders.REASON));
+        assertEquals("{\"user_id\":\"18\",\"last_page\":\"/home\"}", record("18"), "the next row goes on");
+    }
+
+    @Test
     void shouldDeadLetterRowsWithoutAPrimaryKeyOrWithABadEnvelope() {
         send("clickstream", null, "{\"last_page\":\"/\"}");
         sendSync("usage", "15", "{\"op\":\"merge\",\"row\":{}}");

@@ -19,19 +19,22 @@ import java.util.Map;
 
 /**
  * Runs a {@link RowStep} on each raw record and forwards either its result or, when the step rejects the record,
- * the original bytes with the reason in {@link DeadLetterHeaders}, so one bad row never stops a sync.
+ * the original bytes with the reason in {@link DeadLetterHeaders}, so one bad row never stops a sync. Original bytes
+ * larger than {@code maxPayloadBytes} are left out of the dead letter (it could not be written otherwise).
  */
 public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byte[], K, Routed<V>> {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetteringProcessor.class);
 
     private final String sync;
     private final RowStep<K, V> step;
+    private final int maxPayloadBytes;
     private ProcessorContext<K, Routed<V>> context;
     private Sensor deadLetters;
 
-    public DeadLetteringProcessor(final String sync, final RowStep<K, V> step) {
+    public DeadLetteringProcessor(final String sync, final RowStep<K, V> step, final int maxPayloadBytes) {
         this.sync = sync;
         this.step = step;
+        this.maxPayloadBytes = maxPayloadBytes;
     }
 
     @Override
@@ -65,7 +68,8 @@ public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byt
             headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(m.partition())));
             headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(m.offset())));
         });
-        context.forward(new Record<K, Routed<V>>(null, new Routed.Failed<>(record.key(), record.value()), record.timestamp(), headers));
+        final byte[] payload = record.value() != null && record.value().length > maxPayloadBytes ? null : record.value();
+        context.forward(new Record<K, Routed<V>>(null, new Routed.Failed<>(record.key(), payload), record.timestamp(), headers));
     }
 
     private static byte[] utf8(final String text) {
