@@ -1,0 +1,347 @@
+package dev.persona.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.testing.PostgresCluster;
+import dev.persona.testing.TempDirs;
+import dev.persona.testing.TestKafka;
+import dev.persona.topology.DeadLetterHeaders;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fault suite ({@code mvn -B verify -Pfaults}): a three-broker KRaft cluster, three Persona instances, a private
+ * PostgreSQL and a DuckDB warehouse, all real processes, with a workload writing through CDC, a query sync and a
+ * topic source, and a reader looking keys up throughout. Each scenario injects its fault, then, once the sources are
+ * quiet, the oracle compares every record over the API with the sources, field by field, the secondary index too.
+ * A report (rows written, lost, wrong answers, 5xx, the unavailability window, the time to agree again) is printed
+ * and written to {@code target/faults/REPORT.md}; every scenario must lose nothing and answer nothing wrong.
+ */
+class ReliabilityFaultIT {
+    private static final Duration CONVERGE = Duration.ofMinutes(5);
+
+    private final List<Row> report = new ArrayList<>();
+    private KafkaCluster kafka;
+    private PersonaNodes nodes;
+    private PostgresCluster postgres;
+    private Workload workload;
+    private Reader reader;
+
+    private record Row(String scenario, long seconds, long written, long refused, int lost, long wrong, long serverErrors, long unavailableMs,
+                       long recoveryMs, List<String> examples) {
+    }
+
+    @Test
+    void shouldLoseNothingAndAnswerNothingWrongThroughEveryFault() throws Exception {
+        final Path dir = Files.createTempDirectory("persona-faults");
+        try {
+            postgres = PostgresCluster.start();
+            kafka = new KafkaCluster(dir);
+            kafka.startAll();
+            try (Admin admin = admin()) {
+                admin.createTopics(List.of(new NewTopic(Workload.TOPIC, 6, (short) 3)
+                        .configs(Map.of("min.insync.replicas", "2", "max.message.bytes", Integer.toString(4 * 1024 * 1024))))).all().get();
+            }
+            final Path warehouse = dir.resolve("warehouse.duckdb");
+            final Path config = dir.resolve("persona.yaml");
+            Files.writeString(config, config(kafka.bootstrapServers(), postgres.url(), "jdbc:duckdb:" + warehouse));
+            workload = new Workload(postgres.url(), "jdbc:duckdb:" + warehouse, kafka.bootstrapServers());
+            workload.seed();
+            nodes = new PersonaNodes(dir, config);
+            nodes.startAll();
+            // The seed is in Kafka before the instances start; ready is not caught up, so the reader waits for the oracle.
+            awaitAgreement();
+            reader = new Reader(nodes::up, PersonaNodes.ADMIN);
+            scenario("baseline: no fault", () -> hold(Duration.ofSeconds(10)));
+
+            scenario("kill -9 an instance, 5 times (exactly_once_v2)", () -> {
+                for (int round = 0; round < 5; round++) {
+                    nodes.kill(round % PersonaNodes.COUNT);
+                    hold(Duration.ofSeconds(3));
+                    nodes.start(round % PersonaNodes.COUNT);
+                }
+            });
+            scenario("SIGTERM rolling restart of all three", () -> {
+                for (int i = 0; i < PersonaNodes.COUNT; i++) {
+                    nodes.stop(i);
+                    nodes.start(i);
+                }
+            });
+            scenario("broker bounce: kill -9 each broker in turn", () -> {
+                for (int b = 0; b < KafkaCluster.BROKERS; b++) {
+                    kafka.kill(b);
+                    hold(Duration.ofSeconds(10));
+                    kafka.start(b);
+                    kafka.awaitBrokers(KafkaCluster.BROKERS, Duration.ofMinutes(2));
+                    kafka.awaitFullyReplicated(Duration.ofMinutes(3));
+                }
+            });
+            scenario("all brokers down for 70 s", () -> allBrokersDown(Duration.ofSeconds(70)));
+            scenario("all brokers down for 160 s (past the 120 s delivery timeout)", () -> allBrokersDown(Duration.ofSeconds(160)));
+            scenario("PostgreSQL restarted, then killed -9, during CDC", () -> {
+                postgres.stop();
+                hold(Duration.ofSeconds(5));
+                postgres.restart();
+                hold(Duration.ofSeconds(10));
+                postgres.kill();
+                hold(Duration.ofSeconds(5));
+                postgres.restart();
+            });
+            scenario("poison input: non-JSON, no key, 2 MB rows, a too-large record", this::poison);
+            scenario("kill -9 an instance, 3 times (at_least_once)", () -> {
+                nodes.useGuarantee("at_least_once");
+                for (int i = 0; i < PersonaNodes.COUNT; i++) {
+                    nodes.stop(i);
+                    nodes.start(i);
+                }
+                for (int round = 0; round < 3; round++) {
+                    nodes.kill(round % PersonaNodes.COUNT);
+                    hold(Duration.ofSeconds(3));
+                    nodes.start(round % PersonaNodes.COUNT);
+                }
+            });
+        } finally {
+            writeReport();
+            if (reader != null) {
+                reader.close();
+            }
+            if (workload != null) {
+                workload.close();
+            }
+            if (nodes != null) {
+                nodes.close();
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+            if (postgres != null) {
+                postgres.close();
+            }
+            printErrors(dir);
+            TempDirs.delete(dir);
+        }
+        for (final Row row : report) {
+            assertEquals(0, row.lost(), row.scenario() + ": rows lost " + row.examples());
+            assertEquals(0, row.wrong(), row.scenario() + ": wrong answers " + row.examples());
+            assertEquals(0, row.serverErrors(), row.scenario() + ": 5xx other than 503 " + row.examples());
+        }
+    }
+
+    private static String config(final String bootstrap, final String postgresUrl, final String duckdbUrl) {
+        return """
+                kafka:
+                  bootstrapServers: "%s"
+                  applicationId: faults
+                  topicPrefix: faults
+                  processingGuarantee: ${PERSONA_GUARANTEE:-exactly_once_v2}
+                  rocksdbMemoryMb: 32
+                  properties:
+                    num.stream.threads: "1"
+                collections:
+                  - name: people
+                    primaryIndex: id
+                    secondaryIndices: [email]
+                    partitions: 6
+                syncs:
+                  - id: cdc
+                    collection: people
+                    source: { type: cdc, connection: "%s", table: public.people }
+                    primaryKey: id
+                    mapping: [ { from: name }, { from: email }, { from: n, to: cdc_n } ]
+                    onDelete: clear_fields
+                  - id: model
+                    collection: people
+                    source: { type: query, connection: "%s", sql: "select id, tier, n from accounts", schedule: every 2s }
+                    primaryKey: id
+                    mapping: [ { from: tier }, { from: n, to: model_n } ]
+                    onDelete: clear_fields
+                  - id: events
+                    collection: people
+                    source: { type: topic, topic: %s }
+                    primaryKey: id
+                    mapping: [ { from: last_event }, { from: event_n } ]
+                    onDelete: clear_fields
+                """.formatted(bootstrap, postgresUrl, duckdbUrl, Workload.TOPIC);
+    }
+
+    /** Runs one scenario under the workload, then stops writing and waits for the API to agree with the sources. */
+    private void scenario(final String name, final Fault fault) throws Exception {
+        reader.takeLongestWindowMs();
+        final long started = System.nanoTime();
+        final long writtenBefore = workload.written();
+        final long refusedBefore = workload.refused();
+        final long wrongBefore = reader.wrong.get();
+        final long errorsBefore = reader.serverErrors.get();
+        reader.examples.clear();
+        workload.start();
+        System.out.println("== fault suite: " + name);
+        fault.inject();
+        final long faultEnded = System.nanoTime();
+        workload.quiesce();
+        final long written = workload.written() - writtenBefore;
+        final List<String> differences = awaitAgreement();
+        final long recoveryMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - faultEnded);
+        final List<String> examples = new ArrayList<>(reader.examples);
+        examples.addAll(differences.stream().limit(10).toList());
+        final Row row = new Row(name, TimeUnit.NANOSECONDS.toSeconds(faultEnded - started), written, workload.refused() - refusedBefore,
+                differences.size(), reader.wrong.get() - wrongBefore, reader.serverErrors.get() - errorsBefore,
+                reader.takeLongestWindowMs(), recoveryMs, examples);
+        report.add(row);
+        System.out.println("== fault suite: " + row);
+    }
+
+    /** Polls the oracle until the API agrees with the sources, or {@link #CONVERGE} passes; the differences left. */
+    private List<String> awaitAgreement() {
+        List<String> differences = List.of("not compared yet");
+        final long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                final Map<Long, JsonNode> expected = workload.expected();
+                differences = new Oracle().differences(expected, nodes.up().isEmpty() ? nodes.port(0) : nodes.up().get(0));
+                if (differences.isEmpty()) {
+                    break;
+                }
+            } catch (final Exception e) {
+                differences = List.of("cannot compare yet: " + e);
+            }
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+        }
+        return differences;
+    }
+
+    private void allBrokersDown(final Duration outage) {
+        kafka.killAll();
+        hold(outage);
+        for (int b = 0; b < KafkaCluster.BROKERS; b++) {
+            kafka.start(b);
+        }
+        kafka.awaitBrokers(KafkaCluster.BROKERS, Duration.ofMinutes(3));
+        // No instance is restarted: each must recover by itself.
+        nodes.awaitAllReady(Duration.ofMinutes(6));
+    }
+
+    /** Rows that must each become a dead letter, while everything else goes on. */
+    private void poison() {
+        final Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Workload.TOPIC, "90001", "{not json".getBytes(StandardCharsets.UTF_8))).get();
+            producer.send(new ProducerRecord<>(Workload.TOPIC, null, "{\"op\":\"upsert\",\"row\":{\"last_event\":\"keyless\"}}"
+                    .getBytes(StandardCharsets.UTF_8))).get();
+            producer.send(new ProducerRecord<>(Workload.TOPIC, "90003", ("{\"op\":\"upsert\",\"row\":{\"id\":90003,\"last_event\":\""
+                    + "x".repeat(2 * 1024 * 1024) + "\"}}").getBytes(StandardCharsets.UTF_8))).get();
+            // Each half fits; merged, the two make a record above kafka.maxRecordBytes: the second to arrive is dead-lettered.
+            producer.send(new ProducerRecord<>(Workload.TOPIC, "90006", ("{\"op\":\"upsert\",\"row\":{\"id\":90006,\"last_event\":\""
+                    + "y".repeat(600_000) + "\"}}").getBytes(StandardCharsets.UTF_8))).get();
+            try (Connection db = DriverManager.getConnection(postgres.url()); Statement statement = db.createStatement()) {
+                statement.execute("insert into people values (90004, repeat('x', 2097152), 'p90004@example.com', 1)");
+                statement.execute("insert into people values (90006, repeat('z', 600000), 'p90006@example.com', 1)");
+            }
+        } catch (final Exception e) {
+            throw new IllegalStateException("cannot send the poison input", e);
+        }
+        final Set<String> expected = Set.of("90001", "(no key)", "90003", "90004", "90006");
+        final Set<String> found = new HashSet<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            final String topic = "faults.people.dead-letters";
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (!found.containsAll(expected) && System.nanoTime() < deadline) {
+                for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    found.add(record.key() == null ? "(no key)" : record.key());
+                    final String reason = TestKafka.header(record, DeadLetterHeaders.REASON);
+                    System.out.println("dead letter " + record.key() + ": " + (reason.length() > 200 ? reason.substring(0, 200) : reason));
+                }
+            }
+        }
+        assertTrue(found.containsAll(expected), "every poison row dead-lettered: " + found);
+    }
+
+    /** Keeps a fault in place for its duration: the length of an outage, not a wait for anything to happen. */
+    private static void hold(final Duration duration) {
+        final long until = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < until) {
+            LockSupport.parkNanos(Math.min(until - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(200)));
+        }
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+    }
+
+    private void writeReport() {
+        final StringBuilder table = new StringBuilder("| scenario | fault lasted | rows written | rows lost | wrong answers | 5xx (not 503) "
+                + "| longest unavailable | recovery |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (final Row row : report) {
+            table.append(String.format("| %s | %d s | %,d | %d | %d | %d | %,d ms | %,d ms |%n", row.scenario(), row.seconds(), row.written(),
+                    row.lost(), row.wrong(), row.serverErrors(), row.unavailableMs(), row.recoveryMs()));
+        }
+        table.append(String.format("%nWrites the sources refused while down or busy (not counted as written): %s%n",
+                report.stream().map(r -> r.scenario().split(":")[0] + " " + r.refused()).toList()));
+        System.out.println(table);
+        try {
+            final Path out = Path.of("target", "faults", "REPORT.md");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, "# Fault suite\n\n" + table + "\n" + String.join("\n", report.stream()
+                    .filter(r -> !r.examples().isEmpty()).map(r -> "- " + r.scenario() + ": " + r.examples()).toList()) + "\n");
+        } catch (final java.io.IOException e) {
+            System.err.println("cannot write the report: " + e);
+        }
+    }
+
+    /** Prints each process's first errors and keeps every log in {@code target/faults/logs}. */
+    private static void printErrors(final Path dir) {
+        try (var logs = Files.list(dir)) {
+            final Path kept = Files.createDirectories(Path.of("target", "faults", "logs"));
+            for (final Path log : logs.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                final List<String> lines = Files.readAllLines(log).stream().filter(l -> l.contains(" ERROR ")).limit(15).toList();
+                if (!lines.isEmpty()) {
+                    System.err.println("== " + log.getFileName() + " (first errors)\n" + String.join("\n", lines));
+                }
+            }
+        } catch (final java.io.IOException e) {
+            System.err.println("cannot read the logs: " + e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Fault {
+        void inject() throws Exception;
+    }
+}
