@@ -62,7 +62,13 @@ public final class RunHistory implements AutoCloseable {
             metrics.counter("persona.sync.rows", "sync", run.sync(), "kind", "deleted").increment(run.deleted());
         }
         try {
-            producer.send(new ProducerRecord<>(topic, 0, run.sync() + "/" + run.id(), MAPPER.writeValueAsBytes(run)));
+            // Run history is status, not data: a record Kafka did not take is logged and counted, never waited for.
+            producer.send(new ProducerRecord<>(topic, 0, run.sync() + "/" + run.id(), MAPPER.writeValueAsBytes(run)), (metadata, error) -> {
+                if (error != null) {
+                    metrics.counter("persona.sync.run.records.lost", "sync", run.sync()).increment();
+                    LOG.warn("Sync {}: the {} state of run {} did not reach {}: {}", run.sync(), run.status(), run.id(), topic, error.getMessage());
+                }
+            });
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }
