@@ -46,11 +46,13 @@ final class PersonaNodes implements AutoCloseable {
                 dir.resolve("persona-" + i + ".log"));
     }
 
-    /** The next starts run under {@code processingGuarantee}. */
-    void useGuarantee(final String processingGuarantee) {
+    /** Restarts every instance in turn (SIGTERM, then start) under {@code processingGuarantee}; later starts keep it. */
+    void restartWithGuarantee(final String processingGuarantee) {
         guarantee = processingGuarantee;
         for (int i = 0; i < COUNT; i++) {
+            stop(i);
             nodes.set(i, node(i));
+            start(i);
         }
     }
 
@@ -73,6 +75,9 @@ final class PersonaNodes implements AutoCloseable {
     }
 
     void start(final int i) {
+        if (nodes.get(i).isAlive()) {
+            throw new IllegalStateException("instance " + i + " is still running");
+        }
         nodes.get(i).start();
         awaitReady(i);
     }

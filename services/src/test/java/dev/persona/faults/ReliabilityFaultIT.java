@@ -119,13 +119,9 @@ class ReliabilityFaultIT {
                 postgres.restart();
             });
             scenario("poison input: non-JSON, no key, 2 MB rows, a too-large record", this::poison);
-            scenario("kill -9 an instance, 3 times (at_least_once)", () -> {
-                nodes.useGuarantee("at_least_once");
-                for (int i = 0; i < PersonaNodes.COUNT; i++) {
-                    nodes.stop(i);
-                    nodes.start(i);
-                }
-                for (int round = 0; round < 3; round++) {
+            scenario("at_least_once: rolling restart into it, then kill -9 an instance, 5 times", () -> {
+                nodes.restartWithGuarantee("at_least_once");
+                for (int round = 0; round < 5; round++) {
                     nodes.kill(round % PersonaNodes.COUNT);
                     hold(Duration.ofSeconds(3));
                     nodes.start(round % PersonaNodes.COUNT);
