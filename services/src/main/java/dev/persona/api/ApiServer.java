@@ -2,7 +2,7 @@ package dev.persona.api;
 
 import dev.persona.config.PersonaConfig;
 import dev.persona.ingest.IngestService;
-import dev.persona.runtime.InstanceStatus;
+import dev.persona.cluster.InstanceStatus;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.LocalStoreReader;

@@ -3,7 +3,7 @@ package dev.persona.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.routing.PeerClient;
-import dev.persona.runtime.InstanceStatus;
+import dev.persona.cluster.InstanceStatus;
 import dev.persona.topology.Json;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;

@@ -2,7 +2,7 @@ package dev.persona.api;
 
 import dev.persona.config.PersonaConfig;
 import dev.persona.routing.LocalStoreReader;
-import dev.persona.runtime.InstanceStatus;
+import dev.persona.cluster.InstanceStatus;
 import dev.persona.topology.TopicNames;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;

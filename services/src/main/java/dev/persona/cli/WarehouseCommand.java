@@ -1,6 +1,6 @@
 package dev.persona.cli;
 
-import dev.persona.runtime.DemoConfig;
+import dev.persona.demo.DemoConfig;
 import dev.persona.runtime.PersonaHome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

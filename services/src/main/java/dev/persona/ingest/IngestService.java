@@ -1,11 +1,12 @@
 package dev.persona.ingest;
 
+import dev.persona.topology.TopicNames;
 import dev.persona.config.PersonaConfig;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.ingest.cdc.CdcSyncWorker;
 import dev.persona.ingest.query.QuerySyncWorker;
-import dev.persona.runtime.TopicProvisioner;
+import dev.persona.kafka.TopicProvisioner;
 import dev.persona.topology.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -43,12 +44,12 @@ public final class IngestService implements AutoCloseable {
 
     /** Creates the topics ingest needs: control, run history, each query sync's state, CDC offsets. */
     public static void provision(final PersonaConfig config, final TopicProvisioner provisioner) {
-        final List<SyncConfig> runnable = IngestTopics.runnable(config);
-        provisioner.provisionControl(IngestTopics.control(config), Math.max(1, runnable.size()));
-        provisioner.provisionCompacted(IngestTopics.runs(config));
-        provisioner.provisionCompacted(IngestTopics.cdcOffsets(config));
+        final List<SyncConfig> runnable = RunnableSyncs.of(config);
+        provisioner.provisionControl(new TopicNames(config.kafka()).control(), Math.max(1, runnable.size()));
+        provisioner.provisionCompacted(new TopicNames(config.kafka()).runs());
+        provisioner.provisionCompacted(new TopicNames(config.kafka()).cdcOffsets());
         runnable.stream().filter(s -> s.source() instanceof SourceConfig.Query)
-                .forEach(s -> provisioner.provisionCompacted(IngestTopics.state(config, s)));
+                .forEach(s -> provisioner.provisionCompacted(new TopicNames(config.kafka()).state(s)));
     }
 
     /**
@@ -58,13 +59,13 @@ public final class IngestService implements AutoCloseable {
      */
     public static IngestService start(final PersonaConfig config, final Map<String, Object> clientProperties, final String instance,
                                       final MeterRegistry metrics) {
-        final List<SyncConfig> runnable = IngestTopics.runnable(config);
-        final RunHistory history = RunHistory.start(IngestTopics.runs(config), clientProperties, metrics);
+        final List<SyncConfig> runnable = RunnableSyncs.of(config);
+        final RunHistory history = RunHistory.start(new TopicNames(config.kafka()).runs(), clientProperties, metrics);
         final Map<String, Object> producerProps = new HashMap<>(clientProperties);
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         final KafkaProducer<String, byte[]> requests = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
         final FailureAlerts alerts = new FailureAlerts();
-        final SyncOwnership ownership = runnable.isEmpty() ? null : SyncOwnership.start(IngestTopics.control(config), runnable,
+        final SyncOwnership ownership = runnable.isEmpty() ? null : SyncOwnership.start(new TopicNames(config.kafka()).control(), runnable,
                 config.kafka().applicationId() + "-sync-runners", clientProperties, sync -> sync.source() instanceof SourceConfig.Query
                         ? new QuerySyncWorker(config, sync, clientProperties, history, alerts, instance)
                         : new CdcSyncWorker(config, sync, clientProperties, history, alerts, instance));
@@ -98,7 +99,7 @@ public final class IngestService implements AutoCloseable {
         }
         final byte[] body = Json.mapper().createObjectNode().put("full", full).toString().getBytes(StandardCharsets.UTF_8);
         try {
-            requests.send(new ProducerRecord<>(IngestTopics.control(config), partition, syncId, body)).get(10, TimeUnit.SECONDS);
+            requests.send(new ProducerRecord<>(new TopicNames(config.kafka()).control(), partition, syncId, body)).get(10, TimeUnit.SECONDS);
         } catch (final Exception e) {
             throw new IllegalStateException("cannot request a run of " + syncId + ": " + e.getMessage(), e);
         }

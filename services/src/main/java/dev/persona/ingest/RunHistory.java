@@ -1,7 +1,7 @@
 package dev.persona.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.persona.runtime.TopicFollower;
+import dev.persona.kafka.TopicFollower;
 import dev.persona.topology.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -2,7 +2,7 @@ package dev.persona.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.persona.config.SyncConfig;
-import dev.persona.runtime.Backoff;
+import dev.persona.kafka.Backoff;
 import dev.persona.topology.Json;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -67,7 +67,7 @@ public final class SyncOwnership implements AutoCloseable {
     /**
      * Joins the group and starts running the syncs it is given.
      *
-     * @param syncs   the runnable syncs in control-partition order ({@link IngestTopics#runnable})
+     * @param syncs   the runnable syncs in control-partition order ({@link RunnableSyncs#of})
      * @param workers makes the worker of a sync this instance now owns
      */
     public static SyncOwnership start(final String topic, final List<SyncConfig> syncs, final String groupId,

@@ -10,7 +10,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import dev.persona.runtime.TopicFollower;
+import dev.persona.kafka.TopicFollower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

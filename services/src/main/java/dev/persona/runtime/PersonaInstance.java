@@ -1,5 +1,12 @@
 package dev.persona.runtime;
 
+import dev.persona.cluster.InstanceStatus;
+import dev.persona.kafka.BoundedRocksDbMemory;
+import dev.persona.kafka.EmbeddedKafkaBroker;
+import dev.persona.kafka.StreamsSettings;
+import dev.persona.kafka.TopicProvisioner;
+import dev.persona.kafka.TopicReplication;
+import dev.persona.topology.TopicNames;
 import dev.persona.api.ApiServer;
 import dev.persona.config.PersonaConfig;
 import dev.persona.ingest.IngestService;
@@ -101,10 +108,10 @@ public final class PersonaInstance implements AutoCloseable {
             final TopicProvisioner provisioner = new TopicProvisioner(admin, config.kafka());
             replication = provisioner.replication();
             provisioner.provision(config);
-            provisioner.provisionCompacted(KeyTopics.name(config));
+            provisioner.provisionCompacted(new TopicNames(config.kafka()).apiKeys());
             IngestService.provision(config, provisioner);
         }
-        keys = ApiKeyStore.start(KeyTopics.name(config), clientProps);
+        keys = ApiKeyStore.start(new TopicNames(config.kafka()).apiKeys(), clientProps);
         started.push(keys);
         options.adminKey().ifPresent(secret -> keys.addBootstrapAdminKey("admin", secret));
 

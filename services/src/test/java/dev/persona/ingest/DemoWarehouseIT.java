@@ -2,8 +2,8 @@ package dev.persona.ingest;
 
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
-import dev.persona.runtime.DemoConfig;
-import dev.persona.runtime.DemoWarehouse;
+import dev.persona.demo.DemoConfig;
+import dev.persona.demo.DemoWarehouse;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaInstance;
 import dev.persona.testing.DuckDb;

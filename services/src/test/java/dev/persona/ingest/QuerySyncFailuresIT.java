@@ -1,6 +1,7 @@
 package dev.persona.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.topology.TopicNames;
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import dev.persona.runtime.InstanceOptions;
@@ -159,10 +160,10 @@ class QuerySyncFailuresIT {
             Poll.until(TIMEOUT, "Ann", () -> record(http, "1").contains("Ann"));
         }
         try (Admin admin = kafka.admin()) {
-            admin.deleteTopics(Set.of(IngestTopics.state(config, config.syncs().get(0)))).all().get();
+            admin.deleteTopics(Set.of(new TopicNames(config.kafka()).state(config.syncs().get(0)))).all().get();
             Poll.until(TIMEOUT, "the state topic gone", () -> {
                 try {
-                    return !admin.listTopics().names().get().contains(IngestTopics.state(config, config.syncs().get(0)));
+                    return !admin.listTopics().names().get().contains(new TopicNames(config.kafka()).state(config.syncs().get(0)));
                 } catch (final Exception e) {
                     return false;
                 }

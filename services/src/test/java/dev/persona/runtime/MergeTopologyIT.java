@@ -1,5 +1,7 @@
 package dev.persona.runtime;
 
+import dev.persona.kafka.StreamsSettings;
+import dev.persona.kafka.TopicProvisioner;
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import dev.persona.testing.Poll;

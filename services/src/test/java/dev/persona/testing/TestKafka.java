@@ -1,6 +1,6 @@
 package dev.persona.testing;
 
-import dev.persona.runtime.EmbeddedKafkaBroker;
+import dev.persona.kafka.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;

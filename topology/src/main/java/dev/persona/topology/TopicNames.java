@@ -13,8 +13,15 @@ import dev.persona.config.SyncConfig;
  *   <li>dead letters: {@code <topicPrefix>.<collection>.dead-letters};</li>
  *   <li>record store: {@code records-<collection>}, changelogged to {@code <applicationId>-records-<collection>-changelog};</li>
  *   <li>index store (secondary indices): {@code index-<collection>}, fed by the repartition topic
- *       {@code <applicationId>-<collection>-index-changes-repartition} keyed by index value.</li>
+ *       {@code <applicationId>-<collection>-index-changes-repartition} keyed by index value;</li>
+ *   <li>{@code <topicPrefix>.sync-control}: one partition per CDC or query sync; its consumer group decides which
+ *       instance runs which sync, and it carries "run now" requests to that instance;</li>
+ *   <li>{@code <topicPrefix>.sync-runs}: run history, compacted, followed by every instance;</li>
+ *   <li>{@code <topicPrefix>.<collection>.<sync>.state}: a query sync's previous result (key -> row hash), compacted;</li>
+ *   <li>{@code <topicPrefix>.cdc-offsets}: Debezium's source offsets;</li>
+ *   <li>{@code <topicPrefix>.api-keys}: API keys (hashes only), compacted, followed by every instance.</li>
  * </ul>
+ * Every topic name Persona chooses is made here.
  */
 public final class TopicNames {
     private final KafkaSettings settings;
@@ -39,6 +46,31 @@ public final class TopicNames {
     /** Where rows that cannot be parsed or mapped go, with the reason in headers. */
     public String deadLetterTopic(final String collection) {
         return settings.topicPrefix() + "." + collection + ".dead-letters";
+    }
+
+    /** Where ingest's instances share out the CDC and query syncs, and send run requests. */
+    public String control() {
+        return settings.topicPrefix() + ".sync-control";
+    }
+
+    /** The run history of every sync. */
+    public String runs() {
+        return settings.topicPrefix() + ".sync-runs";
+    }
+
+    /** A query sync's previous result. */
+    public String state(final SyncConfig sync) {
+        return settings.topicPrefix() + "." + sync.collection() + "." + sync.id() + ".state";
+    }
+
+    /** Debezium's source offsets of every CDC sync. */
+    public String cdcOffsets() {
+        return settings.topicPrefix() + ".cdc-offsets";
+    }
+
+    /** The API keys. */
+    public String apiKeys() {
+        return settings.topicPrefix() + ".api-keys";
     }
 
     /** The RocksDB store holding a collection's merged records. */

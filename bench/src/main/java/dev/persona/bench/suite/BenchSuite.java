@@ -2,7 +2,7 @@ package dev.persona.bench.suite;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.persona.bench.FreshnessBenchmark;
-import dev.persona.runtime.EmbeddedKafkaBroker;
+import dev.persona.kafka.EmbeddedKafkaBroker;
 import dev.persona.topology.Json;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

@@ -6,7 +6,6 @@ import dev.persona.config.SyncConfig;
 import dev.persona.config.ValueFormat;
 import dev.persona.ingest.DeadLetter;
 import dev.persona.ingest.FailureAlerts;
-import dev.persona.ingest.IngestTopics;
 import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
 import dev.persona.ingest.SyncRun;
@@ -150,7 +149,7 @@ public final class CdcSyncWorker implements SyncWorker {
         props.put("time.precision.mode", "connect");
         props.put("converter.schemas.enable", "false");
         props.put("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
-        props.put("offset.storage.topic", IngestTopics.cdcOffsets(config));
+        props.put("offset.storage.topic", new TopicNames(config.kafka()).cdcOffsets());
         props.put("offset.storage.partitions", "1");
         // Persona creates the offsets topic, replicated as its other topics, before any engine starts; -1 would
         // mean the broker's default if Debezium ever had to create it.

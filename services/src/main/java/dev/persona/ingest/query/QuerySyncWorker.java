@@ -8,7 +8,6 @@ import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.ingest.DeadLetter;
 import dev.persona.ingest.FailureAlerts;
-import dev.persona.ingest.IngestTopics;
 import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
 import dev.persona.ingest.SyncRun;
@@ -81,7 +80,7 @@ public final class QuerySyncWorker implements SyncWorker {
         final TopicNames names = new TopicNames(config.kafka());
         this.syncTopic = names.syncTopic(sync.collection(), sync.id());
         this.deadLetterTopic = names.deadLetterTopic(sync.collection());
-        this.stateTopic = IngestTopics.state(config, sync);
+        this.stateTopic = new TopicNames(config.kafka()).state(sync);
         this.clientProperties = clientProperties;
         this.history = history;
         this.alerts = alerts;

@@ -1,7 +1,7 @@
 package dev.persona.ingest.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.persona.runtime.TopicFollower;
+import dev.persona.kafka.TopicFollower;
 import dev.persona.topology.Json;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 

@@ -1,4 +1,4 @@
-package dev.persona.runtime;
+package dev.persona.kafka;
 
 import dev.persona.testing.TempDirs;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,4 +1,4 @@
-package dev.persona.runtime;
+package dev.persona.cluster;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
@@ -43,7 +43,8 @@ public final class InstanceStatus implements StateRestoreListener {
         }
     }
 
-    void attach(final KafkaStreams running) {
+    /** Reads from {@code running} from now on; called once, before it starts. */
+    public void attach(final KafkaStreams running) {
         this.streams = running;
     }
 

@@ -1,4 +1,4 @@
-package dev.persona.runtime;
+package dev.persona.kafka;
 
 /**
  * How the topics Persona creates are replicated: its own topics and the internal topics of Kafka Streams

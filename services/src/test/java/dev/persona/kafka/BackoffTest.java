@@ -1,4 +1,4 @@
-package dev.persona.runtime;
+package dev.persona.kafka;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.persona.runtime;
+package dev.persona.kafka;
 
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.KafkaSettings;

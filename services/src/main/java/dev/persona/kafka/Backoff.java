@@ -1,4 +1,4 @@
-package dev.persona.runtime;
+package dev.persona.kafka;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;

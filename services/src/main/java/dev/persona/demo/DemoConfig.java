@@ -1,4 +1,4 @@
-package dev.persona.runtime;
+package dev.persona.demo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.persona.runtime;
+package dev.persona.kafka;
 
 import dev.persona.config.PersonaConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
