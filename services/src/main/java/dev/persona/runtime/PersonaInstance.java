@@ -55,8 +55,8 @@ public final class PersonaInstance implements AutoCloseable {
     private final String bootstrapServers;
     private final HostInfo self;
     private KafkaStreams streams;
+    private final Lifecycle lifecycle = new Lifecycle();
     private volatile boolean abandoned;
-    private volatile boolean draining;
     private Duration drain = Duration.ZERO;
     private InstanceStatus status;
     private PrometheusMeterRegistry metrics;
@@ -92,8 +92,10 @@ public final class PersonaInstance implements AutoCloseable {
         }
         try {
             instance.startComponents(options, port);
+            instance.lifecycle.moveTo(Lifecycle.State.RUNNING);
             return instance;
         } catch (final RuntimeException e) {
+            // Still STARTING: close() skips the drain and stops at once.
             instance.close();
             throw e;
         }
@@ -214,9 +216,9 @@ public final class PersonaInstance implements AutoCloseable {
         close();
     }
 
-    /** Whether a clean stop has begun: readiness is false from then on. */
+    /** Whether a stop has begun (or the instance is not running yet): readiness is false then. */
     public boolean isDraining() {
-        return draining;
+        return lifecycle.state() != Lifecycle.State.RUNNING;
     }
 
     /**
@@ -226,8 +228,7 @@ public final class PersonaInstance implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!abandoned && !draining && !drain.isZero()) {
-            draining = true;
+        if (!abandoned && !drain.isZero() && lifecycle.tryMoveTo(Lifecycle.State.DRAINING)) {
             LOG.info("Draining for {} ms before stopping", drain.toMillis());
             try {
                 Thread.sleep(drain.toMillis());
@@ -235,7 +236,10 @@ public final class PersonaInstance implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        draining = true;
+        if (!lifecycle.tryMoveTo(Lifecycle.State.STOPPING)) {
+            // Stopping or stopped already (a second close, or close after abandon): nothing more to do.
+            return;
+        }
         while (!started.isEmpty()) {
             final AutoCloseable component = started.pop();
             try {
@@ -244,5 +248,6 @@ public final class PersonaInstance implements AutoCloseable {
                 LOG.error("Error while stopping {}", component.getClass().getSimpleName(), e);
             }
         }
+        lifecycle.moveTo(Lifecycle.State.STOPPED);
     }
 }
