@@ -127,8 +127,9 @@ public final class CdcSyncWorker implements SyncWorker {
         props.put("name", config.kafka().applicationId() + "-cdc-" + sync.id());
         props.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         props.put("plugin.name", "pgoutput");
-        props.put("database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
-        props.put("database.port", url.getProperty("PGPORT", "5432").split(",")[0]);
+        // The driver leaves host and port empty for jdbc:postgresql:///db; it then means localhost:5432, as psql does.
+        props.put("database.hostname", orDefault(url.getProperty("PGHOST"), "localhost"));
+        props.put("database.port", orDefault(url.getProperty("PGPORT"), "5432"));
         props.put("database.dbname", url.getProperty("PGDBNAME", "postgres"));
         props.put("database.user", url.getProperty("user", "postgres"));
         props.put("database.password", url.getProperty("password", ""));
@@ -158,6 +159,12 @@ public final class CdcSyncWorker implements SyncWorker {
         props.put("bootstrap.servers", String.valueOf(clientProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)));
         config.kafka().properties().forEach(props::put);
         return props;
+    }
+
+    /** The first of a driver property's comma-separated values, or {@code fallback} when there is none. */
+    private static String orDefault(final String value, final String fallback) {
+        final String first = value == null ? "" : value.split(",")[0].trim();
+        return first.isEmpty() ? fallback : first;
     }
 
     private void startEngine() {

@@ -1,0 +1,59 @@
+package dev.persona.ingest.cdc;
+
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import dev.persona.config.SourceConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** How a CDC sync's configuration becomes Debezium's engine properties, with no database and no broker. */
+class EngineSettingsTest {
+    private static PersonaConfig config(final String connection) {
+        return ConfigLoader.withEnvironment(Map.of()).parse(Path.of("cdc.yaml"), """
+                kafka: { applicationId: shop, topicPrefix: shop, properties: { security.protocol: SSL } }
+                collections: [ { name: people, primaryIndex: id, partitions: 2 } ]
+                syncs:
+                  - { id: Profiles, collection: people, primaryKey: id, mapping: [ { from: name } ],
+                      source: { type: cdc, connection: "%s", table: public.profiles } }
+                """.formatted(connection));
+    }
+
+    private static Properties properties(final String connection) {
+        final PersonaConfig config = config(connection);
+        return CdcSyncWorker.engineProperties(config, config.syncs().get(0), (SourceConfig.Cdc) config.syncs().get(0).source(),
+                Map.of("bootstrap.servers", "kafka:9092"));
+    }
+
+    @Test
+    void shouldMapTheJdbcUrlTheSyncAndTheKafkaSettingsToDebeziumsProperties() {
+        final Properties props = properties("jdbc:postgresql://db.example.com:6543/app?user=persona&password=secret");
+        assertEquals("db.example.com", props.get("database.hostname"));
+        assertEquals("6543", props.get("database.port"));
+        assertEquals("app", props.get("database.dbname"));
+        assertEquals("persona", props.get("database.user"));
+        assertEquals("secret", props.get("database.password"));
+        assertEquals("public.profiles", props.get("table.include.list"));
+        assertEquals("persona_profiles", props.get("slot.name"), "slot and publication are named from the sync id, lower case");
+        assertEquals("persona_profiles", props.get("publication.name"));
+        assertEquals("pgoutput", props.get("plugin.name"));
+        assertEquals("shop.cdc-offsets", props.get("offset.storage.topic"));
+        assertEquals("kafka:9092", props.get("bootstrap.servers"));
+        assertEquals("SSL", props.get("security.protocol"), "kafka.properties reach Debezium's offset store too");
+        assertEquals("none", props.get("skipped.operations"), "a TRUNCATE must reach Persona, not be skipped");
+        assertEquals("shop-cdc-Profiles", props.get("name"));
+    }
+
+    @Test
+    void shouldDefaultToPostgresDefaultsAndRefuseAUrlThatIsNotPostgres() {
+        final Properties props = properties("jdbc:postgresql:///app");
+        assertEquals("localhost", props.get("database.hostname"));
+        assertEquals("5432", props.get("database.port"));
+        assertThrows(IllegalArgumentException.class, () -> properties("jdbc:mysql://db/app"));
+    }
+}
