@@ -1,4 +1,4 @@
-package dev.persona.api;
+package dev.persona.ingest;
 
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;

@@ -1,4 +1,4 @@
-package dev.persona.api;
+package dev.persona.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.persona.config.PersonaConfig;

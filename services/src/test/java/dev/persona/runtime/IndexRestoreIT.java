@@ -1,4 +1,4 @@
-package dev.persona.api;
+package dev.persona.runtime;
 
 import dev.persona.config.PersonaConfig;
 import dev.persona.runtime.InstanceOptions;
