@@ -6,7 +6,8 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.config.DestinationConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
-import dev.persona.routing.Lookup;
+import dev.persona.routing.IndexRef;
+import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordFinder;
 import dev.persona.topology.Json;
 import dev.persona.topology.StoredRecord;
@@ -72,18 +73,11 @@ final class ActivationRoutes {
             throw rudderError("Invalid id. Send \"id\": {\"type\": \"" + collection.primaryIndex() + "\", \"value\": \"...\"}");
         }
         final String type = id.path("type").asText("");
-        if (!type.equals(collection.primaryIndex()) && !collection.secondaryIndices().contains(type)) {
-            final List<String> types = new ArrayList<>(List.of(collection.primaryIndex()));
-            types.addAll(collection.secondaryIndices());
-            throw rudderError("Invalid id type '" + type + "'. Entity '" + entity + "' is served by: " + String.join(", ", types));
-        }
-        final String value = id.get("value").asText();
-        final String authorization = ctx.header("Authorization");
-        final Lookup result = type.equals(collection.primaryIndex())
-                ? finder.byKey(collection, value, authorization, Requests.forwarded(ctx))
-                : finder.byIndex(collection, type, value, authorization, Requests.forwarded(ctx));
-        if (result instanceof Lookup.Unavailable unavailable) {
-            throw ApiException.unavailable("the profile cannot be read right now: " + unavailable.reason());
+        final IndexRef index = IndexRef.of(collection, type).orElseThrow(() -> rudderError("Invalid id type '" + type + "'. Entity '" + entity
+                + "' is served by: " + String.join(", ", IndexRef.declared(collection))));
+        final RecordAnswer result = finder.find(Requests.query(ctx, collection, index, id.get("value").asText()));
+        if (result instanceof RecordAnswer.Unavailable unavailable) {
+            throw ApiException.unavailable("the profile cannot be read right now: " + unavailable.detail());
         }
         final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try {
@@ -92,7 +86,7 @@ final class ActivationRoutes {
             out.write(",\"id\":".getBytes(StandardCharsets.UTF_8));
             out.write(MAPPER.writeValueAsBytes(id));
             out.write(",\"data\":".getBytes(StandardCharsets.UTF_8));
-            if (result instanceof Lookup.Found found && StoredRecord.isPresent(found.stored())) {
+            if (result instanceof RecordAnswer.Present found) {
                 RecordRoutes.markStale(ctx, found);
                 out.write(found.stored(), StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(found.stored()));
             } else {

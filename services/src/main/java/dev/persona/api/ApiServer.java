@@ -8,7 +8,7 @@ import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.LocalStoreReader;
 import dev.persona.routing.PeerClient;
 import dev.persona.routing.RecordFinder;
-import dev.persona.routing.RecordLookup;
+import dev.persona.routing.StoredValues;
 import dev.persona.topology.Json;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
@@ -48,7 +48,7 @@ public final class ApiServer implements AutoCloseable {
      * @param streams the running topology, for readiness
      */
     public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
-                                  final DeclaredStores stores, final RecordLookup lookup, final PeerClient peers,
+                                  final DeclaredStores stores, final StoredValues lookup, final PeerClient peers,
                                   final LocalStoreReader reader,
                                   final ApiKeyStore keys, final IngestService ingest, final InstanceStatus status,
                                   final PrometheusMeterRegistry metrics, final java.util.function.BooleanSupplier draining) {

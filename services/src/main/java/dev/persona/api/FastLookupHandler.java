@@ -3,7 +3,9 @@ package dev.persona.api;
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
-import dev.persona.routing.Lookup;
+import dev.persona.routing.IndexRef;
+import dev.persona.routing.RecordAnswer;
+import dev.persona.routing.RecordQuery;
 import dev.persona.routing.RecordFinder;
 import dev.persona.topology.StoredRecord;
 import io.micrometer.core.instrument.Timer;
@@ -76,14 +78,12 @@ final class FastLookupHandler extends Handler.Wrapper {
             return delegate(request, response, callback);
         }
         final CollectionConfig collection = found.get();
-        final String index = path.substring(recordsEnd + 1, indexEnd);
-        final String value = path.substring(indexEnd + 1);
-        final boolean primary = Requests.namesPrimary(collection, index);
-        if (!primary && !collection.secondaryIndices().contains(index)) {
+        final Optional<IndexRef> index = Requests.indexOrEmpty(collection, path.substring(recordsEnd + 1, indexEnd));
+        if (index.isEmpty()) {
             return delegate(request, response, callback);
         }
-        final Lookup lookup = primary ? finder.byKeyHere(collection, value) : finder.byIndexHere(collection, index, value);
-        if (!(lookup instanceof Lookup.Found record) || !StoredRecord.isPresent(record.stored())) {
+        // Absent and unavailable records go to the route too: it words every error.
+        if (!(finder.findHere(RecordQuery.byIndex(collection, index.get(), path.substring(indexEnd + 1))) instanceof RecordAnswer.Present record)) {
             return delegate(request, response, callback);
         }
         final byte[] stored = record.stored();
@@ -91,10 +91,10 @@ final class FastLookupHandler extends Handler.Wrapper {
         if (length >= COMPRESSION_THRESHOLD && headers.get(HttpHeader.ACCEPT_ENCODING) != null) {
             return delegate(request, response, callback);
         }
-        final String etag = RecordView.etag(stored, RecordView.Shape.PLAIN);
+        final ConditionalGet conditional = ConditionalGet.of(stored, RecordView.Shape.PLAIN, headers.get(HttpHeader.IF_NONE_MATCH));
         final HttpFields.Mutable answer = response.getHeaders();
-        answer.put(HttpHeader.ETAG, etag);
-        if (etag.equals(headers.get(HttpHeader.IF_NONE_MATCH))) {
+        answer.put(HttpHeader.ETAG, conditional.etag());
+        if (conditional.notModified()) {
             response.setStatus(304);
             response.write(true, BufferUtil.EMPTY_BUFFER, callback);
             notModified.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);

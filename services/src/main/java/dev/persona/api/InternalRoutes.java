@@ -1,9 +1,10 @@
 package dev.persona.api;
 
 import dev.persona.routing.DeclaredStores;
-import dev.persona.routing.Lookup;
+import dev.persona.routing.StoredValue;
 import dev.persona.routing.PeerClient;
-import dev.persona.routing.RecordLookup;
+import dev.persona.routing.Hop;
+import dev.persona.routing.StoredValues;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -18,10 +19,10 @@ import java.util.Map;
  */
 final class InternalRoutes {
     private final DeclaredStores stores;
-    private final RecordLookup lookup;
+    private final StoredValues lookup;
     private final Authenticator auth;
 
-    InternalRoutes(final DeclaredStores stores, final RecordLookup lookup, final Authenticator auth) {
+    InternalRoutes(final DeclaredStores stores, final StoredValues lookup, final Authenticator auth) {
         this.stores = stores;
         this.lookup = lookup;
         this.auth = auth;
@@ -39,13 +40,13 @@ final class InternalRoutes {
         final Map<String, Long> stale = new LinkedHashMap<>();
         final List<String> missing = new ArrayList<>();
         final List<String> unavailable = new ArrayList<>();
-        lookup.getAll(store, ids, null, true, body.path("standby").asBoolean(false)).forEach((key, result) -> {
-            if (result instanceof Lookup.Found f) {
+        lookup.getAll(store, ids, null, body.path("standby").asBoolean(false) ? Hop.FORWARDED_TO_STANDBY : Hop.FORWARDED).forEach((key, result) -> {
+            if (result instanceof StoredValue.Found f) {
                 found.put(key, f.stored());
                 if (f.stale()) {
                     stale.put(key, f.lag());
                 }
-            } else if (result instanceof Lookup.Unavailable) {
+            } else if (result instanceof StoredValue.Unavailable) {
                 unavailable.add(key);
             } else {
                 missing.add(key);

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
-import dev.persona.routing.Lookup;
+import dev.persona.routing.IndexRef;
+import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordFinder;
 import dev.persona.topology.Json;
 import dev.persona.topology.StoredRecord;
@@ -46,30 +47,26 @@ final class RecordRoutes {
     private void getOne(final Context ctx) {
         final CollectionConfig collection = Requests.collection(config, ctx.pathParam("collection"));
         auth.requireReader(ctx, collection.name());
-        final String index = ctx.pathParam("index");
-        final boolean primary = Requests.isPrimary(collection, index);
+        final IndexRef index = Requests.index(collection, ctx.pathParam("index"));
         final RecordView.Shape shape = Requests.shape(ctx);
         final String value = ctx.pathParam("value");
-        final String authorization = ctx.header("Authorization");
-        final boolean forwarded = Requests.forwarded(ctx);
-        final Lookup.Found found = present(primary ? finder.byKey(collection, value, authorization, forwarded)
-                : finder.byIndex(collection, index, value, authorization, forwarded), collection, primary ? collection.primaryIndex() : index, value);
+        final RecordAnswer.Present found = present(finder.find(Requests.query(ctx, collection, index, value)), collection, index, value);
         final byte[] stored = found.stored();
         markStale(ctx, found);
         if (!shape.meta()) {
-            final String etag = RecordView.etag(stored, shape);
-            ctx.header("ETag", etag);
-            if (etag.equals(ctx.header("If-None-Match"))) {
+            final ConditionalGet conditional = ConditionalGet.of(stored, shape, ctx.header("If-None-Match"));
+            ctx.header("ETag", conditional.etag());
+            if (conditional.notModified()) {
                 ctx.status(304);
                 return;
             }
         }
         ctx.contentType("application/json");
-        ctx.result(RecordView.render(stored, shape, clock.millis(), conflicts(collection, stored, shape, authorization), found));
+        ctx.result(RecordView.render(stored, shape, clock.millis(), conflicts(collection, stored, shape, ctx.header("Authorization")), found));
     }
 
     /** A record read from a standby copy says so: {@code X-Persona-Stale: true} and its offset lag. */
-    static void markStale(final Context ctx, final Lookup.Found found) {
+    static void markStale(final Context ctx, final RecordAnswer.Present found) {
         if (found.stale()) {
             ctx.header("X-Persona-Stale", "true");
             ctx.header("X-Persona-Lag", Long.toString(found.lag()));
@@ -82,7 +79,7 @@ final class RecordRoutes {
         if (!shape.meta() || collection.secondaryIndices().isEmpty()) {
             return Map.of();
         }
-        return finder.conflicts(collection, RecordView.parse(stored), null, authorization);
+        return finder.conflicts(collection, RecordView.parse(stored), authorization);
     }
 
     private void getBatch(final Context ctx) {
@@ -91,12 +88,9 @@ final class RecordRoutes {
         final RecordView.Shape shape = Requests.shape(ctx);
         final JsonNode body = Requests.body(ctx);
         final List<String> ids = Requests.ids(body, BATCH_LIMIT);
-        final String index = body.path("index").asText("id");
+        final IndexRef index = Requests.index(collection, body.path("index").asText("id"));
         final String authorization = ctx.header("Authorization");
-        final boolean forwarded = Requests.forwarded(ctx);
-        final Map<String, Lookup> results = Requests.isPrimary(collection, index)
-                ? finder.byKeys(collection, ids, authorization, forwarded)
-                : finder.byIndexValues(collection, index, ids, authorization, forwarded);
+        final Map<String, RecordAnswer> results = finder.findAll(Requests.query(ctx, collection, index, null), ids);
         final List<String> missing = new ArrayList<>();
         final List<String> unavailable = new ArrayList<>();
         final ByteArrayOutputStream out = new ByteArrayOutputStream(256 + ids.size() * 512);
@@ -104,8 +98,8 @@ final class RecordRoutes {
         try {
             out.write("{\"records\":{".getBytes(StandardCharsets.UTF_8));
             boolean first = true;
-            for (final Map.Entry<String, Lookup> result : results.entrySet()) {
-                if (result.getValue() instanceof Lookup.Found found && StoredRecord.isPresent(found.stored())) {
+            for (final Map.Entry<String, RecordAnswer> result : results.entrySet()) {
+                if (result.getValue() instanceof RecordAnswer.Present found) {
                     if (!first) {
                         out.write(',');
                     }
@@ -116,7 +110,7 @@ final class RecordRoutes {
                     out.write('"');
                     out.write(':');
                     out.write(RecordView.render(found.stored(), shape, now, conflicts(collection, found.stored(), shape, authorization), found));
-                } else if (result.getValue() instanceof Lookup.Unavailable) {
+                } else if (result.getValue() instanceof RecordAnswer.Unavailable) {
                     unavailable.add(result.getKey());
                 } else {
                     missing.add(result.getKey());
@@ -137,15 +131,15 @@ final class RecordRoutes {
         ctx.result(out.toByteArray());
     }
 
-    /** The stored value of a present record, or the error that says why there is none. */
-    static Lookup.Found present(final Lookup lookup, final CollectionConfig collection, final String index, final String value) {
-        if (lookup instanceof Lookup.Unavailable unavailable) {
-            throw ApiException.unavailable("the record with " + index + " '" + value + "' in '" + collection.name()
-                    + "' cannot be read right now: " + unavailable.reason());
+    /** The present record of an answer, or the error that says why there is none (503 or 404). */
+    static RecordAnswer.Present present(final RecordAnswer answer, final CollectionConfig collection, final IndexRef index, final String value) {
+        if (answer instanceof RecordAnswer.Present present) {
+            return present;
         }
-        if (lookup instanceof Lookup.Found found && StoredRecord.isPresent(found.stored())) {
-            return found;
+        if (answer instanceof RecordAnswer.Unavailable unavailable) {
+            throw ApiException.unavailable("the record with " + index.name() + " '" + value + "' in '" + collection.name()
+                    + "' cannot be read right now: " + unavailable.detail());
         }
-        throw ApiException.notFound("record_not_found", "no record with " + index + " '" + value + "' in '" + collection.name() + "'");
+        throw ApiException.notFound("record_not_found", "no record with " + index.name() + " '" + value + "' in '" + collection.name() + "'");
     }
 }

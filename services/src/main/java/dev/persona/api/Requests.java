@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
+import dev.persona.routing.Hop;
+import dev.persona.routing.IndexRef;
 import dev.persona.routing.PeerClient;
+import dev.persona.routing.RecordQuery;
 import dev.persona.topology.Json;
 import io.javalin.http.Context;
 
@@ -12,6 +15,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Reading and checking what a request carries: names, bodies, query options. */
@@ -31,26 +35,22 @@ final class Requests {
     }
 
     /**
-     * Whether {@code index} names the primary index ({@code id} or its name); false for a declared secondary index.
+     * The index a Hightouch-dialect path names: {@code id} or the primary index's name, or a declared secondary index.
      *
      * @throws ApiException 400 naming the declared indices, for any other name
      */
-    static boolean isPrimary(final CollectionConfig collection, final String index) {
-        if (namesPrimary(collection, index)) {
-            return true;
-        }
-        if (collection.secondaryIndices().contains(index)) {
-            return false;
-        }
-        final List<String> declared = new ArrayList<>(List.of("id", collection.primaryIndex()));
-        declared.addAll(collection.secondaryIndices());
-        throw ApiException.badRequest("unknown_index", "index '" + index + "' is not declared for collection '" + collection.name()
-                + "'; use one of: " + String.join(", ", declared));
+    static IndexRef index(final CollectionConfig collection, final String name) {
+        return indexOrEmpty(collection, name).orElseThrow(() -> {
+            final List<String> declared = new ArrayList<>(List.of("id"));
+            declared.addAll(IndexRef.declared(collection));
+            return ApiException.badRequest("unknown_index", "index '" + name + "' is not declared for collection '" + collection.name()
+                    + "'; use one of: " + String.join(", ", declared));
+        });
     }
 
-    /** Whether {@code index} names the primary index: {@code id} or its own name. */
-    static boolean namesPrimary(final CollectionConfig collection, final String index) {
-        return index.equals("id") || index.equals(collection.primaryIndex());
+    /** {@link #index}, or empty for a name the collection does not declare. */
+    static Optional<IndexRef> indexOrEmpty(final CollectionConfig collection, final String name) {
+        return name.equals("id") ? Optional.of(new IndexRef.Primary(collection.primaryIndex())) : IndexRef.of(collection, name);
     }
 
     /** The request body as JSON. */
@@ -89,9 +89,14 @@ final class Requests {
         return new RecordView.Shape(List.copyOf(names), "true".equals(meta));
     }
 
-    /** Whether another instance forwarded the request. */
-    static boolean forwarded(final Context ctx) {
-        return ctx.header(PeerClient.HOP_HEADER) != null;
+    /** Where the request stands between instances: forwarded by another, or a client's. */
+    static Hop hop(final Context ctx) {
+        return ctx.header(PeerClient.HOP_HEADER) != null ? Hop.FORWARDED : Hop.FIRST;
+    }
+
+    /** The query a request makes for {@code value} of {@code index}: its caller's authorization and hop included. */
+    static RecordQuery query(final Context ctx, final CollectionConfig collection, final IndexRef index, final String value) {
+        return RecordQuery.byIndex(collection, index, value).withAuthorization(ctx.header("Authorization")).withHop(hop(ctx));
     }
 
     /** The ids of a batch body, at most {@code limit}. */

@@ -36,32 +36,32 @@ public final class LocalStoreReader {
      * right now; null otherwise (then {@link #read} and the key's owner decide). This is the lookup's fast path: no
      * search through Streams' tasks, no metadata query.
      */
-    public Lookup readLive(final String store, final String key, final int partition) {
+    public StoredValue readLive(final String store, final String key, final int partition) {
         final KeyValueStore<String, byte[]> handle = live.get(store, partition);
         if (handle == null) {
             return null;
         }
         try {
-            return Lookup.of(handle.get(key));
+            return StoredValue.of(handle.get(key));
         } catch (final InvalidStateStoreException closedMeanwhile) {
             return null;
         }
     }
 
     /** Reads {@code key} from {@code partition} of {@code store}; unavailable when this instance is not its active owner. */
-    public Lookup read(final String store, final String key, final int partition) {
+    public StoredValue read(final String store, final String key, final int partition) {
         final String handleKey = store + '#' + partition;
         try {
             final ReadOnlyKeyValueStore<String, byte[]> handle = handles.computeIfAbsent(handleKey, k -> streams.store(
                     StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition)));
-            return Lookup.of(handle.get(key));
+            return StoredValue.of(handle.get(key));
         } catch (final InvalidStateStoreException e) {
             // The partition moved, is restoring, or the instance is rebalancing: the next call asks Streams afresh.
             handles.remove(handleKey);
-            return new Lookup.Unavailable("partition " + partition + " is not queryable here (" + streams.state() + ")");
+            return new StoredValue.Unavailable(UnavailableReason.REBALANCING, "partition " + partition + " is not queryable here (" + streams.state() + ")");
         } catch (final StreamsException | IllegalStateException e) {
             handles.remove(handleKey);
-            return new Lookup.Unavailable("the store is not queryable: " + e.getMessage());
+            return new StoredValue.Unavailable(UnavailableReason.REBALANCING, "the store is not queryable: " + e.getMessage());
         }
     }
 
@@ -69,27 +69,27 @@ public final class LocalStoreReader {
      * Reads {@code key} from this instance's standby copy of {@code partition}, if it hosts one whose offset lag is at
      * most {@code maxLag}; the answer is marked stale with that lag.
      */
-    public Lookup readStandby(final String store, final String key, final int partition, final long maxLag) {
+    public StoredValue readStandby(final String store, final String key, final int partition, final long maxLag) {
         try {
             final Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().get(store);
             final LagInfo lag = lags == null ? null : lags.get(partition);
             if (lag == null) {
-                return new Lookup.Unavailable("no copy of partition " + partition + " here");
+                return new StoredValue.Unavailable(UnavailableReason.NO_FRESH_COPY, "no copy of partition " + partition + " here");
             }
             if (lag.offsetLag() > maxLag) {
-                return new Lookup.Unavailable("the copy of partition " + partition + " here lags by " + lag.offsetLag() + " (limit " + maxLag + ")");
+                return new StoredValue.Unavailable(UnavailableReason.NO_FRESH_COPY, "the copy of partition " + partition + " here lags by " + lag.offsetLag() + " (limit " + maxLag + ")");
             }
             final byte[] stored = streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore())
                     .enableStaleStores().withPartition(partition)).get(key);
             if (stored == null) {
                 // A copy that is behind may simply not have the record yet: only an up-to-date copy may say "absent"
                 // (under exactly-once the last changelog offset is a transaction marker, hence a lag of 1).
-                return lag.offsetLag() <= 1 ? Lookup.ABSENT
-                        : new Lookup.Unavailable("the copy of partition " + partition + " here lags by " + lag.offsetLag() + " and lacks the key");
+                return lag.offsetLag() <= 1 ? StoredValue.ABSENT
+                        : new StoredValue.Unavailable(UnavailableReason.NO_FRESH_COPY, "the copy of partition " + partition + " here lags by " + lag.offsetLag() + " and lacks the key");
             }
-            return new Lookup.Found(stored, true, lag.offsetLag());
+            return new StoredValue.Found(stored, true, lag.offsetLag());
         } catch (final StreamsException | IllegalStateException e) {
-            return new Lookup.Unavailable("the copy of partition " + partition + " here is not queryable");
+            return new StoredValue.Unavailable(UnavailableReason.REBALANCING, "the copy of partition " + partition + " here is not queryable");
         }
     }
 
@@ -98,6 +98,6 @@ public final class LocalStoreReader {
         if (streams.state() != KafkaStreams.State.RUNNING) {
             return false;
         }
-        return activePartitions.stream().noneMatch(p -> read(store, "\u0000readiness", p) instanceof Lookup.Unavailable);
+        return activePartitions.stream().noneMatch(p -> read(store, "\u0000readiness", p) instanceof StoredValue.Unavailable);
     }
 }

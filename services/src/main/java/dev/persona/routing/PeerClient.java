@@ -42,17 +42,17 @@ public final class PeerClient {
      * The stored value of {@code key} in {@code store} on {@code peer}. Keys travel in a JSON body, never in the
      * path: they may hold any character (index keys hold a NUL, primary keys may hold a slash).
      */
-    public CompletableFuture<Lookup> fetch(final HostInfo peer, final String store, final String key, final String authorization,
+    public CompletableFuture<StoredValue> fetch(final HostInfo peer, final String store, final String key, final String authorization,
                                            final boolean standby) {
         return fetchAll(peer, store, List.of(key), authorization, standby).thenApply(batch -> {
             if (batch.found().containsKey(key)) {
                 final Long lag = batch.stale().get(key);
-                return new Lookup.Found(batch.found().get(key), lag != null, lag == null ? 0 : lag);
+                return new StoredValue.Found(batch.found().get(key), lag != null, lag == null ? 0 : lag);
             }
             if (batch.missing().contains(key)) {
-                return Lookup.ABSENT;
+                return StoredValue.ABSENT;
             }
-            return new Lookup.Unavailable(peer + " could not answer");
+            return new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, peer + " could not answer");
         });
     }
 

@@ -24,91 +24,98 @@ import java.util.function.BiFunction;
  * index catches up with a change, the next most recent claimant that still carries the value answers.
  */
 public final class RecordFinder {
-    private final RecordLookup lookup;
+    private static final RecordAnswer NOT_HERE = new RecordAnswer.Unavailable(UnavailableReason.NOT_HERE,
+            "this instance does not process the key's partition now");
 
-    public RecordFinder(final RecordLookup lookup) {
-        this.lookup = lookup;
+    private final StoredValues values;
+
+    public RecordFinder(final StoredValues values) {
+        this.values = values;
     }
 
-    /** The record with this primary key. */
-    public Lookup byKey(final CollectionConfig collection, final String key, final String authorization, final boolean forwarded) {
-        return lookup.get(TopicNames.recordStore(collection), key, authorization, forwarded);
+    /** The record a query asks for, wherever it lives. */
+    public RecordAnswer find(final RecordQuery query) {
+        final String records = TopicNames.recordStore(query.collection());
+        if (query.index() instanceof IndexRef.Primary) {
+            return RecordAnswer.of(values.get(records, query.value(), query.authorization(), query.hop()));
+        }
+        return RecordAnswer.of(byIndex(query.collection(), query.index().name(), query.value(),
+                (store, key) -> values.get(store, key, query.authorization(), query.hop())));
     }
 
     /**
-     * The record with this primary key when this instance processes the key's partition, read without waiting on
-     * anything (no peer, no rebalance); null otherwise, and then {@link #byKey} finds it.
+     * The record a query asks for when this instance processes every partition it needs (the index entry's and the
+     * record's), read without waiting on anything (no peer, no rebalance); {@link UnavailableReason#NOT_HERE}
+     * otherwise, and then {@link #find} finds it.
      */
-    public Lookup byKeyHere(final CollectionConfig collection, final String key) {
-        return lookup.getHere(TopicNames.recordStore(collection), key);
+    public RecordAnswer findHere(final RecordQuery query) {
+        final StoredValue value = query.index() instanceof IndexRef.Primary
+                ? values.getHere(TopicNames.recordStore(query.collection()), query.value())
+                : byIndex(query.collection(), query.index().name(), query.value(), values::getHere);
+        return value == null ? NOT_HERE : RecordAnswer.of(value);
     }
 
     /**
-     * The record an index value points to, when this instance processes both the index entry's partition and the
-     * record's, read without waiting on anything; null otherwise, and then {@link #byIndex} finds it.
+     * The records of many values of the query's index (the query's own value is ignored).
+     *
+     * @return value -> answer, in the order asked (duplicates once)
      */
-    public Lookup byIndexHere(final CollectionConfig collection, final String index, final String value) {
-        return byIndex(collection, index, value, lookup::getHere);
-    }
-
-    /** Records by primary key. */
-    public Map<String, Lookup> byKeys(final CollectionConfig collection, final List<String> keys, final String authorization, final boolean forwarded) {
-        return lookup.getAll(TopicNames.recordStore(collection), keys, authorization, forwarded);
-    }
-
-    /** The record an index value points to. */
-    public Lookup byIndex(final CollectionConfig collection, final String index, final String value, final String authorization,
-                          final boolean forwarded) {
-        return byIndex(collection, index, value, (store, key) -> lookup.get(store, key, authorization, forwarded));
+    public Map<String, RecordAnswer> findAll(final RecordQuery query, final List<String> asked) {
+        final Map<String, StoredValue> found = query.index() instanceof IndexRef.Primary
+                ? values.getAll(TopicNames.recordStore(query.collection()), asked, query.authorization(), query.hop())
+                : byIndexValues(query.collection(), query.index().name(), asked, query.authorization(), query.hop());
+        final Map<String, RecordAnswer> answers = new LinkedHashMap<>();
+        found.forEach((value, stored) -> answers.put(value, RecordAnswer.of(stored)));
+        return answers;
     }
 
     /**
      * Reads the index entry, then its claims, most recent first, until a record still carries the value. A read that
-     * cannot answer here and now (unavailable, or null from {@link RecordLookup#getHere}) ends the walk with itself.
+     * cannot answer here and now (unavailable, or null from {@link StoredValues#getHere}) ends the walk with itself.
      */
-    private Lookup byIndex(final CollectionConfig collection, final String index, final String value,
-                           final BiFunction<String, String, Lookup> read) {
+    private StoredValue byIndex(final CollectionConfig collection, final String index, final String value,
+                           final BiFunction<String, String, StoredValue> read) {
         final String folded = collection.indexValue(index, value);
-        final Lookup entry = read.apply(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded));
-        if (!(entry instanceof Lookup.Found found)) {
+        final StoredValue entry = read.apply(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded));
+        if (!(entry instanceof StoredValue.Found found)) {
             return entry;
         }
         for (final String key : byRecency(IndexEntry.claims(found.stored()))) {
-            final Lookup record = read.apply(TopicNames.recordStore(collection), key);
-            if (record == null || record instanceof Lookup.Unavailable || carries(collection, record, index, folded)) {
+            final StoredValue record = read.apply(TopicNames.recordStore(collection), key);
+            if (record == null || record instanceof StoredValue.Unavailable || carries(collection, record, index, folded)) {
                 return record;
             }
         }
-        return Lookup.ABSENT;
+        return StoredValue.ABSENT;
     }
 
     /** Records by index value, keyed by the values asked for. */
-    public Map<String, Lookup> byIndexValues(final CollectionConfig collection, final String index, final List<String> values,
-                                             final String authorization, final boolean forwarded) {
+    private Map<String, StoredValue> byIndexValues(final CollectionConfig collection, final String index, final List<String> asked,
+                                                   final String authorization, final Hop hop) {
         final Map<String, String> entryKeyByValue = new LinkedHashMap<>();
-        values.forEach(v -> entryKeyByValue.put(v, IndexEntry.key(index, collection.indexValue(index, v))));
-        final Map<String, Lookup> entries = lookup.getAll(TopicNames.indexStore(collection.name()),
-                List.copyOf(new java.util.LinkedHashSet<>(entryKeyByValue.values())), authorization, forwarded);
+        asked.forEach(v -> entryKeyByValue.put(v, IndexEntry.key(index, collection.indexValue(index, v))));
+        final Map<String, StoredValue> entries = values.getAll(TopicNames.indexStore(collection.name()),
+                List.copyOf(new java.util.LinkedHashSet<>(entryKeyByValue.values())), authorization, hop);
         final Map<String, List<String>> candidates = new LinkedHashMap<>();
-        final Map<String, Lookup> results = new LinkedHashMap<>();
+        final Map<String, StoredValue> results = new LinkedHashMap<>();
         entryKeyByValue.forEach((value, entryKey) -> {
-            final Lookup entry = entries.get(entryKey);
-            if (entry instanceof Lookup.Found found) {
+            final StoredValue entry = entries.get(entryKey);
+            if (entry instanceof StoredValue.Found found) {
                 candidates.put(value, byRecency(IndexEntry.claims(found.stored())));
             } else {
                 results.put(value, entry);
             }
         });
         final List<String> winners = candidates.values().stream().filter(c -> !c.isEmpty()).map(c -> c.get(0)).distinct().toList();
-        final Map<String, Lookup> records = byKeys(collection, winners, authorization, forwarded);
+        final Map<String, StoredValue> records = values.getAll(TopicNames.recordStore(collection), winners, authorization, hop);
         candidates.forEach((value, keys) -> {
-            final Lookup winner = keys.isEmpty() ? Lookup.ABSENT : records.get(keys.get(0));
+            final StoredValue winner = keys.isEmpty() ? StoredValue.ABSENT : records.get(keys.get(0));
             final String folded = collection.indexValue(index, value);
-            if (winner instanceof Lookup.Unavailable || carries(collection, winner, index, folded)) {
+            if (winner instanceof StoredValue.Unavailable || carries(collection, winner, index, folded)) {
                 results.put(value, winner);
             } else {
                 // The first claimant no longer carries the value (the index is catching up): ask one by one.
-                results.put(value, byIndex(collection, index, value, authorization, forwarded));
+                results.put(value, byIndex(collection, index, value, (store, key) -> values.get(store, key, authorization, hop)));
             }
         });
         return results;
@@ -117,16 +124,15 @@ public final class RecordFinder {
     /**
      * The index values of a record that other records claim too, for {@code _meta}: index -> {value, winner, claimedBy}.
      */
-    public Map<String, Object> conflicts(final CollectionConfig collection, final JsonNode record, final String key, final String authorization) {
+    public Map<String, Object> conflicts(final CollectionConfig collection, final JsonNode record, final String authorization) {
         final Map<String, Object> conflicts = new LinkedHashMap<>();
         for (final String index : collection.secondaryIndices()) {
-            final JsonNode value = record.get(index);
-            if (value == null || !value.isValueNode() || value.isNull() || value.asText().isEmpty()) {
+            final String folded = IndexEntry.valueOf(collection, index, record.get(index));
+            if (folded == null) {
                 continue;
             }
-            final String folded = collection.indexValue(index, value.asText());
-            final Lookup entry = lookup.get(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded), authorization, false);
-            if (entry instanceof Lookup.Found found) {
+            final StoredValue entry = values.get(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded), authorization, Hop.FIRST);
+            if (entry instanceof StoredValue.Found found) {
                 final Map<String, Long> claims = IndexEntry.claims(found.stored());
                 if (claims.size() > 1) {
                     final Map<String, Object> conflict = new LinkedHashMap<>();
@@ -146,8 +152,8 @@ public final class RecordFinder {
         return entries.stream().map(Map.Entry::getKey).toList();
     }
 
-    private static boolean carries(final CollectionConfig collection, final Lookup record, final String index, final String folded) {
-        if (!(record instanceof Lookup.Found found) || !StoredRecord.isPresent(found.stored())) {
+    private static boolean carries(final CollectionConfig collection, final StoredValue record, final String index, final String folded) {
+        if (!(record instanceof StoredValue.Found found) || !StoredRecord.isPresent(found.stored())) {
             return false;
         }
         final byte[] stored = found.stored();
@@ -160,13 +166,10 @@ public final class RecordFinder {
                 final String name = parser.currentName();
                 final JsonToken value = parser.nextToken();
                 if (name.equals(index)) {
-                    if (value == JsonToken.VALUE_STRING) {
-                        final String text = parser.getText();
-                        return !text.isEmpty() && collection.indexValue(index, text).equals(folded);
-                    }
-                    // Numbers and booleans: the merge's own reading of the value (JsonNode#asText) decides.
-                    final JsonNode node = Json.mapper().readTree(parser);
-                    return node != null && node.isValueNode() && !node.isNull() && collection.indexValue(index, node.asText()).equals(folded);
+                    // The merge's own rule decides (IndexEntry#valueOf); a string is read without building a node.
+                    final String held = value == JsonToken.VALUE_STRING ? IndexEntry.textValueOf(collection, index, parser.getText())
+                            : IndexEntry.valueOf(collection, index, Json.mapper().readTree(parser));
+                    return folded.equals(held);
                 }
                 parser.skipChildren();
             }

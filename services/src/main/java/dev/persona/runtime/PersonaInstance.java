@@ -15,7 +15,7 @@ import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.KeyLocator;
 import dev.persona.routing.LocalStoreReader;
 import dev.persona.routing.PeerClient;
-import dev.persona.routing.RecordLookup;
+import dev.persona.routing.StoredValues;
 import dev.persona.topology.LiveStores;
 import dev.persona.topology.PersonaTopology;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -155,7 +155,7 @@ public final class PersonaInstance implements AutoCloseable {
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2));
-        final RecordLookup lookup = new RecordLookup(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
+        final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
         api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining);
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);

@@ -3,7 +3,9 @@ package dev.persona.topology;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.persona.config.CollectionConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,6 +32,23 @@ public final class IndexEntry {
             .build();
 
     private IndexEntry() {
+    }
+
+    /**
+     * The one rule of what a record field holds for an index: its value as text, folded where the index ignores
+     * case; null when the field is absent, null, empty, or not a single value (an object or an array). The merge
+     * indexes by it, lookups check records by it.
+     */
+    public static String valueOf(final CollectionConfig collection, final String index, final JsonNode field) {
+        if (field == null || field.isNull() || !field.isValueNode()) {
+            return null;
+        }
+        return textValueOf(collection, index, field.asText());
+    }
+
+    /** {@link #valueOf} for a field read as text (a JSON string): null when empty. */
+    public static String textValueOf(final CollectionConfig collection, final String index, final String text) {
+        return text.isEmpty() ? null : collection.indexValue(index, text);
     }
 
     /** The index store key of a value of an index: the index name, a NUL, the (folded) value. */

@@ -1,6 +1,5 @@
 package dev.persona.topology.internals;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.config.CollectionConfig;
 import dev.persona.topology.DeadLetterHeaders;
@@ -93,13 +92,9 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The index value a record holds, or null when the field is absent, null, empty or not a single value. */
+    /** The index value a record holds ({@link IndexEntry#valueOf}), or null. */
     private String indexValue(final ObjectNode record, final String index) {
-        final JsonNode value = record == null ? null : record.get(index);
-        if (value == null || value.isNull() || !value.isValueNode() || value.asText().isEmpty()) {
-            return null;
-        }
-        return collection.indexValue(index, value.asText());
+        return record == null ? null : IndexEntry.valueOf(collection, index, record.get(index));
     }
 
     @Override

@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Finds stored values (records, index entries) wherever they live: this instance's store, or another instance's
+ * Finds stored values (records and index entries alike) wherever they live: this instance's store, or another instance's
  * over HTTP. Only the stores the configuration declares can be reached ({@link DeclaredStores}).
  */
-public final class RecordLookup {
+public final class StoredValues {
     private final DeclaredStores stores;
     private final long maxStaleLag;
     private final Counter forwards;
@@ -28,7 +28,7 @@ public final class RecordLookup {
     private final LocalStoreReader reader;
     private final PeerClient peers;
 
-    public RecordLookup(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers,
+    public StoredValues(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers,
                         final long maxStaleLag, final MeterRegistry metrics) {
         this.stores = stores;
         this.forwards = metrics.counter("persona.lookups.forwarded", "why", "owner");
@@ -39,39 +39,32 @@ public final class RecordLookup {
         this.peers = peers;
     }
 
-    /**
-     * Looks one key up. When the active owner cannot answer (rebalancing, restoring, unreachable), a standby copy
-     * within {@code maxStaleLag} answers instead, marked stale.
-     *
-     * @param forwarded true when another instance sent the request: answer from here or not at all
-     */
-    public Lookup get(final String store, final String key, final String authorization, final boolean forwarded) {
-        return get(store, key, authorization, forwarded, false);
-    }
 
     /**
      * Looks one key up in this instance's live copy of its partition, without waiting on anything: null when this
      * instance does not process that partition now (the key lives elsewhere, or partitions are moving), and then
      * {@link #get} finds it.
      */
-    public Lookup getHere(final String store, final String key) {
+    public StoredValue getHere(final String store, final String key) {
         stores.require(store);
         return reader.readLive(store, key, stores.partition(store, key));
     }
 
     /**
-     * Looks one key up.
+     * Looks one key up. For a client's request ({@link Hop#FIRST}), when the active owner cannot answer (rebalancing,
+     * restoring, unreachable), a standby copy within {@code maxStaleLag} answers instead, marked stale.
      *
-     * @param standby for a forwarded request: may this instance answer from its standby copy
+     * @param hop where the request stands: a forwarded one is answered from here or not at all
      */
-    public Lookup get(final String store, final String key, final String authorization, final boolean forwarded, final boolean standby) {
+    public StoredValue get(final String store, final String key, final String authorization, final Hop hop) {
+        final boolean forwarded = hop.forwarded();
         stores.require(store);
-        final Lookup live = reader.readLive(store, key, stores.partition(store, key));
+        final StoredValue live = reader.readLive(store, key, stores.partition(store, key));
         if (live != null) {
             return live;
         }
         final KeyLocation location = locator.locate(store, key);
-        final Lookup active;
+        final StoredValue active;
         final int partition;
         final Set<HostInfo> standbys;
         if (location instanceof KeyLocation.Local local) {
@@ -82,37 +75,37 @@ public final class RecordLookup {
             if (!forwarded) {
                 forwards.increment();
             }
-            active = forwarded ? new Lookup.Unavailable("the key moved to " + remote.host() + "; not forwarding a forwarded request")
+            active = forwarded ? new StoredValue.Unavailable(UnavailableReason.MOVED, "the key moved to " + remote.host() + "; not forwarding a forwarded request")
                     : await(peers.fetch(remote.host(), store, key, authorization, false));
             partition = remote.partition();
             standbys = remote.standbys();
         } else {
-            return new Lookup.Unavailable(((KeyLocation.Unknown) location).reason());
+            return new StoredValue.Unavailable(UnavailableReason.REBALANCING, ((KeyLocation.Unknown) location).reason());
         }
-        if (!(active instanceof Lookup.Unavailable unavailable)) {
+        if (!(active instanceof StoredValue.Unavailable unavailable)) {
             return active;
         }
         if (forwarded) {
-            return standby ? reader.readStandby(store, key, partition, maxStaleLag) : active;
+            return hop == Hop.FORWARDED_TO_STANDBY ? reader.readStandby(store, key, partition, maxStaleLag) : active;
         }
-        final java.util.Optional<Lookup> fromStandby = fromStandby(store, key, partition, standbys, authorization);
+        final java.util.Optional<StoredValue> fromStandby = fromStandby(store, key, partition, standbys, authorization);
         fromStandby.ifPresent(l -> standbyReads.increment());
         return fromStandby.orElse(unavailable);
     }
 
     /** A standby copy's answer: this instance's, else another standby host's. */
-    private java.util.Optional<Lookup> fromStandby(final String store, final String key, final int partition, final Set<HostInfo> standbys,
+    private java.util.Optional<StoredValue> fromStandby(final String store, final String key, final int partition, final Set<HostInfo> standbys,
                                                    final String authorization) {
-        final Lookup local = reader.readStandby(store, key, partition, maxStaleLag);
-        if (!(local instanceof Lookup.Unavailable)) {
+        final StoredValue local = reader.readStandby(store, key, partition, maxStaleLag);
+        if (!(local instanceof StoredValue.Unavailable)) {
             return java.util.Optional.of(local);
         }
         for (final HostInfo host : standbys) {
             if (host.equals(locator.self())) {
                 continue;
             }
-            final Lookup remote = await(peers.fetch(host, store, key, authorization, true));
-            if (!(remote instanceof Lookup.Unavailable)) {
+            final StoredValue remote = await(peers.fetch(host, store, key, authorization, true));
+            if (!(remote instanceof StoredValue.Unavailable)) {
                 return java.util.Optional.of(remote);
             }
         }
@@ -122,27 +115,19 @@ public final class RecordLookup {
     /**
      * Looks many keys up: local ones here, the others grouped by owner and fetched in parallel.
      *
-     * @return key -> lookup, in the order of {@code keys} (duplicates once)
+     * @param hop where the request stands between instances
+     * @return key -> stored value, in the order of {@code keys} (duplicates once)
      */
-    public Map<String, Lookup> getAll(final String store, final List<String> keys, final String authorization, final boolean forwarded) {
-        return getAll(store, keys, authorization, forwarded, false);
-    }
-
-    /**
-     * Looks many keys up.
-     *
-     * @param standby for a forwarded request: may this instance answer from its standby copies
-     */
-    public Map<String, Lookup> getAll(final String store, final List<String> keys, final String authorization, final boolean forwarded,
-                                      final boolean standby) {
+    public Map<String, StoredValue> getAll(final String store, final List<String> keys, final String authorization, final Hop hop) {
+        final boolean forwarded = hop.forwarded();
         stores.require(store);
-        final Map<String, Lookup> results = new LinkedHashMap<>();
+        final Map<String, StoredValue> results = new LinkedHashMap<>();
         final Map<HostInfo, List<String>> remote = new HashMap<>();
         for (final String key : keys) {
             if (results.containsKey(key)) {
                 continue;
             }
-            final Lookup live = reader.readLive(store, key, stores.partition(store, key));
+            final StoredValue live = reader.readLive(store, key, stores.partition(store, key));
             results.put(key, live);
             if (live != null) {
                 continue;
@@ -153,9 +138,9 @@ public final class RecordLookup {
             } else if (location instanceof KeyLocation.Remote r && !forwarded) {
                 remote.computeIfAbsent(r.host(), h -> new ArrayList<>()).add(key);
             } else if (location instanceof KeyLocation.Remote r) {
-                results.put(key, new Lookup.Unavailable("the key moved to " + r.host()));
+                results.put(key, new StoredValue.Unavailable(UnavailableReason.MOVED, "the key moved to " + r.host()));
             } else {
-                results.put(key, new Lookup.Unavailable(((KeyLocation.Unknown) location).reason()));
+                results.put(key, new StoredValue.Unavailable(UnavailableReason.REBALANCING, ((KeyLocation.Unknown) location).reason()));
             }
         }
         final Map<HostInfo, CompletableFuture<PeerClient.PeerBatch>> pending = new HashMap<>();
@@ -165,25 +150,25 @@ public final class RecordLookup {
         });
         pending.forEach((host, future) -> {
             final PeerClient.PeerBatch batch = awaitBatch(future, remote.get(host));
-            batch.found().forEach((key, stored) -> results.put(key, new Lookup.Found(stored, batch.stale().containsKey(key),
+            batch.found().forEach((key, stored) -> results.put(key, new StoredValue.Found(stored, batch.stale().containsKey(key),
                     batch.stale().getOrDefault(key, 0L))));
-            batch.missing().forEach(key -> results.put(key, Lookup.ABSENT));
-            batch.unavailable().forEach(key -> results.put(key, new Lookup.Unavailable(host + " could not answer")));
+            batch.missing().forEach(key -> results.put(key, StoredValue.ABSENT));
+            batch.unavailable().forEach(key -> results.put(key, new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, host + " could not answer")));
         });
         // Whatever the active owners could not answer, a standby copy may (one key at a time: the rare path).
-        results.replaceAll((key, lookup) -> lookup == null || lookup instanceof Lookup.Unavailable
-                ? get(store, key, authorization, forwarded, standby) : lookup);
+        results.replaceAll((key, lookup) -> lookup == null || lookup instanceof StoredValue.Unavailable
+                ? get(store, key, authorization, hop) : lookup);
         return results;
     }
 
-    private static Lookup await(final CompletableFuture<Lookup> future) {
+    private static StoredValue await(final CompletableFuture<StoredValue> future) {
         try {
             return future.get(30, TimeUnit.SECONDS);
         } catch (final ExecutionException | TimeoutException e) {
-            return new Lookup.Unavailable("the owner did not answer in time");
+            return new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, "the owner did not answer in time");
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Lookup.Unavailable("interrupted");
+            return new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, "interrupted");
         }
     }
 
