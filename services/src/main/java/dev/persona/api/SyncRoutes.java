@@ -91,8 +91,8 @@ final class SyncRoutes {
     static Map<String, Object> view(final SyncRun run) {
         final Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", run.id());
-        view.put("status", run.status());
-        view.put("trigger", run.trigger());
+        view.put("status", run.status().wireName());
+        view.put("trigger", run.trigger().wireName());
         view.put("full", run.full());
         view.put("instance", run.instance());
         view.put("startedAt", Instant.ofEpochMilli(run.startedAt()).toString());

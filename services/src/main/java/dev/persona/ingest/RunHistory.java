@@ -56,8 +56,8 @@ public final class RunHistory implements AutoCloseable {
 
     /** Records a run's new state; every instance sees it within a poll. Finished runs count in the metrics. */
     public void record(final SyncRun run) {
-        if (!SyncRun.RUNNING.equals(run.status())) {
-            metrics.counter("persona.sync.runs", "sync", run.sync(), "status", run.status()).increment();
+        if (!run.isRunning()) {
+            metrics.counter("persona.sync.runs", "sync", run.sync(), "status", run.status().wireName()).increment();
             metrics.counter("persona.sync.rows", "sync", run.sync(), "kind", "upserted").increment(run.upserted());
             metrics.counter("persona.sync.rows", "sync", run.sync(), "kind", "deleted").increment(run.deleted());
         }

@@ -5,8 +5,8 @@ package dev.persona.ingest;
  *
  * @param sync      the sync id
  * @param id        unique per sync; orders runs by start time
- * @param status    {@code running}, {@code succeeded} or {@code failed}
- * @param trigger   {@code schedule}, {@code manual}, {@code full} or {@code start}
+ * @param status    where it stands
+ * @param trigger   what started it
  * @param full      whether every row was sent, not just the changes
  * @param instance  the instance that ran it
  * @param startedAt epoch milliseconds
@@ -18,29 +18,30 @@ package dev.persona.ingest;
  * @param rejected  rows sent to the dead-letter topic instead (too large for Kafka, unreadable, a TRUNCATE)
  * @param error     what went wrong, or null
  */
-public record SyncRun(String sync, String id, String status, String trigger, boolean full, String instance,
+public record SyncRun(String sync, String id, RunStatus status, RunTrigger trigger, boolean full, String instance,
                       long startedAt, Long endedAt, long rowsRead, long upserted, long deleted, long unchanged, long rejected,
                       String error) {
 
-    public static final String RUNNING = "running";
-    public static final String SUCCEEDED = "succeeded";
-    public static final String FAILED = "failed";
-
     /** A run that starts now. */
-    public static SyncRun start(final String sync, final String trigger, final boolean full, final String instance) {
+    public static SyncRun start(final String sync, final RunTrigger trigger, final boolean full, final String instance) {
         final long now = System.currentTimeMillis();
-        return new SyncRun(sync, String.format("%013d-%04x", now, (int) (Math.random() * 0xffff)), RUNNING, trigger, full, instance,
+        return new SyncRun(sync, String.format("%013d-%04x", now, (int) (Math.random() * 0xffff)), RunStatus.RUNNING, trigger, full, instance,
                 now, null, 0, 0, 0, 0, 0, null);
     }
 
     public SyncRun succeeded(final long read, final long ups, final long dels, final long same, final long rejects) {
-        return new SyncRun(sync, id, SUCCEEDED, trigger, full, instance, startedAt, System.currentTimeMillis(), read, ups, dels, same, rejects,
+        return new SyncRun(sync, id, RunStatus.SUCCEEDED, trigger, full, instance, startedAt, System.currentTimeMillis(), read, ups, dels, same, rejects,
                 null);
     }
 
     public SyncRun failed(final String why) {
-        return new SyncRun(sync, id, FAILED, trigger, full, instance, startedAt, System.currentTimeMillis(), rowsRead, upserted, deleted, unchanged, rejected,
+        return new SyncRun(sync, id, RunStatus.FAILED, trigger, full, instance, startedAt, System.currentTimeMillis(), rowsRead, upserted, deleted, unchanged, rejected,
                 why);
+    }
+
+    /** Whether it is still going. */
+    public boolean isRunning() {
+        return status == RunStatus.RUNNING;
     }
 
     /** The same run, still going, with new counts (CDC). */

@@ -8,6 +8,7 @@ import dev.persona.ingest.DeadLetter;
 import dev.persona.ingest.FailureAlerts;
 import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
+import dev.persona.ingest.RunTrigger;
 import dev.persona.ingest.SyncRun;
 import dev.persona.ingest.SyncWorker;
 import dev.persona.topology.ChangeRow;
@@ -171,7 +172,7 @@ public final class CdcSyncWorker implements SyncWorker {
         if (closed) {
             return;
         }
-        run = SyncRun.start(sync.id(), "start", false, instance);
+        run = SyncRun.start(sync.id(), RunTrigger.START, false, instance);
         history.record(run);
         batchFailure = null;
         final Optional<String> problem;
@@ -208,7 +209,7 @@ public final class CdcSyncWorker implements SyncWorker {
         } catch (final RuntimeException | Error e) {
             // The engine reports most failures to the completion callback; anything it throws instead must not end
             // the sync either (a retry is scheduled), and no later start may be lost.
-            if (!closed && SyncRun.RUNNING.equals(run.status())) {
+            if (!closed && run.isRunning()) {
                 fail("the CDC engine failed: " + e);
             }
         }
@@ -338,7 +339,7 @@ public final class CdcSyncWorker implements SyncWorker {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
-        if (run != null && SyncRun.RUNNING.equals(run.status())) {
+        if (run != null && run.isRunning()) {
             history.record(run.succeeded(captured, upserts, deletes, 0, rejected));
         }
     }

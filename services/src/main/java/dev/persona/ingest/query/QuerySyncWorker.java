@@ -10,6 +10,8 @@ import dev.persona.ingest.DeadLetter;
 import dev.persona.ingest.FailureAlerts;
 import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
+import dev.persona.ingest.RunStatus;
+import dev.persona.ingest.RunTrigger;
 import dev.persona.ingest.SyncRun;
 import dev.persona.ingest.SyncWorker;
 import dev.persona.topology.ChangeRow;
@@ -104,7 +106,7 @@ public final class QuerySyncWorker implements SyncWorker {
         final Optional<Duration> interval = Schedules.interval(source.schedule());
         if (interval.isPresent()) {
             // A task that throws is never run again by scheduleWithFixedDelay: run() throws nothing.
-            executor.scheduleWithFixedDelay(() -> run(false, "schedule"), 0, interval.get().toMillis(), TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(() -> run(false, RunTrigger.SCHEDULE), 0, interval.get().toMillis(), TimeUnit.MILLISECONDS);
         } else {
             scheduleNextCronRun();
         }
@@ -112,14 +114,14 @@ public final class QuerySyncWorker implements SyncWorker {
 
     @Override
     public void trigger(final boolean full) {
-        executor.execute(() -> run(full, full ? "full" : "manual"));
+        executor.execute(() -> run(full, full ? RunTrigger.FULL : RunTrigger.MANUAL));
     }
 
     private void scheduleNextCronRun() {
         final ExecutionTime times = ExecutionTime.forCron(Schedules.cron(source.schedule()));
         times.timeToNextExecution(ZonedDateTime.now()).ifPresent(delay -> executor.schedule(() -> {
             try {
-                run(false, "schedule");
+                run(false, RunTrigger.SCHEDULE);
             } finally {
                 scheduleNextCronRun();
             }
@@ -127,7 +129,7 @@ public final class QuerySyncWorker implements SyncWorker {
     }
 
     /** One run, start to end; every failure, {@link Error}s included, ends it as failed and alerts. Never throws. */
-    private void run(final boolean full, final String trigger) {
+    private void run(final boolean full, final RunTrigger trigger) {
         final SyncRun started = SyncRun.start(sync.id(), trigger, full, instance);
         history.record(started);
         final AtomicBoolean timedOut = new AtomicBoolean();
@@ -189,7 +191,7 @@ public final class QuerySyncWorker implements SyncWorker {
     private void ended(final SyncRun run) {
         try {
             history.record(run);
-            if (SyncRun.FAILED.equals(run.status())) {
+            if (run.status() == RunStatus.FAILED) {
                 LOG.warn("Sync {} run failed: {}", sync.id(), run.error());
                 alerts.runFailed(sync, run);
             } else {
