@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * the library that runs the schedule, so that whatever validation accepts also runs.
  */
 public final class Schedules {
-    private static final Pattern EVERY = Pattern.compile("every\\s+(\\d+)\\s*(s|m|h)");
+    private static final Pattern EVERY = Pattern.compile("every\\s+(\\d+\\s*[smh])");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h)");
     private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
@@ -25,15 +25,7 @@ public final class Schedules {
     /** The interval of an {@code every ...} schedule; empty for cron. */
     public static Optional<Duration> interval(final String schedule) {
         final Matcher matcher = EVERY.matcher(schedule.trim());
-        if (!matcher.matches()) {
-            return Optional.empty();
-        }
-        final long amount = Long.parseLong(matcher.group(1));
-        return Optional.of(switch (matcher.group(2)) {
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        });
+        return matcher.matches() ? duration(matcher.group(1)) : Optional.empty();
     }
 
     /** A 5-field cron expression as cron-utils reads it. */
