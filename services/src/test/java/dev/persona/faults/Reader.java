@@ -17,11 +17,15 @@ import java.util.function.Supplier;
 
 /**
  * Looks base keys up at a steady rate (50 a second) on the instances that are up, as a load balancer would send
- * them, and counts every answer: a base key always exists, so a 404 is a wrong answer; a 5xx other than 503 is a
+ * them, and counts every answer: a base key always exists, so a 404 is a wrong answer, and so is an answer from a
+ * standby copy whose {@code X-Persona-Lag} is beyond the lag bound ({@code kafka.maxStaleLag}); a 5xx other than 503 is a
  * failure; a 503 or a refused connection is unavailability. A window of unavailability runs from the first such
  * answer after a good one to the next good one; a phase reports its longest.
  */
 final class Reader implements AutoCloseable {
+    /** The suite's instances run with the default {@code kafka.maxStaleLag}. */
+    static final long MAX_STALE_LAG = dev.persona.config.KafkaSettings.DEFAULT_MAX_STALE_LAG;
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Supplier<List<Integer>> ports;
     private final String key;
@@ -29,6 +33,7 @@ final class Reader implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     final AtomicLong answered = new AtomicLong();
     final AtomicLong wrong = new AtomicLong();
+    final AtomicLong staleAnswers = new AtomicLong();
     final AtomicLong serverErrors = new AtomicLong();
     final AtomicLong unavailable = new AtomicLong();
     private final AtomicLong longestWindowNanos = new AtomicLong();
@@ -55,7 +60,9 @@ final class Reader implements AutoCloseable {
                                     URI.create("http://127.0.0.1:" + port + "/v1/collections/people/records/id/" + id))
                             .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(5)).GET().build(),
                             HttpResponse.BodyHandlers.ofString());
-                    count(response.statusCode(), port + " id " + id + ": " + response.statusCode() + " " + response.body());
+                    final long lag = response.headers().firstValueAsLong("X-Persona-Lag").orElse(0);
+                    count(lag > MAX_STALE_LAG ? 404 : response.statusCode(), port + " id " + id + ": " + response.statusCode()
+                            + (lag > 0 ? " stale by " + lag : "") + " " + response.body());
                 } catch (final IOException e) {
                     unavailable();
                 } catch (final InterruptedException e) {
@@ -69,6 +76,9 @@ final class Reader implements AutoCloseable {
     private void count(final int status, final String example) {
         if (status == 200) {
             answered.incrementAndGet();
+            if (example.contains(" stale by ")) {
+                staleAnswers.incrementAndGet();
+            }
             if (windowStart >= 0) {
                 final long window = System.nanoTime() - windowStart;
                 longestWindowNanos.accumulateAndGet(window, Math::max);
