@@ -1,12 +1,7 @@
 package dev.persona.api;
 
 import dev.persona.config.PersonaConfig;
-import dev.persona.ingest.IngestService;
-import dev.persona.cluster.InstanceStatus;
 import dev.persona.keys.ApiKeyStore;
-import dev.persona.routing.DeclaredStores;
-import dev.persona.routing.LocalStoreReader;
-import dev.persona.routing.PeerClient;
 import dev.persona.routing.RecordFinder;
 import dev.persona.routing.StoredValues;
 import dev.persona.topology.Json;
@@ -43,15 +38,14 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Starts the API on {@code host:port}.
-     *
-     * @param streams the running topology, for readiness
+     * Starts the API on {@code host:port}, serving {@code context}.
      */
-    public static ApiServer start(final String host, final int port, final PersonaConfig config, final KafkaStreams streams,
-                                  final DeclaredStores stores, final StoredValues lookup, final PeerClient peers,
-                                  final LocalStoreReader reader,
-                                  final ApiKeyStore keys, final IngestService ingest, final InstanceStatus status,
-                                  final PrometheusMeterRegistry metrics, final java.util.function.BooleanSupplier draining) {
+    public static ApiServer start(final String host, final int port, final ApiContext context) {
+        final PersonaConfig config = context.config();
+        final KafkaStreams streams = context.streams();
+        final ApiKeyStore keys = context.keys();
+        final StoredValues lookup = context.values();
+        final PrometheusMeterRegistry metrics = context.metrics();
         final Authenticator auth = new Authenticator(keys);
         final RecordFinder finder = new RecordFinder(lookup);
         final HttpMetrics httpMetrics = new HttpMetrics(metrics);
@@ -71,11 +65,11 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             new RecordRoutes(config, finder, auth, Clock.systemUTC()).register(cfg.routes);
             new ActivationRoutes(config, finder, auth).register(cfg.routes);
-            new InternalRoutes(stores, lookup, auth).register(cfg.routes);
+            new InternalRoutes(context.stores(), lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
-            new SyncRoutes(config, ingest, auth).register(cfg.routes);
-            new ClusterRoutes(streams, status, peers, auth).register(cfg.routes);
-            new HealthRoutes(config, streams, reader, status, draining).register(cfg.routes);
+            new SyncRoutes(config, context.ingest(), auth).register(cfg.routes);
+            new ClusterRoutes(streams, context.status(), context.peers(), auth).register(cfg.routes);
+            new HealthRoutes(config, streams, context.reader(), context.status(), context.draining()).register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {
                     ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));

@@ -7,6 +7,7 @@ import dev.persona.kafka.StreamsSettings;
 import dev.persona.kafka.TopicProvisioner;
 import dev.persona.kafka.TopicReplication;
 import dev.persona.topology.TopicNames;
+import dev.persona.api.ApiContext;
 import dev.persona.api.ApiServer;
 import dev.persona.config.PersonaConfig;
 import dev.persona.ingest.IngestService;
@@ -156,7 +157,8 @@ public final class PersonaInstance implements AutoCloseable {
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2));
         final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
-        api = ApiServer.start(options.bindHost(), port, config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining);
+        api = ApiServer.start(options.bindHost(), port,
+                new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining));
         started.push(api);
         LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
     }

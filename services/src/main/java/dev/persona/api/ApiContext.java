@@ -1,0 +1,35 @@
+package dev.persona.api;
+
+import dev.persona.cluster.InstanceStatus;
+import dev.persona.config.PersonaConfig;
+import dev.persona.ingest.IngestService;
+import dev.persona.keys.ApiKeyStore;
+import dev.persona.routing.DeclaredStores;
+import dev.persona.routing.LocalStoreReader;
+import dev.persona.routing.PeerClient;
+import dev.persona.routing.StoredValues;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the HTTP API serves and reads from, gathered once by the application root: the parameter object of
+ * {@link ApiServer#start}, in place of a factory with a dozen positional arguments.
+ *
+ * @param config   the configuration: collections, destinations, syncs
+ * @param streams  the running topology, for readiness and the cluster view
+ * @param stores   the stores lookups may reach
+ * @param values   stored values wherever they live (records and index entries)
+ * @param peers    the one HTTP client to other instances
+ * @param reader   this instance's store partitions
+ * @param keys     API keys
+ * @param ingest   run history and run requests
+ * @param status   what this instance holds and what is failing
+ * @param metrics  the registry {@code /metrics} scrapes
+ * @param draining whether a stop has begun (readiness off)
+ */
+public record ApiContext(PersonaConfig config, KafkaStreams streams, DeclaredStores stores, StoredValues values, PeerClient peers,
+                         LocalStoreReader reader, ApiKeyStore keys, IngestService ingest, InstanceStatus status,
+                         PrometheusMeterRegistry metrics, BooleanSupplier draining) {
+}
