@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,59 +56,43 @@ public final class StoredValues {
      * @param hop where the request stands: a forwarded one is answered from here or not at all
      */
     public StoredValue get(final String store, final String key, final String authorization, final Hop hop) {
-        final boolean forwarded = hop.forwarded();
         stores.require(store);
         final StoredValue live = reader.readLive(store, key, stores.partition(store, key));
         if (live != null) {
             return live;
         }
-        final KeyLocation location = locator.locate(store, key);
-        final StoredValue active;
-        final int partition;
-        final Set<HostInfo> standbys;
-        if (location instanceof KeyLocation.Local local) {
-            active = reader.read(store, key, local.partition());
-            partition = local.partition();
-            standbys = local.standbys();
-        } else if (location instanceof KeyLocation.Remote remote) {
-            if (!forwarded) {
-                forwards.increment();
+        final ReadPlan plan = ReadPlan.of(locator.locate(store, key), hop, locator.self());
+        StoredValue first = null;
+        StoredValue last = null;
+        for (final ReadPlan.Copy copy : plan.copies()) {
+            last = read(store, key, authorization, copy);
+            if (!(last instanceof StoredValue.Unavailable)) {
+                if (hop == Hop.FIRST && (copy instanceof ReadPlan.Copy.StandbyHere || copy instanceof ReadPlan.Copy.StandbyAt)) {
+                    standbyReads.increment();
+                }
+                return last;
             }
-            active = forwarded ? new StoredValue.Unavailable(UnavailableReason.MOVED, "the key moved to " + remote.host() + "; not forwarding a forwarded request")
-                    : await(peers.fetch(remote.host(), store, key, authorization, false));
-            partition = remote.partition();
-            standbys = remote.standbys();
-        } else {
-            return new StoredValue.Unavailable(UnavailableReason.REBALANCING, ((KeyLocation.Unknown) location).reason());
+            first = first == null ? last : first;
         }
-        if (!(active instanceof StoredValue.Unavailable unavailable)) {
-            return active;
-        }
-        if (forwarded) {
-            return hop == Hop.FORWARDED_TO_STANDBY ? reader.readStandby(store, key, partition, maxStaleLag) : active;
-        }
-        final java.util.Optional<StoredValue> fromStandby = fromStandby(store, key, partition, standbys, authorization);
-        fromStandby.ifPresent(l -> standbyReads.increment());
-        return fromStandby.orElse(unavailable);
+        return hop.forwarded() ? last : first;
     }
 
-    /** A standby copy's answer: this instance's, else another standby host's. */
-    private java.util.Optional<StoredValue> fromStandby(final String store, final String key, final int partition, final Set<HostInfo> standbys,
-                                                   final String authorization) {
-        final StoredValue local = reader.readStandby(store, key, partition, maxStaleLag);
-        if (!(local instanceof StoredValue.Unavailable)) {
-            return java.util.Optional.of(local);
+    /** One copy's answer. */
+    private StoredValue read(final String store, final String key, final String authorization, final ReadPlan.Copy copy) {
+        if (copy instanceof ReadPlan.Copy.ActiveHere here) {
+            return reader.read(store, key, here.partition());
         }
-        for (final HostInfo host : standbys) {
-            if (host.equals(locator.self())) {
-                continue;
-            }
-            final StoredValue remote = await(peers.fetch(host, store, key, authorization, true));
-            if (!(remote instanceof StoredValue.Unavailable)) {
-                return java.util.Optional.of(remote);
-            }
+        if (copy instanceof ReadPlan.Copy.ActiveAt at) {
+            forwards.increment();
+            return await(peers.fetch(at.host(), store, key, authorization, false));
         }
-        return java.util.Optional.empty();
+        if (copy instanceof ReadPlan.Copy.StandbyHere here) {
+            return reader.readStandby(store, key, here.partition(), maxStaleLag);
+        }
+        if (copy instanceof ReadPlan.Copy.StandbyAt at) {
+            return await(peers.fetch(at.host(), store, key, authorization, true));
+        }
+        return ((ReadPlan.Copy.Refused) copy).failure();
     }
 
     /**
