@@ -35,6 +35,9 @@ final class ChildProcess {
             builder.environment().putAll(environment);
             builder.environment().put("MALLOC_ARENA_MAX", "2");
             process = builder.start();
+            // A suite that dies (a timeout, Ctrl-C) must not leave brokers and instances behind it.
+            final Process started = process;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "kill-child"));
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
