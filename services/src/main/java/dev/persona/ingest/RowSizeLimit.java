@@ -9,7 +9,9 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -25,11 +27,16 @@ public final class RowSizeLimit {
     static final int OVERHEAD = 1024;
     private static final int KAFKA_DEFAULT = 1_048_576;
 
-    private RowSizeLimit() {
+    private final String topic;
+    private final int limit;
+
+    private RowSizeLimit(final String topic, final int limit) {
+        this.topic = topic;
+        this.limit = limit;
     }
 
     /** The limit for rows produced to {@code topic} with {@code producerProperties}. */
-    public static int of(final String topic, final Map<String, Object> producerProperties) {
+    public static RowSizeLimit of(final String topic, final Map<String, Object> producerProperties) {
         final int request = intValue(producerProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), KAFKA_DEFAULT);
         int topicMax = request;
         try (Admin admin = Admin.create(producerProperties)) {
@@ -45,14 +52,18 @@ public final class RowSizeLimit {
                 Thread.currentThread().interrupt();
             }
         }
-        return Math.min(request, topicMax) - OVERHEAD;
+        return new RowSizeLimit(topic, Math.min(request, topicMax) - OVERHEAD);
     }
 
-    /** The reason a row of {@code size} bytes is dead-lettered. */
-    public static String tooLarge(final String topic, final long size, final int limit) {
-        return "the change row is " + size + " bytes, larger than topic " + topic + " takes (" + limit
+    /** Why the row of {@code key} with this envelope cannot be produced, or empty when it fits. */
+    public Optional<String> rejection(final String key, final byte[] envelope) {
+        final long size = envelope.length + (long) key.getBytes(StandardCharsets.UTF_8).length;
+        if (size <= limit) {
+            return Optional.empty();
+        }
+        return Optional.of("the change row is " + size + " bytes, larger than topic " + topic + " takes (" + limit
                 + " bytes: the smaller of its max.message.bytes and the producer's max.request.size, less " + OVERHEAD
-                + "). Fix: make the row smaller (map fewer or shorter columns), or raise both limits";
+                + "). Fix: make the row smaller (map fewer or shorter columns), or raise both limits");
     }
 
     private static int intValue(final Object value, final int fallback) {

@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 /**
  * The wait between two attempts of a background loop that failed: {@code first}, doubling up to {@code max}, back to
  * {@code first} once an attempt succeeds. Waits in short slices, so a loop being closed stops waiting at once.
+ * Safe to share between the thread that fails and the one that succeeds.
  */
 public final class Backoff {
     private static final long SLICE_NANOS = Duration.ofMillis(50).toNanos();
@@ -27,14 +28,14 @@ public final class Backoff {
     }
 
     /** The wait before the next attempt; the one after it is twice as long, up to the maximum. */
-    public Duration next() {
+    public synchronized Duration next() {
         final Duration wait = next;
         next = next.multipliedBy(2).compareTo(max) > 0 ? max : next.multipliedBy(2);
         return wait;
     }
 
     /** After a success: the next failure waits {@code first} again. */
-    public void reset() {
+    public synchronized void reset() {
         next = first;
     }
 

@@ -11,6 +11,7 @@ import dev.persona.ingest.RunHistory;
 import dev.persona.ingest.RunTrigger;
 import dev.persona.ingest.SyncRun;
 import dev.persona.ingest.SyncWorker;
+import dev.persona.kafka.Backoff;
 import dev.persona.topology.ChangeRow;
 import dev.persona.topology.ChangeRowEnvelope;
 import dev.persona.topology.ChangeRowParser;
@@ -61,8 +62,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CdcSyncWorker implements SyncWorker {
     private static final Logger LOG = LoggerFactory.getLogger(CdcSyncWorker.class);
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
     private final SyncConfig sync;
     private final SourceConfig.Cdc source;
@@ -84,9 +83,9 @@ public final class CdcSyncWorker implements SyncWorker {
     private long deletes;
     private long rejected;
     private long lastProgress;
-    private int rowLimit;
+    private RowSizeLimit rowLimit;
     private volatile String batchFailure;
-    private volatile Duration backoff = FIRST_RETRY;
+    private final Backoff backoff = Backoff.standard();
 
     public CdcSyncWorker(final PersonaConfig config, final SyncConfig sync, final Map<String, Object> clientProperties,
                          final RunHistory history, final FailureAlerts alerts, final String instance) {
@@ -186,7 +185,7 @@ public final class CdcSyncWorker implements SyncWorker {
             fail(problem.get());
             return;
         }
-        if (rowLimit == 0) {
+        if (rowLimit == null) {
             rowLimit = RowSizeLimit.of(syncTopic, clientProperties);
         }
         captured = 0;
@@ -219,8 +218,7 @@ public final class CdcSyncWorker implements SyncWorker {
         run = run.failed(why);
         history.record(run);
         alerts.runFailed(sync, run);
-        final Duration wait = backoff;
-        backoff = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff.multipliedBy(2);
+        final Duration wait = backoff.next();
         LOG.warn("Sync {}: {}; restarting from the last committed offset in {} ms", sync.id(), why, wait.toMillis());
         if (!closed) {
             executor.schedule(this::startEngine, wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -245,10 +243,10 @@ public final class CdcSyncWorker implements SyncWorker {
                 final Optional<ChangeRow> row = parser.parse(bytes(event.key()), value);
                 if (row.isPresent()) {
                     final byte[] envelope = ChangeRowEnvelope.toBytes(row.get());
-                    final long size = envelope.length + (long) row.get().key().getBytes(StandardCharsets.UTF_8).length;
-                    if (size > rowLimit) {
+                    final Optional<String> tooLarge = rowLimit.rejection(row.get().key(), envelope);
+                    if (tooLarge.isPresent()) {
                         sent.add(Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), row.get().key(), row.get().version(),
-                                RowSizeLimit.tooLarge(syncTopic, size, rowLimit), null)));
+                                tooLarge.get(), null)));
                     } else {
                         sent.add(Sent.row(producer, row.get(), new ProducerRecord<>(syncTopic, row.get().key(), envelope)));
                     }
@@ -292,7 +290,7 @@ public final class CdcSyncWorker implements SyncWorker {
             committer.markProcessed(event);
         }
         committer.markBatchFinished();
-        backoff = FIRST_RETRY;
+        backoff.reset();
         final long now = System.currentTimeMillis();
         if (now - lastProgress > 5_000 || !sent.isEmpty() && sent.stream().anyMatch(c -> c.row() == null)) {
             lastProgress = now;

@@ -72,7 +72,7 @@ public final class QuerySyncWorker implements SyncWorker {
     private final AtomicReference<Statement> running = new AtomicReference<>();
     private KafkaProducer<String, byte[]> producer;
     private boolean transactionsReady;
-    private int rowLimit;
+    private RowSizeLimit rowLimit;
     private SyncState state;
 
     public QuerySyncWorker(final PersonaConfig config, final SyncConfig sync, final Map<String, Object> clientProperties,
@@ -82,7 +82,7 @@ public final class QuerySyncWorker implements SyncWorker {
         final TopicNames names = new TopicNames(config.kafka());
         this.syncTopic = names.syncTopic(sync.collection(), sync.id());
         this.deadLetterTopic = names.deadLetterTopic(sync.collection());
-        this.stateTopic = new TopicNames(config.kafka()).state(sync);
+        this.stateTopic = names.state(sync);
         this.clientProperties = clientProperties;
         this.history = history;
         this.alerts = alerts;
@@ -150,7 +150,7 @@ public final class QuerySyncWorker implements SyncWorker {
             if (state == null) {
                 state = SyncState.load(stateTopic, clientProperties);
             }
-            if (rowLimit == 0) {
+            if (rowLimit == null) {
                 rowLimit = RowSizeLimit.of(syncTopic, clientProperties);
             }
             run = apply(started, full);
@@ -236,11 +236,10 @@ public final class QuerySyncWorker implements SyncWorker {
         try {
             for (final RunDiff.Upsert upsert : diff.upserts()) {
                 final byte[] envelope = ChangeRowEnvelope.toBytes(ChangeRow.upsert(upsert.key(), upsert.row(), version, ts));
-                final long size = envelope.length + (long) upsert.key().getBytes(StandardCharsets.UTF_8).length;
-                if (size > rowLimit) {
+                final Optional<String> tooLarge = rowLimit.rejection(upsert.key(), envelope);
+                if (tooLarge.isPresent()) {
                     // Kafka would refuse it and with it the whole transaction: it goes to the dead letters, the rest applies.
-                    producer.send(new DeadLetter(sync.id(), upsert.key(), version, RowSizeLimit.tooLarge(syncTopic, size, rowLimit), null)
-                            .toRecord(deadLetterTopic));
+                    producer.send(new DeadLetter(sync.id(), upsert.key(), version, tooLarge.get(), null).toRecord(deadLetterTopic));
                     rejected++;
                 } else {
                     producer.send(new ProducerRecord<>(syncTopic, upsert.key(), envelope));
