@@ -74,9 +74,9 @@ public final class ConfigLoader {
         if (!root.isObject()) {
             throw root.error("the file is empty or not a mapping", "start from config/persona.example.yaml");
         }
-        root.allowOnly(Set.of("kafka", "collections", "destinations", "syncs"));
+        root.allowOnly(Set.of("kafka", "collections", "destinations", "syncs", "http"));
         final PersonaConfig config = new PersonaConfig(file, kafka(root.get("kafka")), collections(root),
-                destinations(root), syncs(root));
+                destinations(root), syncs(root), http(root.get("http"), file));
         new ConfigValidator(name).validate(config);
         return config;
     }
@@ -125,6 +125,55 @@ public final class ConfigLoader {
         return new KafkaSettings(node.optionalString("bootstrapServers"), applicationId, topicPrefix,
                 node.optionalEnum("processingGuarantee", ProcessingGuarantee.EXACTLY_ONCE_V2, ProcessingGuarantee::configName),
                 node.stringMap("properties"), standbys, maxStaleLag, rocksdbMemoryMb, replicationFactor, minInsync, maxRecordBytes);
+    }
+
+    private static HttpSettings http(final ConfigNode node, final Path file) {
+        if (node.isMissing()) {
+            return HttpSettings.defaults();
+        }
+        node.allowOnly(Set.of("rateLimit", "tls", "managementPort", "metricsRequireKey", "clusterSecret"));
+        final Optional<RateLimit> rate = node.optionalString("rateLimit").map(spec -> {
+            try {
+                return RateLimit.parse(spec);
+            } catch (final IllegalArgumentException e) {
+                throw node.error("rateLimit", e.getMessage(), "write requests per period, as 500/s, or leave it out for no default limit");
+            }
+        });
+        final Optional<Integer> managementPort = node.optionalString("managementPort").map(t -> node.optionalInt("managementPort", 0));
+        if (managementPort.isPresent() && (managementPort.get() < 1 || managementPort.get() > 65535)) {
+            throw node.error("managementPort", "must be a port between 1 and 65535, found " + managementPort.get(),
+                    "give the port for /metrics, /healthz, /readyz and /admin, such as 9090, or leave it out");
+        }
+        final Optional<String> secret = node.optionalString("clusterSecret");
+        if (secret.isPresent() && secret.get().length() < 16) {
+            throw node.error("clusterSecret", "is " + secret.get().length() + " characters; a cluster secret needs at least 16",
+                    "set it from the environment to a long random value: clusterSecret: ${PERSONA_CLUSTER_SECRET}");
+        }
+        return new HttpSettings(rate, tls(node.get("tls"), file), managementPort, node.optionalBoolean("metricsRequireKey", false), secret);
+    }
+
+    private static Optional<TlsSettings> tls(final ConfigNode node, final Path file) {
+        if (node.isMissing()) {
+            return Optional.empty();
+        }
+        node.allowOnly(Set.of("certificate", "privateKey", "trust"));
+        final Path certificate = pemFile(node, "certificate", file, "give the PEM file of the server's certificate chain");
+        final Path key = pemFile(node, "privateKey", file, "give the PEM file of the certificate's private key");
+        final Optional<Path> trust = node.optionalString("trust").isPresent()
+                ? Optional.of(pemFile(node, "trust", file, "give the PEM file of the CA certificates instances trust, or leave it out"))
+                : Optional.empty();
+        return Optional.of(new TlsSettings(certificate, key, trust));
+    }
+
+    /** A file named relative to the configuration file's directory, which must be readable now. */
+    private static Path pemFile(final ConfigNode node, final String key, final Path file, final String fix) {
+        final Path given = Path.of(node.requiredString(key, fix));
+        final Path dir = file.toAbsolutePath().getParent();
+        final Path resolved = given.isAbsolute() || dir == null ? given : dir.resolve(given);
+        if (!java.nio.file.Files.isReadable(resolved)) {
+            throw node.error(key, "cannot read " + resolved, fix);
+        }
+        return resolved;
     }
 
     private static List<CollectionConfig> collections(final ConfigNode root) {
@@ -180,7 +229,11 @@ public final class ConfigLoader {
     private static List<SyncConfig> syncs(final ConfigNode root) {
         final List<SyncConfig> syncs = new ArrayList<>();
         for (final ConfigNode node : root.list("syncs")) {
-            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete", "webhook"));
+            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete", "webhook", "alertReminder"));
+            final Optional<String> reminderText = node.optionalString("alertReminder");
+            final Duration reminder = reminderText.isEmpty() ? SyncConfig.DEFAULT_ALERT_REMINDER
+                    : Schedules.duration(reminderText.get()).filter(d -> d.toMinutes() >= 1).orElseThrow(() -> node.error("alertReminder",
+                    "'" + reminderText.get() + "' is not a duration of a minute or more", "write how often a sync that keeps failing is reported again, such as 1h or 30m"));
             final Optional<String> webhook = node.optionalString("webhook");
             if (webhook.isPresent() && !webhook.get().matches("https?://\\S+")) {
                 throw node.error("webhook", "'" + webhook.get() + "' is not an http(s) URL", "give the full URL of a Slack-compatible incoming webhook");
@@ -196,7 +249,7 @@ public final class ConfigLoader {
                     node.requiredString("primaryKey", "name the source column that holds the record key"),
                     mapping,
                     node.optionalEnum("onDelete", OnDelete.CLEAR_FIELDS, OnDelete::configName),
-                    webhook));
+                    webhook, reminder));
         }
         return syncs;
     }

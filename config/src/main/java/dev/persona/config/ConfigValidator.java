@@ -102,6 +102,11 @@ final class ConfigValidator {
     private void validateIndicesAreMapped(final PersonaConfig config) {
         for (int i = 0; i < config.collections().size(); i++) {
             final CollectionConfig collection = config.collections().get(i);
+            // A collection nothing feeds has no source for Kafka Streams to read: start-up died with a TopologyException.
+            if (config.syncsOf(collection.name()).isEmpty()) {
+                throw fail("collections[" + i + "]", "collection '" + collection.name() + "' has no sync feeding it",
+                        "add a sync with 'collection: " + collection.name() + "' under 'syncs:', or remove the collection");
+            }
             final Set<String> mapped = new HashSet<>();
             config.syncsOf(collection.name()).forEach(s -> mapped.addAll(s.ownedFields()));
             for (final String index : collection.secondaryIndices()) {

@@ -12,9 +12,10 @@ import java.util.Optional;
  * @param collections  the collections, in file order
  * @param destinations the RudderStack-dialect destinations
  * @param syncs        the syncs, in file order
+ * @param http         how the API is served and guarded
  */
 public record PersonaConfig(Path file, KafkaSettings kafka, List<CollectionConfig> collections,
-                            List<DestinationConfig> destinations, List<SyncConfig> syncs) {
+                            List<DestinationConfig> destinations, List<SyncConfig> syncs, HttpSettings http) {
     public PersonaConfig {
         collections = List.copyOf(collections);
         destinations = List.copyOf(destinations);
@@ -43,6 +44,11 @@ public record PersonaConfig(Path file, KafkaSettings kafka, List<CollectionConfi
 
     /** The same configuration against other Kafka settings. */
     public PersonaConfig withKafka(final KafkaSettings settings) {
-        return new PersonaConfig(file, settings, collections, destinations, syncs);
+        return new PersonaConfig(file, settings, collections, destinations, syncs, http);
+    }
+
+    /** The same configuration served with other HTTP settings. */
+    public PersonaConfig withHttp(final HttpSettings settings) {
+        return new PersonaConfig(file, kafka, collections, destinations, syncs, settings);
     }
 }

@@ -12,10 +12,14 @@ import java.util.Optional;
  * @param primaryKey the source column holding the record key
  * @param mapping    the fields it owns
  * @param onDelete   what a row leaving the source does
- * @param webhook    a URL a failed run posts a Slack-compatible message to, if any
+ * @param webhook    a URL that hears when the sync starts failing, while it keeps failing (every {@code alertReminder}),
+ *                   and when it recovers: Slack-compatible messages, if any
+ * @param alertReminder how often a sync that keeps failing is reported again
  */
 public record SyncConfig(String id, String collection, SourceConfig source, String primaryKey,
-                         List<FieldMapping> mapping, OnDelete onDelete, Optional<String> webhook) {
+                         List<FieldMapping> mapping, OnDelete onDelete, Optional<String> webhook, java.time.Duration alertReminder) {
+    public static final java.time.Duration DEFAULT_ALERT_REMINDER = java.time.Duration.ofHours(1);
+
     public SyncConfig {
         mapping = List.copyOf(mapping);
     }

@@ -298,4 +298,44 @@ class ConfigLoaderTest {
         assertEquals(new SourceConfig.Cdc("jdbc:postgresql://postgres:5432/app?user=postgres&password=pw", "public.profiles"),
                 compose.sync("profiles").orElseThrow().source());
     }
+
+    /** It passed validation, then start-up died with Kafka Streams' TopologyException stack trace. */
+    @Test
+    void shouldRejectACollectionThatNoSyncFeeds() {
+        final ConfigException e = rejected(VALID.replace("collections:\n", "collections:\n  - { name: orphans, primaryIndex: id }\n"));
+        assertEquals("collections[0]", e.key());
+        assertTrue(e.getMessage().contains("'orphans' has no sync feeding it") && e.getMessage().contains("collection: orphans"), e.getMessage());
+    }
+
+    @Test
+    void shouldReadTheHttpSection() throws java.io.IOException {
+        final java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("persona-config-tls");
+        java.nio.file.Files.writeString(dir.resolve("tls.crt"), "x");
+        java.nio.file.Files.writeString(dir.resolve("tls.key"), "x");
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of("SECRET", "s".repeat(32))).parse(dir.resolve("persona.yaml"), VALID + """
+                http:
+                  rateLimit: 500/s
+                  tls: { certificate: tls.crt, privateKey: tls.key }
+                  managementPort: 9090
+                  metricsRequireKey: true
+                  clusterSecret: ${SECRET}
+                """);
+        assertEquals("500/s", config.http().rateLimit().orElseThrow().toString());
+        assertEquals(dir.resolve("tls.crt"), config.http().tls().orElseThrow().certificate(), "relative to the file's directory");
+        assertEquals(dir.resolve("tls.crt"), config.http().tls().orElseThrow().trustedCertificates());
+        assertEquals(9090, config.http().managementPort().orElseThrow());
+        assertTrue(config.http().metricsRequireKey());
+        assertEquals("s".repeat(32), config.http().clusterSecret().orElseThrow());
+    }
+
+    @Test
+    void shouldNameTheKeyAndFixOfABadHttpSetting() {
+        assertEquals("http.rateLimit", rejected(VALID + "http: { rateLimit: fast }\n").key());
+        assertEquals("http.managementPort", rejected(VALID + "http: { managementPort: 70000 }\n").key());
+        assertEquals("http.clusterSecret", rejected(VALID + "http: { clusterSecret: short }\n").key());
+        final ConfigException missing = rejected(VALID + "http: { tls: { certificate: /nonexistent/tls.crt, privateKey: /nonexistent/tls.key } }\n");
+        assertEquals("http.tls.certificate", missing.key());
+        assertTrue(missing.getMessage().contains("cannot read /nonexistent/tls.crt"), missing.getMessage());
+        assertEquals("syncs[0].alertReminder", rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    alertReminder: 5s")).key());
+    }
 }

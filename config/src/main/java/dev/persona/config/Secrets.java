@@ -1,0 +1,119 @@
+package dev.persona.config;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The secrets a configuration holds (passwords in connection URLs, the cluster secret, secret Kafka client
+ * properties) and their removal from any text that may leave the process: run errors, alerts, responses, logs. A
+ * driver's error message may quote the URL it was given, with the password substituted from the environment in it.
+ * Known values are replaced wherever they appear; {@code password=...} and {@code user:password@} are masked whatever
+ * their value.
+ */
+public final class Secrets {
+    /** What a secret is replaced with. */
+    public static final String MASK = "***";
+    private static final Pattern URL_PASSWORD = Pattern.compile("(?i)([?&;]password=)([^&;\\s]*)");
+    private static final Pattern USER_INFO = Pattern.compile("(//[^:/@\\s]+:)([^@/\\s]*)@");
+    private static final Pattern JAAS_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*\")([^\"]*)\"");
+    private static final Pattern ANY_PASSWORD = Pattern.compile("(?i)\\b(password|passwd|pwd|secret)(\\s*[=:]\\s*)([^&;,\\s'\"})]+)");
+    private static final int SHORTEST = 4;
+
+    private final List<String> values;
+
+    private Secrets(final List<String> values) {
+        this.values = values;
+    }
+
+    /** The secrets of a configuration. */
+    public static Secrets of(final PersonaConfig config) {
+        final Set<String> found = new LinkedHashSet<>();
+        for (final SyncConfig sync : config.syncs()) {
+            if (sync.source() instanceof SourceConfig.Cdc cdc) {
+                addFromUrl(cdc.connection(), found);
+            } else if (sync.source() instanceof SourceConfig.Query query) {
+                addFromUrl(query.connection(), found);
+            }
+        }
+        for (final Map.Entry<String, String> property : config.kafka().properties().entrySet()) {
+            if (property.getKey().matches("(?i).*(password|secret|jaas|token|credential).*")) {
+                found.add(property.getValue());
+                collect(JAAS_PASSWORD, 2, property.getValue(), found);
+            }
+        }
+        config.http().clusterSecret().ifPresent(found::add);
+        return ofValues(found);
+    }
+
+    /** Secrets given as values (a start-up admin key, say). */
+    public static Secrets ofValues(final Set<String> given) {
+        final List<String> kept = new ArrayList<>();
+        for (final String value : given) {
+            if (value != null && value.length() >= SHORTEST) {
+                kept.add(value);
+                final String encoded = java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
+                if (!encoded.equals(value)) {
+                    kept.add(encoded);
+                }
+            }
+        }
+        // Longest first, so that a secret containing another is masked whole.
+        kept.sort(Comparator.comparingInt(String::length).reversed());
+        return new Secrets(List.copyOf(kept));
+    }
+
+    /** These secrets and those. */
+    public Secrets and(final Secrets other) {
+        final Set<String> both = new LinkedHashSet<>(values);
+        both.addAll(other.values);
+        return ofValues(both);
+    }
+
+    /** {@code text} with every known secret, and anything that looks like a password, masked; null stays null. */
+    public String redact(final String text) {
+        if (text == null) {
+            return null;
+        }
+        String out = text;
+        for (final String value : values) {
+            if (out.contains(value)) {
+                out = out.replace(value, MASK);
+            }
+        }
+        return masked(out);
+    }
+
+    /** {@code text} with anything that looks like a password masked, known values aside. */
+    public static String masked(final String text) {
+        if (text == null) {
+            return null;
+        }
+        String out = URL_PASSWORD.matcher(text).replaceAll("$1" + MASK);
+        out = USER_INFO.matcher(out).replaceAll("$1" + MASK + "@");
+        out = JAAS_PASSWORD.matcher(out).replaceAll("$1" + MASK + "\"");
+        return ANY_PASSWORD.matcher(out).replaceAll(m -> m.group(3).equals(MASK) ? Matcher.quoteReplacement(m.group())
+                : Matcher.quoteReplacement(m.group(1) + m.group(2) + MASK));
+    }
+
+    private static void addFromUrl(final String url, final Set<String> found) {
+        collect(URL_PASSWORD, 2, url, found);
+        collect(USER_INFO, 2, url, found);
+    }
+
+    private static void collect(final Pattern pattern, final int group, final String text, final Set<String> found) {
+        final Matcher m = pattern.matcher(text);
+        while (m.find()) {
+            final String value = m.group(group);
+            found.add(value);
+            found.add(URLDecoder.decode(value, StandardCharsets.UTF_8));
+        }
+    }
+}
