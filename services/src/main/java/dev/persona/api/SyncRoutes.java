@@ -85,7 +85,7 @@ final class SyncRoutes {
 
     /** Connection strings may carry passwords; they never leave the instance. */
     static String redact(final String connection) {
-        return connection.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("//([^:/@]+):[^@/]*@", "//$1:***@");
+        return dev.persona.config.Secrets.masked(connection);
     }
 
     static Map<String, Object> view(final SyncRun run) {
@@ -102,7 +102,7 @@ final class SyncRoutes {
         view.put("deleted", run.deleted());
         view.put("unchanged", run.unchanged());
         view.put("rejected", run.rejected());
-        view.put("error", run.error());
+        view.put("error", dev.persona.config.Secrets.masked(run.error()));
         return view;
     }
 }

@@ -64,7 +64,7 @@ public final class IngestService implements AutoCloseable {
         final Map<String, Object> producerProps = new HashMap<>(clientProperties);
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         final KafkaProducer<String, byte[]> requests = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
-        final FailureAlerts alerts = new FailureAlerts();
+        final FailureAlerts alerts = new FailureAlerts(java.time.Clock.systemUTC());
         final SyncOwnership ownership = runnable.isEmpty() ? null : SyncOwnership.start(new TopicNames(config.kafka()).control(), runnable,
                 config.kafka().applicationId() + "-sync-runners", clientProperties, sync -> sync.source() instanceof SourceConfig.Query
                         ? new QuerySyncWorker(config, sync, clientProperties, history, alerts, instance)

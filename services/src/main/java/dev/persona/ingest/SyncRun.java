@@ -39,6 +39,12 @@ public record SyncRun(String sync, String id, RunStatus status, RunTrigger trigg
                 why);
     }
 
+    /** The same run with its error cleared of secrets (a driver's message may quote the connection URL). */
+    public SyncRun redacted(final dev.persona.config.Secrets secrets) {
+        return error == null ? this : new SyncRun(sync, id, status, trigger, full, instance, startedAt, endedAt, rowsRead, upserted, deleted,
+                unchanged, rejected, secrets.redact(error));
+    }
+
     /** Whether it is still going. */
     public boolean isRunning() {
         return status == RunStatus.RUNNING;

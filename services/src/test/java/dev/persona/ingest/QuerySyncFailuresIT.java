@@ -32,6 +32,7 @@ import java.util.Set;
 
 import static dev.persona.testing.TestHttp.bearer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -214,5 +215,76 @@ class QuerySyncFailuresIT {
         } finally {
             FailingDriver.succeed();
         }
+    }
+
+    /**
+     * A driver's error may quote the URL, password and all ({@code No suitable driver found for jdbc:...}). A password
+     * planted in the connection reaches no run, no sync listing, no webhook and no log line; and a sync failing on
+     * every run alerts once, not on every run.
+     */
+    @Test
+    void shouldKeepAPlantedPasswordOutOfRunsSyncsAlertsAndLogsAndAlertOnce() throws Exception {
+        final String planted = "Planted-S3cret-9f2";
+        final java.util.List<String> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final com.sun.net.httpserver.HttpServer webhook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        webhook.createContext("/hook", exchange -> {
+            alerts.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        webhook.start();
+        final java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        final ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent> capture = captureLog(log);
+        final String app = TestKafka.uniqueName("secret");
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of("WAREHOUSE_PASSWORD", planted)).parse(Path.of(app + ".yaml"), """
+                kafka: { bootstrapServers: "%s", applicationId: %s, topicPrefix: %s }
+                collections:
+                  - { name: people, primaryIndex: person_id, partitions: 2 }
+                syncs:
+                  - id: people
+                    collection: people
+                    source: { type: query, connection: "jdbc:nosuchdriver://warehouse.example/db?user=app&password=${WAREHOUSE_PASSWORD}", sql: "select 1", schedule: "every 1s" }
+                    primaryKey: id
+                    mapping: [ { from: name } ]
+                    webhook: "http://127.0.0.1:%d/hook"
+                """.formatted(kafka.bootstrapServers(), app, app, webhook.getAddress().getPort()));
+        try (PersonaInstance instance = start(config)) {
+            final TestHttp http = new TestHttp(instance.port());
+            Poll.until(TIMEOUT, "three failed runs", () -> runs(http).size() >= 3
+                    && java.util.stream.StreamSupport.stream(runs(http).spliterator(), false).filter(r -> "failed".equals(r.path("status").asText())).count() >= 3);
+            final String runs = http.get("/admin/syncs/people/runs", bearer(ADMIN)).body();
+            assertTrue(runs.contains("No suitable driver"), runs);
+            final String syncs = http.get("/admin/syncs", bearer(ADMIN)).body();
+            Poll.until(TIMEOUT, "the failure alerted", () -> !alerts.isEmpty());
+            org.slf4j.LoggerFactory.getLogger("test").warn("a library logging its URL: {}", "jdbc:x://h/db?password=" + planted,
+                    new java.sql.SQLException("cannot open jdbc:x://app:" + planted + "@h/db"));
+            for (final String output : java.util.List.of(runs, syncs, String.join("\n", alerts), log.toString(java.nio.charset.StandardCharsets.UTF_8))) {
+                assertFalse(output.contains(planted), "a planted password leaked: " + output);
+            }
+            assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("a library logging its URL"), "the log was captured");
+            assertEquals(1, alerts.size(), "a sync failing on every run alerts once: " + alerts);
+        } finally {
+            webhook.stop(0);
+            ((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory()).getLogger("ROOT").detachAppender(capture);
+        }
+    }
+
+    /** Everything logged from now on, formatted as the configured console appender formats it (redaction included). */
+    private static ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent> captureLog(final java.io.OutputStream sink) {
+        final ch.qos.logback.classic.LoggerContext context = (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        final ch.qos.logback.classic.Logger root = context.getLogger("ROOT");
+        final ch.qos.logback.classic.encoder.PatternLayoutEncoder configured = (ch.qos.logback.classic.encoder.PatternLayoutEncoder)
+                ((ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent>) root.getAppender("OUT")).getEncoder();
+        final ch.qos.logback.classic.encoder.PatternLayoutEncoder encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(configured.getPattern());
+        encoder.start();
+        final ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender = new ch.qos.logback.core.OutputStreamAppender<>();
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.setOutputStream(sink);
+        appender.start();
+        root.addAppender(appender);
+        return appender;
     }
 }

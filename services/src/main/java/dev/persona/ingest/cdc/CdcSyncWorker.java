@@ -1,6 +1,7 @@
 package dev.persona.ingest.cdc;
 
 import dev.persona.config.PersonaConfig;
+import dev.persona.config.Secrets;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.config.ValueFormat;
@@ -73,6 +74,7 @@ public final class CdcSyncWorker implements SyncWorker {
     private final ChangeRowParser parser;
     private final RunHistory history;
     private final FailureAlerts alerts;
+    private final Secrets secrets;
     private final String instance;
     private final ScheduledExecutorService executor;
     private volatile DebeziumEngine<ChangeEvent<String, String>> engine;
@@ -103,6 +105,7 @@ public final class CdcSyncWorker implements SyncWorker {
         this.parser = ChangeRowParser.of(ValueFormat.DEBEZIUM, sync.primaryKey());
         this.history = history;
         this.alerts = alerts;
+        this.secrets = Secrets.of(config);
         this.instance = instance;
         this.executor = Executors.newScheduledThreadPool(2, r -> {
             final Thread thread = new Thread(r, "cdc-" + sync.id());
@@ -121,7 +124,7 @@ public final class CdcSyncWorker implements SyncWorker {
                                        final Map<String, Object> clientProperties) {
         final Properties url = Driver.parseURL(source.connection(), new Properties());
         if (url == null) {
-            throw new IllegalArgumentException("sync " + sync.id() + ": '" + source.connection() + "' is not a jdbc:postgresql:// URL");
+            throw new IllegalArgumentException("sync " + sync.id() + ": '" + Secrets.masked(source.connection()) + "' is not a jdbc:postgresql:// URL");
         }
         final Properties props = new Properties();
         props.put("name", config.kafka().applicationId() + "-cdc-" + sync.id());
@@ -214,7 +217,8 @@ public final class CdcSyncWorker implements SyncWorker {
         }
     }
 
-    private void fail(final String why) {
+    private void fail(final String error) {
+        final String why = secrets.redact(error);
         run = run.failed(why);
         history.record(run);
         alerts.runFailed(sync, run);
@@ -291,6 +295,8 @@ public final class CdcSyncWorker implements SyncWorker {
         }
         committer.markBatchFinished();
         backoff.reset();
+        // A committed batch (heartbeats included) is the CDC sync working again.
+        alerts.runSucceeded(sync, instance);
         final long now = System.currentTimeMillis();
         if (now - lastProgress > 5_000 || !sent.isEmpty() && sent.stream().anyMatch(c -> c.row() == null)) {
             lastProgress = now;

@@ -3,6 +3,7 @@ package dev.persona.ingest.query;
 import com.cronutils.model.time.ExecutionTime;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.config.PersonaConfig;
+import dev.persona.config.Secrets;
 import dev.persona.config.Schedules;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
@@ -66,6 +67,7 @@ public final class QuerySyncWorker implements SyncWorker {
     private final RunHistory history;
     private final FailureAlerts alerts;
     private final String instance;
+    private final Secrets secrets;
     private final ScheduledExecutorService executor;
     private final ScheduledExecutorService watchdog;
     private final Map<String, Object> producerProperties;
@@ -87,6 +89,7 @@ public final class QuerySyncWorker implements SyncWorker {
         this.history = history;
         this.alerts = alerts;
         this.instance = instance;
+        this.secrets = Secrets.of(config);
         this.producerProperties = new HashMap<>(clientProperties);
         // One transactional id per sync: a new owner's initTransactions fences a previous owner that is still alive.
         producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.kafka().applicationId() + "-sync-" + sync.id());
@@ -188,13 +191,15 @@ public final class QuerySyncWorker implements SyncWorker {
         }
     }
 
-    private void ended(final SyncRun run) {
+    private void ended(final SyncRun finished) {
+        final SyncRun run = finished.redacted(secrets);
         try {
             history.record(run);
             if (run.status() == RunStatus.FAILED) {
                 LOG.warn("Sync {} run failed: {}", sync.id(), run.error());
                 alerts.runFailed(sync, run);
             } else {
+                alerts.runSucceeded(sync, instance);
                 LOG.info("Sync {} run: {} rows, {} upserted, {} deleted, {} unchanged, {} rejected", sync.id(), run.rowsRead(), run.upserted(),
                         run.deleted(), run.unchanged(), run.rejected());
             }
