@@ -28,6 +28,7 @@ class ArchitectureTest {
                 .layer("routing").definedBy("dev.persona.routing..")
                 .layer("keys").definedBy("dev.persona.keys..")
                 .layer("cluster").definedBy("dev.persona.cluster..")
+                .layer("tls").definedBy("dev.persona.tls..")
                 .layer("api").definedBy("dev.persona.api..")
                 .layer("runtime").definedBy("dev.persona.runtime..")
                 .layer("demo").definedBy("dev.persona.demo..")
@@ -40,8 +41,9 @@ class ArchitectureTest {
                 .whereLayer("routing").mayOnlyBeAccessedByLayers("api", "runtime")
                 .whereLayer("keys").mayOnlyBeAccessedByLayers("api", "runtime", "cli")
                 .whereLayer("cluster").mayOnlyBeAccessedByLayers("api", "runtime")
+                .whereLayer("tls").mayOnlyBeAccessedByLayers("api", "runtime", "cli")
                 .whereLayer("kafka").mayOnlyBeAccessedByLayers("ingest", "routing", "keys", "cluster", "api", "runtime", "cli")
-                .whereLayer("topology").mayOnlyBeAccessedByLayers("kafka", "ingest", "routing", "keys", "cluster", "api", "runtime", "cli")
+                .whereLayer("topology").mayOnlyBeAccessedByLayers("kafka", "ingest", "routing", "keys", "cluster", "tls", "api", "runtime", "cli")
                 .check(PERSONA);
     }
 

@@ -46,7 +46,7 @@ final class ActivationRoutes {
     }
 
     private void activate(final Context ctx) {
-        final Optional<ApiKey> key = auth.keyOf(ctx);
+        final Optional<ApiKey> key = auth.admittedKey(ctx);
         if (key.isEmpty()) {
             answer(ctx, 401, UNAUTHORIZED);
             return;
@@ -75,7 +75,7 @@ final class ActivationRoutes {
         final String type = id.path("type").asText("");
         final IndexRef index = IndexRef.of(collection, type).orElseThrow(() -> rudderError("Invalid id type '" + type + "'. Entity '" + entity
                 + "' is served by: " + String.join(", ", IndexRef.declared(collection))));
-        final RecordAnswer result = finder.find(Requests.query(ctx, collection, index, id.get("value").asText()));
+        final RecordAnswer result = finder.find(Requests.query(ctx, key.get(), collection, index, id.get("value").asText()));
         if (result instanceof RecordAnswer.Unavailable unavailable) {
             throw ApiException.unavailable("the profile cannot be read right now: " + unavailable.detail());
         }
@@ -88,7 +88,11 @@ final class ActivationRoutes {
             out.write(",\"data\":".getBytes(StandardCharsets.UTF_8));
             if (result instanceof RecordAnswer.Present found) {
                 RecordRoutes.markStale(ctx, found);
-                out.write(found.stored(), StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(found.stored()));
+                if (key.get().hasFieldAllowList()) {
+                    out.write(RecordView.render(found.stored(), RecordView.Shape.PLAIN.allowOnly(key.get().fields()), 0));
+                } else {
+                    out.write(found.stored(), StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(found.stored()));
+                }
             } else {
                 out.write("{}".getBytes(StandardCharsets.UTF_8));
             }

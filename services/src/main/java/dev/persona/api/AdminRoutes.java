@@ -1,6 +1,5 @@
 package dev.persona.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.keys.ApiKeyStore;
@@ -8,9 +7,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** {@code /admin/keys}: create, list and revoke API keys (admin keys only). */
@@ -33,20 +30,7 @@ final class AdminRoutes {
 
     private void create(final Context ctx) {
         auth.requireAdmin(ctx);
-        final JsonNode body = Requests.body(ctx);
-        final String name = body.path("name").asText("").trim();
-        if (name.isEmpty()) {
-            throw ApiException.badRequest("invalid_body", "\"name\" is required: say what the key is for");
-        }
-        final List<String> collections = new ArrayList<>();
-        for (final JsonNode c : body.path("collections")) {
-            final String collection = c.asText();
-            if (config.collection(collection).isEmpty()) {
-                throw ApiException.badRequest("unknown_collection", "no collection '" + collection + "'");
-            }
-            collections.add(collection);
-        }
-        final ApiKeyStore.CreatedKey created = keys.create(name, collections, body.path("admin").asBoolean(false));
+        final ApiKeyStore.CreatedKey created = keys.create(KeyRequests.spec(config, Requests.body(ctx)));
         final Map<String, Object> answer = view(created.key());
         answer.put("key", created.secret());
         ctx.status(201).json(answer);
@@ -72,6 +56,8 @@ final class AdminRoutes {
         view.put("name", key.name());
         view.put("collections", key.collections());
         view.put("admin", key.admin());
+        view.put("rate", key.rate() == null ? null : key.rate().toString());
+        view.put("fields", key.fields().isEmpty() ? null : key.fields());
         view.put("createdAt", Instant.ofEpochMilli(key.createdAt()).toString());
         view.put("revokedAt", key.revokedAt() == null ? null : Instant.ofEpochMilli(key.revokedAt()).toString());
         return view;

@@ -6,6 +6,7 @@ import dev.persona.ingest.IngestService;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.LocalStoreReader;
+import dev.persona.routing.PeerAuth;
 import dev.persona.routing.PeerClient;
 import dev.persona.routing.StoredValues;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,8 +29,11 @@ import java.util.function.BooleanSupplier;
  * @param status   what this instance holds and what is failing
  * @param metrics  the registry {@code /metrics} scrapes
  * @param draining whether a stop has begun (readiness off)
+ * @param peerAuth how calls from other instances are verified
+ * @param tls      HTTPS for the API, if configured
  */
 public record ApiContext(PersonaConfig config, KafkaStreams streams, DeclaredStores stores, StoredValues values, PeerClient peers,
                          LocalStoreReader reader, ApiKeyStore keys, IngestService ingest, InstanceStatus status,
-                         PrometheusMeterRegistry metrics, BooleanSupplier draining) {
+                         PrometheusMeterRegistry metrics, BooleanSupplier draining, PeerAuth peerAuth,
+                         java.util.Optional<dev.persona.tls.ServerTls> tls) {
 }

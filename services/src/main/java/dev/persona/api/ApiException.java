@@ -34,6 +34,11 @@ public final class ApiException extends RuntimeException {
         return new ApiException(404, code, message, null);
     }
 
+    /** 429 with {@code Retry-After}: the key's rate limit is spent for now. */
+    public static ApiException tooManyRequests(final String message, final long retryAfterSeconds) {
+        return new ApiException(429, "rate_limited", message, (int) Math.min(Integer.MAX_VALUE, retryAfterSeconds));
+    }
+
     /** 503 with {@code Retry-After}: the answer exists but cannot be given right now. */
     public static ApiException unavailable(final String message) {
         return new ApiException(503, "unavailable", message, 1);

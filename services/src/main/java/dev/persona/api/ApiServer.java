@@ -9,12 +9,9 @@ import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import dev.persona.tls.ServerTls;
 import org.apache.kafka.streams.KafkaStreams;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +27,8 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     /** Bodies larger than this are refused with 413. */
     public static final long MAX_REQUEST_BYTES = 1_000_000;
+    /** The request line and headers together may take this many bytes; more is a 431 (or 414 for the URI). */
+    static final int MAX_HEADER_BYTES = 16_384;
 
     private final Javalin app;
 
@@ -46,23 +45,45 @@ public final class ApiServer implements AutoCloseable {
         final ApiKeyStore keys = context.keys();
         final StoredValues lookup = context.values();
         final PrometheusMeterRegistry metrics = context.metrics();
-        final Authenticator auth = new Authenticator(keys);
+        final Authenticator auth = new Authenticator(config, keys, new RateLimits(config.http().rateLimit(), metrics), context.peerAuth());
         final RecordFinder finder = new RecordFinder(lookup);
         final HttpMetrics httpMetrics = new HttpMetrics(metrics);
-        final FastLookupHandler fast = new FastLookupHandler(config, finder, auth, httpMetrics);
+        final PortRoles ports = new PortRoles(config.http().managementPort());
+        final FastLookupHandler fast = new FastLookupHandler(config, finder, auth, httpMetrics, ports);
+        final SslContextFactory.Server tls = context.tls().map(ServerTls::contextFactory).orElse(null);
         final Javalin app = Javalin.create(cfg -> {
             // Javalin attaches its servlet context inside the wrappers already on the server: plain record lookups
             // are answered before it.
-            cfg.jetty.modifyServer(server -> server.insertHandler(fast));
-            cfg.jetty.threadPool = threadPool();
+            cfg.jetty.modifyServer(server -> {
+                server.insertHandler(fast);
+                server.setErrorHandler(new JsonErrorHandler());
+            });
+            cfg.jetty.modifyHttpConfiguration(http -> {
+                http.setRequestHeaderSize(MAX_HEADER_BYTES);
+                http.setSendServerVersion(false);
+            });
+            final HttpThreads threads = HttpThreads.ofThisMachine();
+            cfg.jetty.threadPool = threads.pool();
             cfg.startup.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(Json.mapper(), false));
             cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
             cfg.http.prefer405over404 = true;
-            cfg.jetty.addConnector((server, http) -> connector(server, http, host, port));
+            cfg.jetty.addConnector((server, http) -> threads.connector(server, http, host, port, tls));
+            config.http().managementPort().ifPresent(management ->
+                    cfg.jetty.addConnector((server, http) -> HttpThreads.managementConnector(server, http, host, management, tls)));
+            cfg.routes.before(ctx -> {
+                if (!ports.serves(ctx.req().getLocalPort(), ctx.path())) {
+                    throw ApiException.notFound("not_found", ports.elsewhere(ctx.path()));
+                }
+            });
             httpMetrics.register(cfg.routes);
-            // Prometheus scrapes without a key: the figures hold no record data and no secrets.
-            cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+            // The figures hold no record data and no secrets; http.metricsRequireKey asks for an admin key anyway.
+            cfg.routes.get("/metrics", ctx -> {
+                if (config.http().metricsRequireKey()) {
+                    auth.requireAdmin(ctx);
+                }
+                ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+            });
             new RecordRoutes(config, finder, auth, Clock.systemUTC()).register(cfg.routes);
             new ActivationRoutes(config, finder, auth).register(cfg.routes);
             new InternalRoutes(context.stores(), lookup, auth).register(cfg.routes);
@@ -93,53 +114,6 @@ public final class ApiServer implements AutoCloseable {
         return new ApiServer(app);
     }
 
-    /**
-     * Jetty's worker threads: lookups never block on I/O of their own except a forward to a peer, so a few
-     * threads per core serve any number of keep-alive connections; more only add context switches.
-     * {@code PERSONA_HTTP_THREADS} sets the maximum (default 16).
-     */
-    private static QueuedThreadPool threadPool() {
-        final int max = threadCount(System.getenv(), "PERSONA_HTTP_THREADS", 16);
-        final QueuedThreadPool pool = new QueuedThreadPool(max, Math.min(8, max), 60_000);
-        pool.setName("persona-http");
-        return pool;
-    }
-
-    /**
-     * The HTTP connector. Plain record lookups run on the selector thread that parsed them ({@link FastLookupHandler}),
-     * so there is one selector per core, where Jetty's default is one per two cores. {@code PERSONA_HTTP_SELECTORS}
-     * sets the number.
-     */
-    private static ServerConnector connector(final Server server, final HttpConfiguration http, final String host, final int port) {
-        final int selectors = threadCount(System.getenv(), "PERSONA_HTTP_SELECTORS", Runtime.getRuntime().availableProcessors());
-        final ServerConnector connector = new ServerConnector(server, 1, selectors, new HttpConnectionFactory(http));
-        connector.setHost(host);
-        connector.setPort(port);
-        return connector;
-    }
-
-    /**
-     * A thread count from the environment.
-     *
-     * @throws IllegalArgumentException naming the variable, when it is set to anything but a positive whole number
-     */
-    static int threadCount(final Map<String, String> environment, final String variable, final int otherwise) {
-        final String value = environment.get(variable);
-        if (value == null || value.isBlank()) {
-            return otherwise;
-        }
-        try {
-            final int count = Integer.parseInt(value.trim());
-            if (count > 0) {
-                return count;
-            }
-        } catch (final NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(variable + " must be a positive whole number of threads, found '" + value
-                + "'; unset it for the default (" + otherwise + ")");
-    }
-
     /** The port the API listens on. */
     public int port() {
         return app.port();
@@ -152,12 +126,16 @@ public final class ApiServer implements AutoCloseable {
         return body;
     }
 
-    private static String codeOf(final int status) {
+    static String codeOf(final int status) {
         return switch (status) {
             case 400 -> "bad_request";
+            case 401 -> "unauthorized";
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
             case 413 -> "body_too_large";
+            case 414 -> "uri_too_long";
+            case 431 -> "headers_too_large";
+            case 503 -> "unavailable";
             default -> "http_" + status;
         };
     }

@@ -1,24 +1,48 @@
 package dev.persona.api;
 
+import dev.persona.config.CollectionConfig;
+import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.keys.ApiKeyStore;
+import dev.persona.routing.Caller;
+import dev.persona.routing.PeerAuth;
 import io.javalin.http.Context;
 
 import java.util.Optional;
 
-/** Resolves {@code Authorization: Bearer <key>} to a key. Never logs what it is given. */
+/**
+ * Who may ask what, decided once per request and in this order: a valid key (401), its rate limit (429), then the
+ * collection (404 naming only collections the key may read, 403 for one it may not). Nothing about the
+ * configuration reaches a caller without a valid key. Never logs what it is given.
+ */
 final class Authenticator {
+    /** Set on a request whose rate limit was already taken (by the fast path), so that the route takes no second token. */
+    static final String ADMISSION_ATTRIBUTE = "persona.admission";
     private static final String PREFIX = "Bearer ";
 
+    private final PersonaConfig config;
     private final ApiKeyStore keys;
+    private final RateLimits limits;
+    private final PeerAuth peers;
 
-    Authenticator(final ApiKeyStore keys) {
+    Authenticator(final PersonaConfig config, final ApiKeyStore keys, final RateLimits limits, final PeerAuth peers) {
+        this.config = config;
         this.keys = keys;
+        this.limits = limits;
+        this.peers = peers;
     }
 
-    /** The key of the request, if it carries a valid one. */
-    Optional<ApiKey> keyOf(final Context ctx) {
-        return keyOf(ctx.header("Authorization"));
+    /**
+     * The caller another instance asks for, from the cluster's signature on the request. Not rate-limited: the
+     * instance the client called took the token.
+     *
+     * @throws ApiException 401 when the request is not signed with the cluster secret
+     */
+    Caller requirePeer(final Context ctx) {
+        return peers.verify(ctx.method().name(), ctx.req().getRequestURI(), ctx.header(PeerAuth.SIGNATURE_HEADER),
+                        ctx.header(PeerAuth.CALLER_HEADER), ctx.header(PeerAuth.SCOPE_HEADER), ctx.bodyAsBytes())
+                .orElseThrow(() -> ApiException.unauthorized("internal endpoints answer other Persona instances only: "
+                        + "the request is not signed with this cluster's secret"));
     }
 
     /** The key an {@code Authorization} header carries, if it is a valid one. */
@@ -30,23 +54,46 @@ final class Authenticator {
         return secret.isEmpty() ? Optional.empty() : keys.authenticate(secret);
     }
 
+    /** Takes one request from the key's rate limit (the fast path records it on the request). */
+    RateLimits.Admission admit(final ApiKey key) {
+        return limits.admit(key);
+    }
+
     /**
-     * The key of the request, which must be allowed to read {@code collection}.
+     * The key of the request, admitted by its rate limit, and the collection it may read.
      *
-     * @throws ApiException 401 without a valid key, 403 when the key is scoped to other collections
+     * @throws ApiException 401 without a valid key, 429 past its rate limit, 404 for a collection name that is not
+     *                      one, 403 when the key is scoped to other collections
      */
-    ApiKey requireReader(final Context ctx, final String collection) {
+    Reader requireReader(final Context ctx, final String collectionName) {
         final ApiKey key = requireKey(ctx);
-        if (!key.canRead(collection)) {
-            throw ApiException.forbidden("this API key may not read collection '" + collection + "'");
+        final Optional<CollectionConfig> collection = Requests.namedCollection(config, collectionName);
+        if (collection.isEmpty()) {
+            throw ApiException.notFound("collection_not_found", "no collection '" + collectionName + "'; this key reads: "
+                    + String.join(", ", config.collections().stream().map(CollectionConfig::name).filter(key::canRead).toList()));
         }
+        if (!key.canRead(collection.get().name())) {
+            throw ApiException.forbidden("this API key may not read collection '" + collectionName + "'");
+        }
+        return new Reader(key, collection.get());
+    }
+
+    /**
+     * A key that may read {@code collection}, for routes that find the collection themselves (the activation dialect).
+     *
+     * @return empty when the request has no valid key; the route words its own 401
+     * @throws ApiException 429 past the key's rate limit
+     */
+    Optional<ApiKey> admittedKey(final Context ctx) {
+        final Optional<ApiKey> key = keyOf(ctx.header("Authorization"));
+        key.ifPresent(k -> admitOrThrow(ctx, k));
         return key;
     }
 
     /**
      * The key of the request, which must be an admin key.
      *
-     * @throws ApiException 401 without a valid key, 403 for a non-admin key
+     * @throws ApiException 401 without a valid key, 429 past its rate limit, 403 for a non-admin key
      */
     ApiKey requireAdmin(final Context ctx) {
         final ApiKey key = requireKey(ctx);
@@ -57,9 +104,36 @@ final class Authenticator {
     }
 
     private ApiKey requireKey(final Context ctx) {
-        return keyOf(ctx).orElseThrow(() -> ApiException.unauthorized(
+        final ApiKey key = keyOf(ctx.header("Authorization")).orElseThrow(() -> ApiException.unauthorized(
                 ctx.header("Authorization") == null
                         ? "missing API key: send 'Authorization: Bearer <key>'"
                         : "unknown or revoked API key"));
+        admitOrThrow(ctx, key);
+        return key;
+    }
+
+    private void admitOrThrow(final Context ctx, final ApiKey key) {
+        final Object taken = ctx.attribute(ADMISSION_ATTRIBUTE);
+        final RateLimits.Admission admission = taken instanceof RateLimits.Admission a ? a : limits.admit(key);
+        if (!admission.limited()) {
+            return;
+        }
+        ctx.header("RateLimit-Policy", admission.policyHeader());
+        ctx.header("RateLimit-Limit", Long.toString(admission.limit().permits()));
+        ctx.header("RateLimit-Remaining", Long.toString(admission.remaining()));
+        ctx.header("RateLimit-Reset", Long.toString(admission.resetSeconds()));
+        if (!admission.admitted()) {
+            throw ApiException.tooManyRequests("this API key is limited to " + admission.limit() + "; retry in "
+                    + admission.retryAfterSeconds() + " s", admission.retryAfterSeconds());
+        }
+    }
+
+    /**
+     * A caller allowed to read one collection.
+     *
+     * @param key        the caller's key: its field allow-list shapes every answer
+     * @param collection the collection
+     */
+    record Reader(ApiKey key, CollectionConfig collection) {
     }
 }

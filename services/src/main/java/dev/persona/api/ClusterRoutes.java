@@ -42,7 +42,7 @@ final class ClusterRoutes {
     }
 
     private void local(final Context ctx) {
-        auth.requireAdmin(ctx);
+        auth.requirePeer(ctx);
         ctx.json(status.report());
     }
 
@@ -51,7 +51,7 @@ final class ClusterRoutes {
         final Map<String, CompletableFuture<JsonNode>> reports = new TreeMap<>();
         streams.metadataForAllStreamsClients().stream().map(StreamsMetadata::hostInfo)
                 .sorted(Comparator.comparing(HostInfo::host).thenComparingInt(HostInfo::port))
-                .forEach(host -> reports.put(host.host() + ":" + host.port(), peers.status(host, ctx.header("Authorization"))));
+                .forEach(host -> reports.put(host.host() + ":" + host.port(), peers.status(host)));
         final List<JsonNode> instances = new ArrayList<>();
         reports.forEach((host, report) -> {
             final ObjectNode instance = Json.mapper().createObjectNode().put("host", host);

@@ -43,8 +43,11 @@ final class FastLookupHandler extends Handler.Wrapper {
     private final Authenticator auth;
     private final Timer ok;
     private final Timer notModified;
+    private final int managementPort;
 
-    FastLookupHandler(final PersonaConfig config, final RecordFinder finder, final Authenticator auth, final HttpMetrics metrics) {
+    FastLookupHandler(final PersonaConfig config, final RecordFinder finder, final Authenticator auth, final HttpMetrics metrics,
+                      final PortRoles ports) {
+        this.managementPort = ports.managementPort().orElse(-1);
         this.config = config;
         this.finder = finder;
         this.auth = auth;
@@ -63,6 +66,10 @@ final class FastLookupHandler extends Handler.Wrapper {
         if (path == null || !path.startsWith(PREFIX) || path.indexOf('%') >= 0 || path.indexOf('+') >= 0) {
             return delegate(request, response, callback);
         }
+        // Lookups are not served on the management port: the route says so.
+        if (managementPort > 0 && Request.getLocalPort(request) == managementPort) {
+            return delegate(request, response, callback);
+        }
         final int collectionEnd = path.indexOf('/', PREFIX.length());
         final int recordsEnd = collectionEnd < 0 ? -1 : path.indexOf('/', collectionEnd + 1);
         final int indexEnd = recordsEnd < 0 ? -1 : path.indexOf('/', recordsEnd + 1);
@@ -74,8 +81,17 @@ final class FastLookupHandler extends Handler.Wrapper {
         final HttpFields headers = request.getHeaders();
         final String authorization = headers.get(HttpHeader.AUTHORIZATION);
         final Optional<ApiKey> key = auth.keyOf(authorization);
-        if (found.isEmpty() || key.isEmpty() || !key.get().canRead(found.get().name())) {
+        // A key with a field allow-list is answered by the route, which projects.
+        if (found.isEmpty() || key.isEmpty() || !key.get().canRead(found.get().name()) || key.get().hasFieldAllowList()) {
             return delegate(request, response, callback);
+        }
+        final RateLimits.Admission admission = auth.admit(key.get());
+        if (admission.limited()) {
+            // Taken once: the route that answers a refusal, a 404 or a forward uses this admission, not a second token.
+            request.setAttribute(Authenticator.ADMISSION_ATTRIBUTE, admission);
+            if (!admission.admitted()) {
+                return delegate(request, response, callback);
+            }
         }
         final CollectionConfig collection = found.get();
         final Optional<IndexRef> index = Requests.indexOrEmpty(collection, path.substring(recordsEnd + 1, indexEnd));
@@ -94,6 +110,12 @@ final class FastLookupHandler extends Handler.Wrapper {
         final ConditionalGet conditional = ConditionalGet.of(stored, RecordView.Shape.PLAIN, headers.get(HttpHeader.IF_NONE_MATCH));
         final HttpFields.Mutable answer = response.getHeaders();
         answer.put(HttpHeader.ETAG, conditional.etag());
+        if (admission.limited()) {
+            answer.put("RateLimit-Policy", admission.policyHeader());
+            answer.put("RateLimit-Limit", Long.toString(admission.limit().permits()));
+            answer.put("RateLimit-Remaining", Long.toString(admission.remaining()));
+            answer.put("RateLimit-Reset", Long.toString(admission.resetSeconds()));
+        }
         if (conditional.notModified()) {
             response.setStatus(304);
             response.write(true, BufferUtil.EMPTY_BUFFER, callback);

@@ -1,5 +1,6 @@
 package dev.persona.api;
 
+import dev.persona.routing.Caller;
 import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.StoredValue;
 import dev.persona.routing.PeerClient;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * What instances ask each other: stored values of keys they own, as bytes, so that the instance the client
- * called renders the answer. Never forwarded again; guarded by the client's own API key.
+ * called renders the answer. Never forwarded again; only for calls signed with the cluster secret, for the caller
+ * (key id and scope) they name.
  */
 final class InternalRoutes {
     private final DeclaredStores stores;
@@ -40,7 +42,7 @@ final class InternalRoutes {
         final Map<String, Long> stale = new LinkedHashMap<>();
         final List<String> missing = new ArrayList<>();
         final List<String> unavailable = new ArrayList<>();
-        lookup.getAll(store, ids, null, body.path("standby").asBoolean(false) ? Hop.FORWARDED_TO_STANDBY : Hop.FORWARDED).forEach((key, result) -> {
+        lookup.getAll(store, ids, Caller.INSTANCE, body.path("standby").asBoolean(false) ? Hop.FORWARDED_TO_STANDBY : Hop.FORWARDED).forEach((key, result) -> {
             if (result instanceof StoredValue.Found f) {
                 found.put(key, f.stored());
                 if (f.stale()) {
@@ -58,9 +60,12 @@ final class InternalRoutes {
     /** A store the configuration declares, of a collection the caller's key may read. */
     private String readableStore(final Context ctx) {
         final String store = ctx.pathParam("store");
+        final Caller caller = auth.requirePeer(ctx);
         final String collection = stores.collectionOf(store)
                 .orElseThrow(() -> ApiException.notFound("store_not_found", "no store '" + store + "'"));
-        auth.requireReader(ctx, collection);
+        if (!caller.canRead(collection)) {
+            throw ApiException.forbidden("key " + caller.keyId() + " may not read collection '" + collection + "'");
+        }
         return store;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
+import dev.persona.routing.Caller;
 import dev.persona.routing.IndexRef;
 import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordFinder;
@@ -45,12 +46,12 @@ final class RecordRoutes {
     }
 
     private void getOne(final Context ctx) {
-        final CollectionConfig collection = Requests.collection(config, ctx.pathParam("collection"));
-        auth.requireReader(ctx, collection.name());
+        final Authenticator.Reader reader = auth.requireReader(ctx, ctx.pathParam("collection"));
+        final CollectionConfig collection = reader.collection();
         final IndexRef index = Requests.index(collection, ctx.pathParam("index"));
-        final RecordView.Shape shape = Requests.shape(ctx);
+        final RecordView.Shape shape = Requests.shape(ctx, reader.key());
         final String value = ctx.pathParam("value");
-        final RecordAnswer.Present found = present(finder.find(Requests.query(ctx, collection, index, value)), collection, index, value);
+        final RecordAnswer.Present found = present(finder.find(Requests.query(ctx, reader.key(), collection, index, value)), collection, index, value);
         final byte[] stored = found.stored();
         markStale(ctx, found);
         if (!shape.meta()) {
@@ -62,7 +63,7 @@ final class RecordRoutes {
             }
         }
         ctx.contentType("application/json");
-        ctx.result(RecordView.render(stored, shape, clock.millis(), conflicts(collection, stored, shape, ctx.header("Authorization")), found));
+        ctx.result(RecordView.render(stored, shape, clock.millis(), conflicts(collection, stored, shape, Requests.caller(reader.key())), found));
     }
 
     /** A record read from a standby copy says so: {@code X-Persona-Stale: true} and its offset lag. */
@@ -75,22 +76,22 @@ final class RecordRoutes {
 
     /** Index values of the record that other records claim too; looked up only for {@code ?meta=true}. */
     private Map<String, Object> conflicts(final CollectionConfig collection, final byte[] stored, final RecordView.Shape shape,
-                                          final String authorization) {
+                                          final Caller caller) {
         if (!shape.meta() || collection.secondaryIndices().isEmpty()) {
             return Map.of();
         }
-        return finder.conflicts(collection, RecordView.parse(stored), authorization);
+        return finder.conflicts(collection, RecordView.parse(stored), caller);
     }
 
     private void getBatch(final Context ctx) {
-        final CollectionConfig collection = Requests.collection(config, ctx.pathParam("collection"));
-        auth.requireReader(ctx, collection.name());
-        final RecordView.Shape shape = Requests.shape(ctx);
+        final Authenticator.Reader reader = auth.requireReader(ctx, ctx.pathParam("collection"));
+        final CollectionConfig collection = reader.collection();
+        final RecordView.Shape shape = Requests.shape(ctx, reader.key());
         final JsonNode body = Requests.body(ctx);
         final List<String> ids = Requests.ids(body, BATCH_LIMIT);
         final IndexRef index = Requests.index(collection, body.path("index").asText("id"));
-        final String authorization = ctx.header("Authorization");
-        final Map<String, RecordAnswer> results = finder.findAll(Requests.query(ctx, collection, index, null), ids);
+        final Caller caller = Requests.caller(reader.key());
+        final Map<String, RecordAnswer> results = finder.findAll(Requests.query(ctx, reader.key(), collection, index, null), ids);
         final List<String> missing = new ArrayList<>();
         final List<String> unavailable = new ArrayList<>();
         final ByteArrayOutputStream out = new ByteArrayOutputStream(256 + ids.size() * 512);
@@ -109,7 +110,7 @@ final class RecordRoutes {
                     out.write(JsonStringEncoder.getInstance().quoteAsUTF8(result.getKey()));
                     out.write('"');
                     out.write(':');
-                    out.write(RecordView.render(found.stored(), shape, now, conflicts(collection, found.stored(), shape, authorization), found));
+                    out.write(RecordView.render(found.stored(), shape, now, conflicts(collection, found.stored(), shape, caller), found));
                 } else if (result.getValue() instanceof RecordAnswer.Unavailable) {
                     unavailable.add(result.getKey());
                 } else {

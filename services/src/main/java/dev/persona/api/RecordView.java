@@ -22,12 +22,33 @@ final class RecordView {
     private RecordView() {
     }
 
-    /** The options of a lookup that shape its answer. */
-    record Shape(List<String> fields, boolean meta) {
-        static final Shape PLAIN = new Shape(List.of(), false);
+    /**
+     * The options of a lookup that shape its answer.
+     *
+     * @param fields    the only fields to show, when {@code projected}
+     * @param meta      whether to add {@code _meta}
+     * @param projected whether only {@code fields} are shown (possibly none of the record's)
+     */
+    record Shape(List<String> fields, boolean meta, boolean projected) {
+        static final Shape PLAIN = new Shape(List.of(), false, false);
+
+        Shape(final List<String> fields, final boolean meta) {
+            this(fields, meta, !fields.isEmpty());
+        }
 
         boolean isPlain() {
-            return fields.isEmpty() && !meta;
+            return !projected && !meta;
+        }
+
+        /** This shape, showing nothing outside {@code allowed}. */
+        Shape allowOnly(final List<String> allowed) {
+            final List<String> kept = projected ? fields.stream().filter(allowed::contains).toList() : allowed;
+            return new Shape(List.copyOf(kept), meta, true);
+        }
+
+        /** Whether a field of the record is shown. */
+        boolean shows(final String field) {
+            return !projected || fields.contains(field);
         }
     }
 
@@ -48,13 +69,19 @@ final class RecordView {
             return StoredRecord.body(stored);
         }
         final ObjectNode record = parse(stored);
-        if (!shape.fields().isEmpty()) {
+        if (shape.projected()) {
             record.retain(shape.fields());
         }
         if (shape.meta()) {
-            final ObjectNode meta = meta(stored, now);
-            if (!indexConflicts.isEmpty()) {
-                meta.set("indexConflicts", MAPPER.valueToTree(indexConflicts));
+            final ObjectNode meta = meta(stored, now, shape);
+            final Map<String, Object> shownConflicts = new java.util.LinkedHashMap<>();
+            indexConflicts.forEach((index, conflict) -> {
+                if (shape.shows(index)) {
+                    shownConflicts.put(index, conflict);
+                }
+            });
+            if (!shownConflicts.isEmpty()) {
+                meta.set("indexConflicts", MAPPER.valueToTree(shownConflicts));
             }
             meta.put("stale", found != null && found.stale());
             if (found != null && found.stale()) {
@@ -81,10 +108,11 @@ final class RecordView {
     /** The ETag of the plain or projected record: revision and update time, and the projection. */
     static String etag(final byte[] stored, final Shape shape) {
         final String base = StoredRecord.revision(stored) + "." + Long.toString(StoredRecord.updatedAt(stored), 36);
-        return "\"" + (shape.fields().isEmpty() ? base : base + "-" + Integer.toHexString(shape.fields().hashCode())) + "\"";
+        return "\"" + (shape.projected() ? base + "-" + Integer.toHexString(shape.fields().hashCode()) : base) + "\"";
     }
 
-    private static ObjectNode meta(final byte[] stored, final long now) {
+    /** The record's {@code _meta}: field provenance only of the fields the shape shows. */
+    private static ObjectNode meta(final byte[] stored, final long now, final Shape shape) {
         final RecordMeta meta = StoredRecord.meta(stored);
         final ObjectNode node = MAPPER.createObjectNode();
         node.put("revision", meta.revision());
@@ -92,6 +120,9 @@ final class RecordView {
         node.put("ageMs", Math.max(0, now - meta.updatedAt()));
         final ObjectNode fields = node.putObject("fields");
         for (final Map.Entry<String, RecordMeta.FieldProvenance> field : meta.fields().entrySet()) {
+            if (!shape.shows(field.getKey())) {
+                continue;
+            }
             final ObjectNode f = fields.putObject(field.getKey());
             f.put("sync", field.getValue().sync());
             if (field.getValue().version() == null) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
+import dev.persona.keys.ApiKey;
+import dev.persona.routing.Caller;
 import dev.persona.routing.Hop;
 import dev.persona.routing.IndexRef;
 import dev.persona.routing.PeerClient;
@@ -25,13 +27,16 @@ final class Requests {
     private Requests() {
     }
 
-    /** The declared collection a path names. */
-    static CollectionConfig collection(final PersonaConfig config, final String name) {
+    /**
+     * The declared collection a path names, if it names one.
+     *
+     * @throws ApiException 400 for a name that cannot be a collection's
+     */
+    static Optional<CollectionConfig> namedCollection(final PersonaConfig config, final String name) {
         if (!NAME.matcher(name).matches()) {
             throw ApiException.badRequest("invalid_collection", "collection name '" + name + "' is not alphanumeric");
         }
-        return config.collection(name).orElseThrow(() -> ApiException.notFound("collection_not_found",
-                "no collection '" + name + "'; collections: " + String.join(", ", config.collections().stream().map(CollectionConfig::name).toList())));
+        return config.collection(name);
     }
 
     /**
@@ -72,6 +77,15 @@ final class Requests {
         }
     }
 
+    /**
+     * The {@code fields} and {@code meta} query options, narrowed to the key's field allow-list: a key with one sees
+     * only those fields whatever it asks, and {@code ?fields=} can narrow them further.
+     */
+    static RecordView.Shape shape(final Context ctx, final ApiKey key) {
+        final RecordView.Shape asked = shape(ctx);
+        return key.hasFieldAllowList() ? asked.allowOnly(key.fields()) : asked;
+    }
+
     /** The {@code fields} and {@code meta} query options. */
     static RecordView.Shape shape(final Context ctx) {
         final String fields = ctx.queryParam("fields");
@@ -94,9 +108,14 @@ final class Requests {
         return ctx.header(PeerClient.HOP_HEADER) != null ? Hop.FORWARDED : Hop.FIRST;
     }
 
-    /** The query a request makes for {@code value} of {@code index}: its caller's authorization and hop included. */
-    static RecordQuery query(final Context ctx, final CollectionConfig collection, final IndexRef index, final String value) {
-        return RecordQuery.byIndex(collection, index, value).withAuthorization(ctx.header("Authorization")).withHop(hop(ctx));
+    /** The query a request makes for {@code value} of {@code index}: its caller and hop included. */
+    static RecordQuery query(final Context ctx, final ApiKey key, final CollectionConfig collection, final IndexRef index, final String value) {
+        return RecordQuery.byIndex(collection, index, value).withCaller(caller(key)).withHop(hop(ctx));
+    }
+
+    /** What peers are told of a key: its id and scope. */
+    static Caller caller(final ApiKey key) {
+        return new Caller(key.id(), key.admin() ? List.of(ApiKey.ALL_COLLECTIONS) : key.collections());
     }
 
     /** The ids of a batch body, at most {@code limit}. */

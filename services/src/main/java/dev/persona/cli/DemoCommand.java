@@ -8,6 +8,8 @@ import dev.persona.demo.DemoWarehouse;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaHome;
 import dev.persona.runtime.PersonaInstance;
+import dev.persona.tls.DemoCertificates;
+import dev.persona.tls.PeerTls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,6 +37,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "replace the demo warehouse with new sample data (your edits are lost)")
     boolean fresh;
 
+    @Option(names = "--tls", description = "serve HTTPS with a certificate made for this run (its CA's path is printed for curl --cacert)")
+    boolean tls;
+
     @Override
     public Integer call() throws Exception {
         if (records < 1) {
@@ -48,17 +53,23 @@ final class DemoCommand implements Callable<Integer> {
             java.nio.file.Files.deleteIfExists(warehouse);
         }
         final boolean created = DemoWarehouse.createIfMissing(warehouse, records);
-        final PersonaConfig config = ConfigLoader.fromSystemEnvironment().load(configFile);
+        final PersonaConfig loaded = ConfigLoader.fromSystemEnvironment().load(configFile);
+        final PersonaConfig config = tls ? loaded.withHttp(loaded.http().withTls(DemoCertificates.create(home.resolve("tls")))) : loaded;
+        final String scheme = tls ? "https" : "http";
+        final String curl = tls ? "curl --cacert " + config.http().tls().orElseThrow().trustedCertificates() + " " : "curl ";
+        final HttpClient client = tls ? HttpClient.newBuilder().sslContext(PeerTls.clientContext(config.http().tls().orElseThrow())).build()
+                : HttpClient.newHttpClient();
         final String key = Optional.ofNullable(System.getenv("PERSONA_DEMO_API_KEY")).filter(k -> !k.isBlank())
                 .orElseGet(ApiKeySecrets::newSecret);
         final PersonaInstance instance = Instances.start(config,
                 new InstanceOptions("127.0.0.1", port, "127.0.0.1", home.resolve("state").resolve("demo-" + port), home, Optional.empty(), Duration.ZERO));
         try {
-            instance.keys().create("demo", "demo", key, List.of(), true);
-            final String url = "http://127.0.0.1:" + instance.port() + "/v1/collections/customers/records/id/1";
-            awaitFirstAnswer(url, key);
+            instance.keys().create("demo", key, dev.persona.keys.KeySpec.admin("demo"));
+            final String base = scheme + "://127.0.0.1:" + instance.port();
+            final String url = base + "/v1/collections/customers/records/id/1";
+            awaitFirstAnswer(client, url, key);
             // The printed lines must work when pasted: the email index catches up a moment after the record.
-            awaitFirstAnswer("http://127.0.0.1:" + instance.port() + "/v1/collections/customers/records/email/jane.doe@example.com", key);
+            awaitFirstAnswer(client, base + "/v1/collections/customers/records/email/jane.doe@example.com", key);
             System.out.println();
             System.out.println("Persona demo is up in " + Duration.between(started, Instant.now()).toMillis() / 1000.0 + "s: "
                     + "customers from two query syncs (profiles, usage) over a DuckDB warehouse, run every 10s.");
@@ -66,11 +77,15 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Kafka bootstrap: " + instance.bootstrapServers());
             System.out.println("Config: " + configFile);
             System.out.println("API key: " + key + "   (an admin key; set PERSONA_DEMO_API_KEY to choose it)");
-            System.out.println("Try: curl -H \"Authorization: Bearer " + key + "\" " + url);
-            System.out.println("     curl -H \"Authorization: Bearer " + key + "\" http://127.0.0.1:" + instance.port()
+            if (tls) {
+                System.out.println("TLS: HTTPS with a certificate for localhost and 127.0.0.1, signed by the CA in "
+                        + config.http().tls().orElseThrow().trustedCertificates());
+            }
+            System.out.println("Try: " + curl + "-H \"Authorization: Bearer " + key + "\" " + url);
+            System.out.println("     " + curl + "-H \"Authorization: Bearer " + key + "\" " + base
                     + "/v1/collections/customers/records/email/jane.doe@example.com");
-            System.out.println("     curl -X POST -H \"Authorization: Bearer " + key + "\" -d '{\"entity\":\"customers\",\"destinationId\":\"demo\","
-                    + "\"id\":{\"type\":\"user_id\",\"value\":\"2\"}}' http://127.0.0.1:" + instance.port() + "/v1/activation");
+            System.out.println("     " + curl + "-X POST -H \"Authorization: Bearer " + key + "\" -d '{\"entity\":\"customers\",\"destinationId\":\"demo\","
+                    + "\"id\":{\"type\":\"user_id\",\"value\":\"2\"}}' " + base + "/v1/activation");
             System.out.println("Edit:  ./persona warehouse \"update profiles set name = 'Janet Doe' where id = 1\"   (visible within 10s)");
             System.out.println("Stop with Ctrl-C.");
         } catch (final RuntimeException e) {
@@ -81,8 +96,7 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void awaitFirstAnswer(final String url, final String key) throws IOException, InterruptedException {
-        final HttpClient client = HttpClient.newHttpClient();
+    private static void awaitFirstAnswer(final HttpClient client, final String url, final String key) throws IOException, InterruptedException {
         final HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
                 .timeout(Duration.ofSeconds(5)).build();
         final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();

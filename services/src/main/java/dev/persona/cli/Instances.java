@@ -3,6 +3,7 @@ package dev.persona.cli;
 import dev.persona.config.PersonaConfig;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaInstance;
+import dev.persona.runtime.PortInUseException;
 
 import java.util.concurrent.CountDownLatch;
 
@@ -14,6 +15,8 @@ final class Instances {
     static PersonaInstance start(final PersonaConfig config, final InstanceOptions options) {
         try {
             return PersonaInstance.start(config, options);
+        } catch (final PortInUseException e) {
+            throw new CommandFailure(e.getMessage());
         } catch (final RuntimeException e) {
             final String message = e.getMessage() == null ? e.toString() : e.getMessage();
             if (message.contains("Address already in use") || message.contains("Failed to bind")) {

@@ -20,16 +20,34 @@ final class KeysCommand {
         @Option(names = "--name", required = true, description = "what the key is for")
         String name;
 
-        @Option(names = "--collections", split = ",", description = "collections it may read (default: all)")
-        List<String> collections = List.of();
+        @Option(names = "--collections", split = ",",
+                description = "collections it may read, or '*' for every one (required unless --admin)")
+        List<String> collections;
 
-        @Option(names = "--admin", description = "may also use /admin")
+        @Option(names = "--admin", description = "may also use /admin, and reads every collection")
         boolean admin;
+
+        @Option(names = "--rate", description = "its own rate limit per instance, as 200/s, 5000/m or 100000/h (default: the config's)")
+        String rate;
+
+        @Option(names = "--fields", split = ",", description = "the only fields it may see (default: every field)")
+        List<String> fields;
 
         @Override
         public Integer call() {
+            if (collections == null && !admin) {
+                throw new CommandFailure("say what the key may read: --collections a,b, or --collections '*' for every collection");
+            }
             final ObjectNode body = Json.mapper().createObjectNode().put("name", name).put("admin", admin);
-            collections.forEach(body.putArray("collections")::add);
+            if (collections != null) {
+                collections.forEach(body.putArray("collections")::add);
+            }
+            if (rate != null) {
+                body.put("rate", rate);
+            }
+            if (fields != null) {
+                fields.forEach(body.putArray("fields")::add);
+            }
             final JsonNode created = send("POST", "/admin/keys", body.toString());
             System.out.println("Created key " + created.path("id").asText() + " (" + name + ")");
             System.out.println("Secret, shown once: " + created.path("key").asText());
@@ -42,16 +60,20 @@ final class KeysCommand {
         @Override
         public Integer call() {
             final JsonNode keys = send("GET", "/admin/keys", null).path("keys");
-            System.out.printf("%-14s %-24s %-6s %-24s %-26s %s%n", "ID", "NAME", "ADMIN", "COLLECTIONS", "CREATED", "REVOKED");
+            System.out.printf("%-14s %-24s %-6s %-24s %-9s %-24s %-26s %s%n", "ID", "NAME", "ADMIN", "COLLECTIONS", "RATE", "FIELDS",
+                    "CREATED", "REVOKED");
             for (final JsonNode key : keys) {
-                final String collections = key.path("collections").isEmpty() ? "(all)" : String.join(",",
-                        Json.mapper().convertValue(key.path("collections"), String[].class));
-                System.out.printf("%-14s %-24s %-6s %-24s %-26s %s%n", key.path("id").asText(), key.path("name").asText(),
-                        key.path("admin").asBoolean() ? "yes" : "no", collections, key.path("createdAt").asText(),
-                        key.path("revokedAt").isNull() ? "-" : key.path("revokedAt").asText());
+                System.out.printf("%-14s %-24s %-6s %-24s %-9s %-24s %-26s %s%n", key.path("id").asText(), key.path("name").asText(),
+                        key.path("admin").asBoolean() ? "yes" : "no", joined(key.path("collections"), "(none)"),
+                        key.path("rate").isTextual() ? key.path("rate").asText() : "default", joined(key.path("fields"), "(all)"),
+                        key.path("createdAt").asText(), key.path("revokedAt").isNull() ? "-" : key.path("revokedAt").asText());
             }
             return 0;
         }
+    }
+
+    private static String joined(final JsonNode list, final String whenEmpty) {
+        return list.isArray() && !list.isEmpty() ? String.join(",", Json.mapper().convertValue(list, String[].class)) : whenEmpty;
     }
 
     @Command(name = "revoke", description = "Revoke a key on every instance.")

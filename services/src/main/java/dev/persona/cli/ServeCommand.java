@@ -35,6 +35,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "the host other instances reach this one at (default: $PERSONA_ADVERTISED_HOST or 127.0.0.1)")
     String advertisedHost;
 
+    @Option(names = "--management-port",
+            description = "serve /metrics, /healthz, /readyz and /admin on this port instead; overrides the file's http.managementPort")
+    Integer managementPort;
+
+    @Option(names = "--embedded-kafka",
+            description = "start an in-process Kafka broker when no bootstrap servers are given (one machine, tests); never for a fleet")
+    boolean embeddedKafka;
+
     @Option(names = "--drain-seconds", defaultValue = "2",
             description = "on SIGTERM, answer for this long with readiness false before stopping (default: ${DEFAULT-VALUE})")
     int drainSeconds;
@@ -44,17 +52,30 @@ final class ServeCommand implements Callable<Integer> {
         final PersonaConfig loaded;
         try {
             final PersonaConfig file = ConfigLoader.fromSystemEnvironment().load(config);
-            loaded = bootstrapServers == null ? file : file.withKafka(file.kafka().withBootstrapServers(bootstrapServers));
+            final PersonaConfig withKafka = bootstrapServers == null ? file : file.withKafka(file.kafka().withBootstrapServers(bootstrapServers));
+            loaded = managementPort == null ? withKafka : withKafka.withHttp(withKafka.http().withManagementPort(managementPort));
         } catch (final ConfigException e) {
             System.err.println(e.getMessage());
             return 2;
         }
+        if (loaded.kafka().bootstrapServers().isEmpty() && !embeddedKafka) {
+            // A typo in the variable used to start an isolated in-process broker per instance, each reporting ready.
+            System.err.println(config + ": kafka.bootstrapServers is not set (or its variable is empty) and --bootstrap-servers is not "
+                    + "given: pass the Kafka cluster's servers, or --embedded-kafka to run a single instance on an in-process broker");
+            return 2;
+        }
+        final Optional<String> adminKey = Optional.ofNullable(System.getenv("PERSONA_ADMIN_KEY")).filter(k -> !k.isBlank());
+        if (adminKey.isEmpty()) {
+            System.err.println("No admin key: PERSONA_ADMIN_KEY is not set, so this instance accepts no admin key of its own. Keys created "
+                    + "before keep working. To administer it, restart with PERSONA_ADMIN_KEY set to a long random secret "
+                    + "(openssl rand -hex 32), then create keys with: persona keys create --name NAME --collections C");
+        }
         final Path home = PersonaHome.resolve();
         final InstanceOptions options = new InstanceOptions(host, port, advertisedHost,
                 stateDir != null ? stateDir : home.resolve("state").resolve(Integer.toString(port)), home,
-                Optional.ofNullable(System.getenv("PERSONA_ADMIN_KEY")).filter(k -> !k.isBlank()), java.time.Duration.ofSeconds(drainSeconds));
+                adminKey, java.time.Duration.ofSeconds(drainSeconds));
         final PersonaInstance instance = Instances.start(loaded, options);
-        System.out.println("Persona serving on http://" + advertisedHost + ":" + instance.port() + " (Kafka " + instance.bootstrapServers() + ")");
+        System.out.println("Persona serving on " + instance.url() + " (Kafka " + instance.bootstrapServers() + ")");
         Instances.awaitShutdown(instance);
         return 0;
     }

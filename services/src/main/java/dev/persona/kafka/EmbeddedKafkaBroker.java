@@ -1,5 +1,6 @@
 package dev.persona.kafka;
 
+import dev.persona.config.TlsSettings;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -36,11 +37,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final String sslBootstrapServers;
     private final Path dataDir;
 
-    private EmbeddedKafkaBroker(final KafkaRaftServer server, final String bootstrapServers, final Path dataDir) {
+    private EmbeddedKafkaBroker(final KafkaRaftServer server, final String bootstrapServers, final String sslBootstrapServers, final Path dataDir) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.sslBootstrapServers = sslBootstrapServers;
         this.dataDir = dataDir;
     }
 
@@ -52,7 +55,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IllegalStateException when the broker does not come up in time
      */
     public static EmbeddedKafkaBroker start(final Path dataDir, final int port) {
+        return start(dataDir, port, null);
+    }
+
+    /**
+     * {@link #start(Path, int)}, with a second client listener speaking TLS with the given PEM certificate and key
+     * ({@link #sslBootstrapServers()}), for clients configured with {@code security.protocol: SSL}.
+     */
+    public static EmbeddedKafkaBroker start(final Path dataDir, final int port, final TlsSettings sslListener) {
         final int brokerPort = port == 0 ? freePort() : port;
+        final int sslPort = sslListener == null ? -1 : freePort();
         final int controllerPort = freePort();
         final Path logDir = dataDir.resolve("logs");
         try {
@@ -68,7 +80,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
         props.put("controller.listener.names", "CONTROLLER");
         props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL");
+        if (sslListener != null) {
+            props.put("listeners", props.get("listeners") + ",SSL://127.0.0.1:" + sslPort);
+            props.put("advertised.listeners", props.get("advertised.listeners") + ",SSL://127.0.0.1:" + sslPort);
+            try {
+                // Kafka reads PEM itself (KIP-651): the chain and a PKCS#8 key, given inline.
+                props.put("listener.name.ssl.ssl.keystore.type", "PEM");
+                props.put("listener.name.ssl.ssl.keystore.certificate.chain", Files.readString(sslListener.certificate()));
+                props.put("listener.name.ssl.ssl.keystore.key", Files.readString(sslListener.privateKey()));
+            } catch (final IOException e) {
+                throw new UncheckedIOException("cannot read the TLS listener's certificate or key", e);
+            }
+        }
         props.put("log.dirs", logDir.toString());
         // One broker: every internal topic has one replica, and exactly-once needs the transaction log to accept that.
         props.put("offsets.topic.replication.factor", "1");
@@ -86,7 +110,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         final String bootstrap = "127.0.0.1:" + brokerPort;
-        final EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, bootstrap, dataDir);
+        final EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, bootstrap, sslListener == null ? null : "127.0.0.1:" + sslPort, dataDir);
         try {
             broker.awaitReady();
         } catch (final RuntimeException e) {
@@ -100,6 +124,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code host:port} for clients. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** {@code host:port} of the TLS listener, or null without one. */
+    public String sslBootstrapServers() {
+        return sslBootstrapServers;
     }
 
     /** Where the broker keeps its data. */

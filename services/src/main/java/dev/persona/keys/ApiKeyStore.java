@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 public final class ApiKeyStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiKeyStore.class);
     private static final ObjectMapper MAPPER = Json.mapper();
+    /** The record of the generated cluster secret; no key id looks like it (ids are hex). */
+    private static final String CLUSTER_SECRET_ID = "cluster-secret";
 
     private final String topic;
     private final KafkaProducer<String, byte[]> producer;
@@ -43,10 +45,14 @@ public final class ApiKeyStore implements AutoCloseable {
     private final Map<String, ApiKey> bootstrap = new ConcurrentHashMap<>();
     /**
      * Secrets already verified, so that a lookup does not hash its key on every request (SHA-256 was 12% of the
-     * lookup path's CPU). Emptied on every change to the keys, so a revocation takes effect as before.
+     * lookup path's CPU). A hit counts only while the key it holds is still the one stored: emptying the cache on a
+     * change was not enough, because a lookup racing the change could put the old key back (a revoked key then kept
+     * working on that instance for good).
      */
     private final Cache<String, ApiKey> verified = Caffeine.newBuilder().maximumSize(10_000).build();
     private TopicFollower follower;
+    /** What instances sign their calls to each other with, when the configuration gives none. */
+    private volatile byte[] clusterSecret;
 
     private ApiKeyStore(final String topic, final Map<String, Object> clientProperties) {
         this.topic = topic;
@@ -70,7 +76,8 @@ public final class ApiKeyStore implements AutoCloseable {
 
     /** Accepts a secret given at start-up as an admin key, held in memory only. */
     public void addBootstrapAdminKey(final String name, final String secret) {
-        final ApiKey key = new ApiKey("bootstrap-" + name, name, ApiKeySecrets.sha256(secret), List.of(), true, System.currentTimeMillis(), null);
+        final ApiKey key = new ApiKey("bootstrap-" + name, name, ApiKeySecrets.sha256(secret), List.of(ApiKey.ALL_COLLECTIONS), true,
+                System.currentTimeMillis(), null, null, List.of());
         bootstrap.put(key.sha256(), key);
         verified.invalidateAll();
     }
@@ -78,7 +85,7 @@ public final class ApiKeyStore implements AutoCloseable {
     /** The active key a secret belongs to, if any. The final comparison is constant-time. */
     public Optional<ApiKey> authenticate(final String secret) {
         final ApiKey known = verified.getIfPresent(secret);
-        if (known != null) {
+        if (known != null && stored(known) == known) {
             return Optional.of(known);
         }
         final String hash = ApiKeySecrets.sha256(secret);
@@ -94,15 +101,22 @@ public final class ApiKeyStore implements AutoCloseable {
     }
 
     /** A new key; its secret is returned here and nowhere else. Visible on this instance when this returns. */
-    public CreatedKey create(final String name, final List<String> collections, final boolean admin) {
-        return create(ApiKeySecrets.newId(), name, ApiKeySecrets.newSecret(), collections, admin);
+    public CreatedKey create(final KeySpec spec) {
+        return create(ApiKeySecrets.newId(), ApiKeySecrets.newSecret(), spec);
     }
 
     /** A key with a chosen id and secret (the demo's fixed key). An existing key with that id is replaced. */
-    public CreatedKey create(final String id, final String name, final String secret, final List<String> collections, final boolean admin) {
-        final ApiKey key = new ApiKey(id, name, ApiKeySecrets.sha256(secret), collections, admin, System.currentTimeMillis(), null);
+    public CreatedKey create(final String id, final String secret, final KeySpec spec) {
+        final ApiKey key = new ApiKey(id, spec.name(), ApiKeySecrets.sha256(secret), spec.collections(), spec.admin(), System.currentTimeMillis(),
+                null, spec.rate(), spec.fields());
         write(key);
         return new CreatedKey(key, secret);
+    }
+
+    /** The key as stored now under the id of {@code key} (or the start-up key of its hash), if any. */
+    private ApiKey stored(final ApiKey key) {
+        final ApiKey fromStartUp = bootstrap.get(key.sha256());
+        return fromStartUp != null ? fromStartUp : byId.get(key.id());
     }
 
     /** Revokes a key on every instance. Returns false when there is no such key. */
@@ -117,7 +131,7 @@ public final class ApiKeyStore implements AutoCloseable {
         return true;
     }
 
-    /** Every stored key, revoked ones included, oldest first. */
+    /** Every stored key, revoked ones included, oldest first (the cluster secret is not a key). */
     public List<ApiKey> list() {
         final List<ApiKey> keys = new ArrayList<>(byId.values());
         keys.sort(Comparator.comparingLong(ApiKey::createdAt).thenComparing(ApiKey::id));
@@ -143,25 +157,58 @@ public final class ApiKeyStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The cluster secret kept in the key topic, written by the first instance that needs one. Two instances starting
+     * at once may both write one; the topic is compacted and followed, so all of them settle on the later one within
+     * a poll, and a call signed with the other in between is refused once and retried like any unreachable peer.
+     */
+    public byte[] clusterSecret() {
+        if (clusterSecret == null) {
+            synchronized (this) {
+                if (clusterSecret == null) {
+                    try {
+                        final long offset = producer.send(new ProducerRecord<>(topic, 0, CLUSTER_SECRET_ID,
+                                ApiKeySecrets.newSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS).offset();
+                        follower.awaitOffset(offset, Duration.ofSeconds(30));
+                    } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
+                        throw new IllegalStateException("cannot write the cluster secret to " + topic + ": " + e.getMessage(), e);
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while writing the cluster secret", e);
+                    }
+                }
+            }
+        }
+        return clusterSecret;
+    }
+
     private void apply(final ConsumerRecord<String, byte[]> record) {
-        verified.invalidateAll();
+        if (CLUSTER_SECRET_ID.equals(record.key())) {
+            if (record.value() != null) {
+                clusterSecret = record.value();
+            }
+            return;
+        }
         if (record.value() == null) {
             final ApiKey removed = byId.remove(record.key());
             if (removed != null) {
                 byHash.remove(removed.sha256());
             }
-            return;
-        }
-        try {
-            final ApiKey key = MAPPER.readValue(record.value(), ApiKey.class);
-            final ApiKey previous = byId.put(key.id(), key);
-            if (previous != null) {
-                byHash.remove(previous.sha256());
+        } else {
+            try {
+                final ApiKey key = MAPPER.readValue(record.value(), ApiKey.class);
+                // The hash map first: a lookup between the two puts finds the new key by hash or nothing.
+                byHash.put(key.sha256(), key);
+                final ApiKey previous = byId.put(key.id(), key);
+                if (previous != null && !previous.sha256().equals(key.sha256())) {
+                    byHash.remove(previous.sha256());
+                }
+            } catch (final IOException e) {
+                LOG.warn("Skipping an unreadable API key record at offset {} of {}", record.offset(), topic);
             }
-            byHash.put(key.sha256(), key);
-        } catch (final IOException e) {
-            LOG.warn("Skipping an unreadable API key record at offset {} of {}", record.offset(), topic);
         }
+        // Only to free memory: a stale hit is refused by authenticate() anyway.
+        verified.invalidateAll();
     }
 
     /** Why key changes are not reaching this instance now, if they are not. */

@@ -18,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Asks another instance for the stored values it owns, over one shared JDK {@link HttpClient} (keep-alive,
  * connect and request timeouts). Every request carries {@link #HOP_HEADER}: an instance never forwards a request
- * that has it, so a forward can never loop. The caller's own API key is passed on and checked by the peer.
+ * that has it, so a forward can never loop. A call carries the verified caller (key id and scope), signed with the
+ * cluster secret ({@link PeerAuth}); the client's bearer token never leaves the instance it was sent to. Over HTTPS
+ * when the API serves HTTPS, checking the peer's certificate against the configured trust.
  */
 public final class PeerClient {
     /** Marks a request forwarded by another instance; its value is the sender's address. */
@@ -31,20 +33,32 @@ public final class PeerClient {
     private final HttpClient client;
     private final Duration requestTimeout;
     private final String self;
+    private final PeerAuth auth;
+    private final String scheme;
 
-    public PeerClient(final HostInfo self, final Duration connectTimeout, final Duration requestTimeout) {
-        this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
+    /**
+     * @param tls the context to call peers over HTTPS with; null for plain HTTP
+     */
+    public PeerClient(final HostInfo self, final Duration connectTimeout, final Duration requestTimeout, final PeerAuth auth,
+                      final javax.net.ssl.SSLContext tls) {
+        final HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.client = builder.build();
         this.requestTimeout = requestTimeout;
         this.self = self.host() + ":" + self.port();
+        this.auth = auth;
+        this.scheme = tls == null ? "http" : "https";
     }
 
     /**
      * The stored value of {@code key} in {@code store} on {@code peer}. Keys travel in a JSON body, never in the
      * path: they may hold any character (index keys hold a NUL, primary keys may hold a slash).
      */
-    public CompletableFuture<StoredValue> fetch(final HostInfo peer, final String store, final String key, final String authorization,
+    public CompletableFuture<StoredValue> fetch(final HostInfo peer, final String store, final String key, final Caller caller,
                                            final boolean standby) {
-        return fetchAll(peer, store, List.of(key), authorization, standby).thenApply(batch -> {
+        return fetchAll(peer, store, List.of(key), caller, standby).thenApply(batch -> {
             if (batch.found().containsKey(key)) {
                 final Long lag = batch.stale().get(key);
                 return new StoredValue.Found(batch.found().get(key), lag != null, lag == null ? 0 : lag);
@@ -61,7 +75,7 @@ public final class PeerClient {
      *
      * @param standby ask the peer for its standby copies (the active owner could not answer)
      */
-    public CompletableFuture<PeerBatch> fetchAll(final HostInfo peer, final String store, final List<String> keys, final String authorization,
+    public CompletableFuture<PeerBatch> fetchAll(final HostInfo peer, final String store, final List<String> keys, final Caller caller,
                                                  final boolean standby) {
         final byte[] body;
         try {
@@ -69,7 +83,7 @@ public final class PeerClient {
         } catch (final IOException e) {
             throw new IllegalStateException(e);
         }
-        final HttpRequest request = request(peer, RAW_BATCH_PATH.formatted(store), authorization)
+        final HttpRequest request = request(peer, "POST", RAW_BATCH_PATH.formatted(store), caller, body)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
@@ -90,8 +104,8 @@ public final class PeerClient {
     public static final String STATUS_PATH = "/internal/v1/status";
 
     /** The status report of {@code peer} as JSON, or an {@code {"error": ...}} object when it does not answer. */
-    public CompletableFuture<JsonNode> status(final HostInfo peer, final String authorization) {
-        return client.sendAsync(request(peer, STATUS_PATH, authorization).GET().build(), HttpResponse.BodyHandlers.ofByteArray())
+    public CompletableFuture<JsonNode> status(final HostInfo peer) {
+        return client.sendAsync(request(peer, "GET", STATUS_PATH, Caller.INSTANCE, null).GET().build(), HttpResponse.BodyHandlers.ofByteArray())
                 .thenApply(response -> {
                     if (response.statusCode() != 200) {
                         return (JsonNode) MAPPER.createObjectNode().put("error", "answered " + response.statusCode());
@@ -105,14 +119,13 @@ public final class PeerClient {
                 .exceptionally(e -> MAPPER.createObjectNode().put("error", "unreachable"));
     }
 
-    private HttpRequest.Builder request(final HostInfo peer, final String path, final String authorization) {
-        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + peer.host() + ":" + peer.port() + path))
+    private HttpRequest.Builder request(final HostInfo peer, final String method, final String path, final Caller caller, final byte[] body) {
+        return HttpRequest.newBuilder(URI.create(scheme + "://" + peer.host() + ":" + peer.port() + path))
                 .timeout(requestTimeout)
-                .header(HOP_HEADER, self);
-        if (authorization != null) {
-            builder.header("Authorization", authorization);
-        }
-        return builder;
+                .header(HOP_HEADER, self)
+                .header(PeerAuth.CALLER_HEADER, caller.keyId())
+                .header(PeerAuth.SCOPE_HEADER, PeerAuth.scope(caller))
+                .header(PeerAuth.SIGNATURE_HEADER, auth.sign(method, path, caller, body));
     }
 
     /**

@@ -37,10 +37,10 @@ public final class RecordFinder {
     public RecordAnswer find(final RecordQuery query) {
         final String records = TopicNames.recordStore(query.collection());
         if (query.index() instanceof IndexRef.Primary) {
-            return RecordAnswer.of(values.get(records, query.value(), query.authorization(), query.hop()));
+            return RecordAnswer.of(values.get(records, query.value(), query.caller(), query.hop()));
         }
         return RecordAnswer.of(byIndex(query.collection(), query.index().name(), query.value(),
-                (store, key) -> values.get(store, key, query.authorization(), query.hop())));
+                (store, key) -> values.get(store, key, query.caller(), query.hop())));
     }
 
     /**
@@ -62,8 +62,8 @@ public final class RecordFinder {
      */
     public Map<String, RecordAnswer> findAll(final RecordQuery query, final List<String> asked) {
         final Map<String, StoredValue> found = query.index() instanceof IndexRef.Primary
-                ? values.getAll(TopicNames.recordStore(query.collection()), asked, query.authorization(), query.hop())
-                : byIndexValues(query.collection(), query.index().name(), asked, query.authorization(), query.hop());
+                ? values.getAll(TopicNames.recordStore(query.collection()), asked, query.caller(), query.hop())
+                : byIndexValues(query.collection(), query.index().name(), asked, query.caller(), query.hop());
         final Map<String, RecordAnswer> answers = new LinkedHashMap<>();
         found.forEach((value, stored) -> answers.put(value, RecordAnswer.of(stored)));
         return answers;
@@ -91,11 +91,11 @@ public final class RecordFinder {
 
     /** Records by index value, keyed by the values asked for. */
     private Map<String, StoredValue> byIndexValues(final CollectionConfig collection, final String index, final List<String> asked,
-                                                   final String authorization, final Hop hop) {
+                                                   final Caller caller, final Hop hop) {
         final Map<String, String> entryKeyByValue = new LinkedHashMap<>();
         asked.forEach(v -> entryKeyByValue.put(v, IndexEntry.key(index, collection.indexValue(index, v))));
         final Map<String, StoredValue> entries = values.getAll(TopicNames.indexStore(collection.name()),
-                List.copyOf(new java.util.LinkedHashSet<>(entryKeyByValue.values())), authorization, hop);
+                List.copyOf(new java.util.LinkedHashSet<>(entryKeyByValue.values())), caller, hop);
         final Map<String, List<String>> candidates = new LinkedHashMap<>();
         final Map<String, StoredValue> results = new LinkedHashMap<>();
         entryKeyByValue.forEach((value, entryKey) -> {
@@ -107,7 +107,7 @@ public final class RecordFinder {
             }
         });
         final List<String> winners = candidates.values().stream().filter(c -> !c.isEmpty()).map(c -> c.get(0)).distinct().toList();
-        final Map<String, StoredValue> records = values.getAll(TopicNames.recordStore(collection), winners, authorization, hop);
+        final Map<String, StoredValue> records = values.getAll(TopicNames.recordStore(collection), winners, caller, hop);
         candidates.forEach((value, keys) -> {
             final StoredValue winner = keys.isEmpty() ? StoredValue.ABSENT : records.get(keys.get(0));
             final String folded = collection.indexValue(index, value);
@@ -115,7 +115,7 @@ public final class RecordFinder {
                 results.put(value, winner);
             } else {
                 // The first claimant no longer carries the value (the index is catching up): ask one by one.
-                results.put(value, byIndex(collection, index, value, (store, key) -> values.get(store, key, authorization, hop)));
+                results.put(value, byIndex(collection, index, value, (store, key) -> values.get(store, key, caller, hop)));
             }
         });
         return results;
@@ -124,14 +124,14 @@ public final class RecordFinder {
     /**
      * The index values of a record that other records claim too, for {@code _meta}: index -> {value, winner, claimedBy}.
      */
-    public Map<String, Object> conflicts(final CollectionConfig collection, final JsonNode record, final String authorization) {
+    public Map<String, Object> conflicts(final CollectionConfig collection, final JsonNode record, final Caller caller) {
         final Map<String, Object> conflicts = new LinkedHashMap<>();
         for (final String index : collection.secondaryIndices()) {
             final String folded = IndexEntry.valueOf(collection, index, record.get(index));
             if (folded == null) {
                 continue;
             }
-            final StoredValue entry = values.get(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded), authorization, Hop.FIRST);
+            final StoredValue entry = values.get(TopicNames.indexStore(collection.name()), IndexEntry.key(index, folded), caller, Hop.FIRST);
             if (entry instanceof StoredValue.Found found) {
                 final Map<String, Long> claims = IndexEntry.claims(found.stored());
                 if (claims.size() > 1) {

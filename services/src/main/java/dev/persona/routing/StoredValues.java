@@ -55,7 +55,7 @@ public final class StoredValues {
      *
      * @param hop where the request stands: a forwarded one is answered from here or not at all
      */
-    public StoredValue get(final String store, final String key, final String authorization, final Hop hop) {
+    public StoredValue get(final String store, final String key, final Caller caller, final Hop hop) {
         stores.require(store);
         final StoredValue live = reader.readLive(store, key, stores.partition(store, key));
         if (live != null) {
@@ -65,7 +65,7 @@ public final class StoredValues {
         StoredValue first = null;
         StoredValue last = null;
         for (final ReadPlan.Copy copy : plan.copies()) {
-            last = read(store, key, authorization, copy);
+            last = read(store, key, caller, copy);
             if (!(last instanceof StoredValue.Unavailable)) {
                 if (hop == Hop.FIRST && (copy instanceof ReadPlan.Copy.StandbyHere || copy instanceof ReadPlan.Copy.StandbyAt)) {
                     standbyReads.increment();
@@ -78,19 +78,19 @@ public final class StoredValues {
     }
 
     /** One copy's answer. */
-    private StoredValue read(final String store, final String key, final String authorization, final ReadPlan.Copy copy) {
+    private StoredValue read(final String store, final String key, final Caller caller, final ReadPlan.Copy copy) {
         if (copy instanceof ReadPlan.Copy.ActiveHere here) {
             return reader.read(store, key, here.partition());
         }
         if (copy instanceof ReadPlan.Copy.ActiveAt at) {
             forwards.increment();
-            return await(peers.fetch(at.host(), store, key, authorization, false));
+            return await(peers.fetch(at.host(), store, key, caller, false));
         }
         if (copy instanceof ReadPlan.Copy.StandbyHere here) {
             return reader.readStandby(store, key, here.partition(), maxStaleLag);
         }
         if (copy instanceof ReadPlan.Copy.StandbyAt at) {
-            return await(peers.fetch(at.host(), store, key, authorization, true));
+            return await(peers.fetch(at.host(), store, key, caller, true));
         }
         return ((ReadPlan.Copy.Refused) copy).failure();
     }
@@ -101,7 +101,7 @@ public final class StoredValues {
      * @param hop where the request stands between instances
      * @return key -> stored value, in the order of {@code keys} (duplicates once)
      */
-    public Map<String, StoredValue> getAll(final String store, final List<String> keys, final String authorization, final Hop hop) {
+    public Map<String, StoredValue> getAll(final String store, final List<String> keys, final Caller caller, final Hop hop) {
         final boolean forwarded = hop.forwarded();
         stores.require(store);
         final Map<String, StoredValue> results = new LinkedHashMap<>();
@@ -129,7 +129,7 @@ public final class StoredValues {
         final Map<HostInfo, CompletableFuture<PeerClient.PeerBatch>> pending = new HashMap<>();
         remote.forEach((host, hostKeys) -> {
             forwards.increment();
-            pending.put(host, peers.fetchAll(host, store, hostKeys, authorization, false));
+            pending.put(host, peers.fetchAll(host, store, hostKeys, caller, false));
         });
         pending.forEach((host, future) -> {
             final PeerClient.PeerBatch batch = awaitBatch(future, remote.get(host));
@@ -140,7 +140,7 @@ public final class StoredValues {
         });
         // Whatever the active owners could not answer, a standby copy may (one key at a time: the rare path).
         results.replaceAll((key, lookup) -> lookup == null || lookup instanceof StoredValue.Unavailable
-                ? get(store, key, authorization, hop) : lookup);
+                ? get(store, key, caller, hop) : lookup);
         return results;
     }
 

@@ -7,14 +7,18 @@ import dev.persona.kafka.StreamsSettings;
 import dev.persona.kafka.TopicProvisioner;
 import dev.persona.kafka.TopicReplication;
 import dev.persona.topology.TopicNames;
+import dev.persona.tls.PeerTls;
+import dev.persona.tls.ServerTls;
 import dev.persona.api.ApiContext;
 import dev.persona.api.ApiServer;
 import dev.persona.config.PersonaConfig;
+import dev.persona.config.Secrets;
 import dev.persona.ingest.IngestService;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.KeyLocator;
 import dev.persona.routing.LocalStoreReader;
+import dev.persona.routing.PeerAuth;
 import dev.persona.routing.PeerClient;
 import dev.persona.routing.StoredValues;
 import dev.persona.topology.LiveStores;
@@ -42,6 +46,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One Persona instance, the application root: starts the embedded broker (when no cluster is configured), the
@@ -78,6 +83,11 @@ public final class PersonaInstance implements AutoCloseable {
      * @param options ports, directories, keys
      */
     public static PersonaInstance start(final PersonaConfig config, final InstanceOptions options) {
+        // Before anything starts: a taken port found after the broker and the syncs are up left them half-started,
+        // dying with stack traces about aborted transactions.
+        LogRedaction.install(Secrets.of(config).and(Secrets.ofValues(options.adminKey().map(java.util.Set::of).orElse(java.util.Set.of()))));
+        requireFreePort(options.bindHost(), options.port(), "--port");
+        config.http().managementPort().ifPresent(p -> requireFreePort(options.bindHost(), p, "http.managementPort in " + config.file()));
         EmbeddedKafkaBroker broker = null;
         final String bootstrap;
         if (config.kafka().bootstrapServers().isPresent()) {
@@ -155,17 +165,29 @@ public final class PersonaInstance implements AutoCloseable {
         final LocalStoreReader reader = new LocalStoreReader(streams, live);
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
-        final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2));
+        final byte[] configuredSecret = config.http().clusterSecret().map(t -> t.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElse(null);
+        final byte[] clusterSecret = configuredSecret != null ? configuredSecret : keys.clusterSecret();
+        final PeerAuth peerAuth = new PeerAuth(configuredSecret != null ? () -> configuredSecret : keys::clusterSecret, java.time.Clock.systemUTC());
+        LOG.debug("Cluster secret of {} bytes", clusterSecret.length);
+        final Optional<ServerTls> tls = config.http().tls().map(ServerTls::start);
+        tls.ifPresent(started::push);
+        final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
+                config.http().tls().map(PeerTls::clientContext).orElse(null));
         final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
         api = ApiServer.start(options.bindHost(), port,
-                new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining));
+                new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls));
         started.push(api);
-        LOG.info("Persona instance {}:{} started (Kafka {})", self.host(), self.port(), bootstrapServers);
+        LOG.info("Persona instance {} started (Kafka {})", url(), bootstrapServers);
     }
 
     /** The HTTP port. */
     public int port() {
         return self.port();
+    }
+
+    /** Where the API answers: {@code https://} when {@code http.tls} is set. */
+    public String url() {
+        return (config.http().tls().isPresent() ? "https" : "http") + "://" + self.host() + ":" + self.port();
     }
 
     /** The Kafka cluster this instance uses. */
@@ -196,6 +218,22 @@ public final class PersonaInstance implements AutoCloseable {
     /** The configuration it runs. */
     public PersonaConfig config() {
         return config;
+    }
+
+    /**
+     * @throws PortInUseException naming the port and how to choose another, when something listens on it already
+     */
+    private static void requireFreePort(final String host, final int port, final String setting) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (final IOException e) {
+            throw new PortInUseException("port " + port + " on " + host + " is already in use (" + e.getMessage()
+                    + "): stop what listens there, or choose another port with " + setting);
+        }
     }
 
     private static int freePort(final String host) {

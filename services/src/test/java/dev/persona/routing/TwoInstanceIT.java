@@ -183,7 +183,7 @@ class TwoInstanceIT {
         assertEquals(java.util.Set.of(0, 1, 2, 3), standby, "and has a standby copy: " + cluster);
         assertEquals(java.util.List.of("127.0.0.1:" + a.port(), "127.0.0.1:" + b.port()).stream().sorted().toList(),
                 java.util.List.of(cluster.path("instances").path(0).path("host").asText(), cluster.path("instances").path(1).path("host").asText()));
-        final JsonNode created = json(httpA.post("/admin/keys", "{\"name\":\"reader\"}", bearer(ADMIN)).body());
+        final JsonNode created = json(httpA.post("/admin/keys", "{\"name\":\"reader\",\"collections\":[\"*\"]}", bearer(ADMIN)).body());
         assertEquals(403, httpA.get("/admin/cluster", bearer(created.path("key").asText())).statusCode());
     }
 
@@ -202,7 +202,7 @@ class TwoInstanceIT {
 
     @Test
     void shouldRejectAKeyRevokedOnOneInstanceOnTheOtherWithinASecond() {
-        final JsonNode created = json(httpA.post("/admin/keys", "{\"name\":\"short-lived\"}", bearer(ADMIN)).body());
+        final JsonNode created = json(httpA.post("/admin/keys", "{\"name\":\"short-lived\",\"collections\":[\"*\"]}", bearer(ADMIN)).body());
         final String secret = created.path("key").asText();
         final String key = keysOwnedBy(b).get(0);
         Poll.until(Duration.ofSeconds(5), "the new key accepted by B",

@@ -13,9 +13,20 @@ public final class TestHttp {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final HttpClient client;
 
     public TestHttp(final int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this("http://127.0.0.1:" + port, CLIENT);
+    }
+
+    private TestHttp(final String base, final HttpClient client) {
+        this.base = base;
+        this.client = client;
+    }
+
+    /** A client of an HTTPS instance, trusting only {@code trust}. */
+    public static TestHttp https(final int port, final javax.net.ssl.SSLContext trust) {
+        return new TestHttp("https://127.0.0.1:" + port, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(trust).build());
     }
 
     public HttpResponse<String> get(final String path, final String... headers) {
@@ -44,9 +55,9 @@ public final class TestHttp {
         return builder;
     }
 
-    private static HttpResponse<String> send(final HttpRequest request) {
+    private HttpResponse<String> send(final HttpRequest request) {
         try {
-            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         } catch (final InterruptedException e) {
