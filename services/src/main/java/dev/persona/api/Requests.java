@@ -58,6 +58,19 @@ final class Requests {
         return name.equals("id") ? Optional.of(new IndexRef.Primary(collection.primaryIndex())) : IndexRef.of(collection, name);
     }
 
+    /** Whether every {@code %} of a raw path starts an escape of two hex digits. */
+    static boolean hasValidEscapes(final String rawPath) {
+        if (rawPath == null) {
+            return true;
+        }
+        for (int i = rawPath.indexOf('%'); i >= 0; i = rawPath.indexOf('%', i + 1)) {
+            if (i + 2 >= rawPath.length() || Character.digit(rawPath.charAt(i + 1), 16) < 0 || Character.digit(rawPath.charAt(i + 2), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The request body as JSON. */
     static JsonNode body(final Context ctx) {
         final byte[] body = ctx.bodyAsBytes();
