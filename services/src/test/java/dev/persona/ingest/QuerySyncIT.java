@@ -204,7 +204,7 @@ class QuerySyncIT {
                 final String post = posts.poll(60, TimeUnit.SECONDS);
                 assertTrue(post != null && post.startsWith("application/json {\"text\":"), String.valueOf(post));
                 final JsonNode text = json(post.substring(post.indexOf(' ') + 1)).path("text");
-                assertTrue(text.asText().contains("Persona sync `people` (collection `people`) failed"), text.asText());
+                assertTrue(text.asText().contains("Persona sync `people` (collection `people`) is failing"), text.asText());
                 assertTrue(text.asText().contains("no_such_table"), "the message carries the error: " + text.asText());
             }
         } finally {
