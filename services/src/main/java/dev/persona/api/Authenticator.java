@@ -118,10 +118,10 @@ final class Authenticator {
         if (!admission.limited()) {
             return;
         }
-        ctx.header("RateLimit-Policy", admission.policyHeader());
-        ctx.header("RateLimit-Limit", Long.toString(admission.limit().permits()));
-        ctx.header("RateLimit-Remaining", Long.toString(admission.remaining()));
-        ctx.header("RateLimit-Reset", Long.toString(admission.resetSeconds()));
+        final java.util.List<String> headers = admission.headers();
+        for (int i = 0; i < headers.size(); i += 2) {
+            ctx.header(headers.get(i), headers.get(i + 1));
+        }
         if (!admission.admitted()) {
             throw ApiException.tooManyRequests("this API key is limited to " + admission.limit() + "; retry in "
                     + admission.retryAfterSeconds() + " s", admission.retryAfterSeconds());

@@ -111,10 +111,10 @@ final class FastLookupHandler extends Handler.Wrapper {
         final HttpFields.Mutable answer = response.getHeaders();
         answer.put(HttpHeader.ETAG, conditional.etag());
         if (admission.limited()) {
-            answer.put("RateLimit-Policy", admission.policyHeader());
-            answer.put("RateLimit-Limit", Long.toString(admission.limit().permits()));
-            answer.put("RateLimit-Remaining", Long.toString(admission.remaining()));
-            answer.put("RateLimit-Reset", Long.toString(admission.resetSeconds()));
+            final java.util.List<String> limits = admission.headers();
+            for (int i = 0; i < limits.size(); i += 2) {
+                answer.put(limits.get(i), limits.get(i + 1));
+            }
         }
         if (conditional.notModified()) {
             response.setStatus(304);

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -87,8 +88,12 @@ final class RateLimits {
             return limit != null;
         }
 
-        String policyHeader() {
-            return limit.permits() + ";w=" + limit.period().toSeconds();
+        /** The {@code RateLimit-*} headers, name then value, for both the fast path and the routes. */
+        List<String> headers() {
+            return List.of("RateLimit-Policy", limit.permits() + ";w=" + limit.period().toSeconds(),
+                    "RateLimit-Limit", Long.toString(limit.permits()),
+                    "RateLimit-Remaining", Long.toString(remaining),
+                    "RateLimit-Reset", Long.toString(resetSeconds));
         }
     }
 }

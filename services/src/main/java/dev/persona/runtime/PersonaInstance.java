@@ -166,9 +166,11 @@ public final class PersonaInstance implements AutoCloseable {
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final byte[] configuredSecret = config.http().clusterSecret().map(t -> t.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElse(null);
-        final byte[] clusterSecret = configuredSecret != null ? configuredSecret : keys.clusterSecret();
+        if (configuredSecret == null) {
+            // Made (or read) now, at start, rather than by the first forwarded lookup.
+            keys.clusterSecret();
+        }
         final PeerAuth peerAuth = new PeerAuth(configuredSecret != null ? () -> configuredSecret : keys::clusterSecret, java.time.Clock.systemUTC());
-        LOG.debug("Cluster secret of {} bytes", clusterSecret.length);
         final Optional<ServerTls> tls = config.http().tls().map(ServerTls::start);
         tls.ifPresent(started::push);
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
