@@ -55,6 +55,8 @@ public final class ApiServer implements AutoCloseable {
             // Javalin attaches its servlet context inside the wrappers already on the server: plain record lookups
             // are answered before it.
             cfg.jetty.modifyServer(server -> {
+                // The drain wraps Javalin alone: the fast path sends requests with a body on to it.
+                server.insertHandler(new RequestDrain(MAX_REQUEST_BYTES));
                 server.insertHandler(fast);
                 server.setErrorHandler(new JsonErrorHandler());
             });

@@ -58,7 +58,7 @@ final class FastLookupHandler extends Handler.Wrapper {
     @Override
     public boolean handle(final Request request, final Response response, final Callback callback) throws Exception {
         final long start = System.nanoTime();
-        if (!"GET".equals(request.getMethod()) || request.getHttpURI().getQuery() != null) {
+        if (!"GET".equals(request.getMethod()) || request.getHttpURI().getQuery() != null || RequestDrain.hasBody(request)) {
             return delegate(request, response, callback);
         }
         final String path = request.getHttpURI().getPath();
