@@ -3,10 +3,10 @@ package dev.persona.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code persona} command line. */
-@Command(name = "persona", mixinStandardHelpOptions = true, version = "Persona 0.1.0",
+/** The {@code persona} command line. {@code --help} and {@code --version} work on every subcommand too. */
+@Command(name = "persona", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "Persona 0.1.0",
         description = "Self-hosted personalization API on Apache Kafka.",
-        subcommands = {DemoCommand.class, ServeCommand.class, KeysCommand.class, SyncsCommand.class, ClusterCommand.class, WarehouseCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, ValidateCommand.class, KeysCommand.class, SyncsCommand.class, ClusterCommand.class, WarehouseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PersonaCommand implements Runnable {
 
