@@ -176,6 +176,10 @@ public final class QuerySyncWorker implements SyncWorker {
         }
         // The watchdog has finished or will never run: an interrupt it sent is for this run, not the next.
         Thread.interrupted();
+        if (timedOut.get() || run.status() == RunStatus.FAILED) {
+            // The hashes were updated as the rows went by: the next run starts from the last committed ones.
+            state = null;
+        }
         if (!timedOut.get()) {
             ended(run);
         }
@@ -230,49 +234,74 @@ public final class QuerySyncWorker implements SyncWorker {
     }
 
     private SyncRun apply(final SyncRun run, final boolean requestedFull) throws SQLException {
-        final Map<String, ObjectNode> rows = ModelReader.read(source.connection(), source.sql(), sync.primaryKey(), running);
-        final String fingerprint = RunDiff.sha256(source.sql() + "\n" + sync.primaryKey() + "\n" + sync.collection() + "\n" + sync.mapping());
+        final String fingerprint = SyncState.fingerprint(source.sql() + "\n" + sync.primaryKey() + "\n" + sync.collection() + "\n" + sync.mapping());
         final boolean full = requestedFull || !fingerprint.equals(state.fingerprint);
-        final RunDiff diff = RunDiff.of(state.hashes, rows, full);
         final long version = state.nextVersion(run.startedAt());
         final long ts = run.startedAt();
-        long rejected = 0;
-        producer.beginTransaction();
-        try {
-            for (final RunDiff.Upsert upsert : diff.upserts()) {
-                final byte[] envelope = ChangeRowEnvelope.toBytes(ChangeRow.upsert(upsert.key(), upsert.row(), version, ts));
-                final Optional<String> tooLarge = rowLimit.rejection(upsert.key(), envelope);
-                if (tooLarge.isPresent()) {
-                    // Kafka would refuse it and with it the whole transaction: it goes to the dead letters, the rest applies.
-                    producer.send(new DeadLetter(sync.id(), upsert.key(), version, tooLarge.get(), null).toRecord(deadLetterTopic));
-                    rejected++;
-                } else {
-                    producer.send(new ProducerRecord<>(syncTopic, upsert.key(), envelope));
+        final long[] rejected = {0};
+        final ModelDiff.Counts counts;
+        // The transaction opens with the first change, not before the model's statement: a model that takes long to
+        // start answering does not eat into the transaction's timeout.
+        final Transaction transaction = new Transaction();
+        try (ModelRows model = ModelRows.open(source.connection(), source.sql(), sync.primaryKey(), running)) {
+            counts = ModelDiff.run(model, state.hashes, full, new ModelDiff.Changes() {
+                @Override
+                public void upsert(final String key, final ObjectNode row, final long hash) {
+                    transaction.begin();
+                    final byte[] envelope = ChangeRowEnvelope.toBytes(ChangeRow.upsert(key, row, version, ts));
+                    final Optional<String> tooLarge = rowLimit.rejection(key, envelope);
+                    if (tooLarge.isPresent()) {
+                        // Kafka would refuse it and with it the whole transaction: it goes to the dead letters, the rest applies.
+                        producer.send(new DeadLetter(sync.id(), key, version, tooLarge.get(), null).toRecord(deadLetterTopic));
+                        rejected[0]++;
+                    } else {
+                        producer.send(new ProducerRecord<>(syncTopic, key, envelope));
+                    }
+                    // A rejected row's hash is kept too: it is dead-lettered again only once it changes.
+                    producer.send(new ProducerRecord<>(stateTopic, 0, key, SyncState.hashValue(hash)));
                 }
-                // A rejected row's hash is kept too: it is dead-lettered again only once it changes.
-                producer.send(new ProducerRecord<>(stateTopic, 0, upsert.key(), upsert.hash().getBytes(StandardCharsets.UTF_8)));
-            }
-            for (final String key : diff.deletes()) {
-                final ObjectNode keyOnly = Json.mapper().createObjectNode().put(sync.primaryKey(), key);
-                producer.send(new ProducerRecord<>(syncTopic, key, ChangeRowEnvelope.toBytes(ChangeRow.delete(key, keyOnly, version, ts))));
-                producer.send(new ProducerRecord<>(stateTopic, 0, key, null));
-            }
+
+                @Override
+                public void delete(final String key) {
+                    transaction.begin();
+                    final ObjectNode keyOnly = Json.mapper().createObjectNode().put(sync.primaryKey(), key);
+                    producer.send(new ProducerRecord<>(syncTopic, key, ChangeRowEnvelope.toBytes(ChangeRow.delete(key, keyOnly, version, ts))));
+                    producer.send(new ProducerRecord<>(stateTopic, 0, key, null));
+                }
+            });
+            transaction.begin();
             producer.send(new ProducerRecord<>(stateTopic, 0, SyncState.META_KEY, SyncState.meta(version, fingerprint)));
             producer.commitTransaction();
         } catch (final ProducerFencedException e) {
             throw e;
         } catch (final KafkaException e) {
-            abort();
+            transaction.abort();
             throw new RunFailure("Kafka refused the run's changes (nothing was applied): " + e.getMessage());
-        } catch (final RuntimeException e) {
-            abort();
+        } catch (final SQLException | RuntimeException e) {
+            transaction.abort();
             throw e;
         }
-        diff.upserts().forEach(upsert -> state.hashes.put(upsert.key(), upsert.hash()));
-        diff.deletes().forEach(state.hashes::remove);
         state.lastRun = version;
         state.fingerprint = fingerprint;
-        return run.succeeded(rows.size(), diff.upserts().size() - rejected, diff.deletes().size(), diff.unchanged(), rejected);
+        return run.succeeded(counts.read(), counts.upserts() - rejected[0], counts.deletes(), counts.unchanged(), rejected[0]);
+    }
+
+    /** The run's Kafka transaction, begun at its first record. */
+    private final class Transaction {
+        private boolean begun;
+
+        void begin() {
+            if (!begun) {
+                producer.beginTransaction();
+                begun = true;
+            }
+        }
+
+        void abort() {
+            if (begun) {
+                QuerySyncWorker.this.abort();
+            }
+        }
     }
 
     private void abort() {
