@@ -7,7 +7,6 @@ import dev.persona.kafka.StreamsSettings;
 import dev.persona.kafka.TopicProvisioner;
 import dev.persona.kafka.TopicReplication;
 import dev.persona.topology.TopicNames;
-import dev.persona.tls.PeerTls;
 import dev.persona.tls.ServerTls;
 import dev.persona.api.ApiContext;
 import dev.persona.api.ApiServer;
@@ -174,7 +173,7 @@ public final class PersonaInstance implements AutoCloseable {
         final Optional<ServerTls> tls = config.http().tls().map(ServerTls::start);
         tls.ifPresent(started::push);
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
-                config.http().tls().map(PeerTls::clientContext).orElse(null));
+                tls.map(ServerTls::peerContext).orElse(null));
         final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
         api = ApiServer.start(options.bindHost(), port,
                 new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls));

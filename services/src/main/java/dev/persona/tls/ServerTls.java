@@ -10,19 +10,22 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * The API's HTTPS: Jetty's server context over the configured PEM files, reloaded when either file changes (checked
- * every second, with Jetty's {@link Scanner}), so a renewed certificate takes effect without a restart. New
- * connections get the new certificate; open ones keep theirs. A file that cannot be read leaves the last good
- * certificate in place and says why in the log.
+ * The API's HTTPS: Jetty's server context over the configured PEM files, and the client context instances call each
+ * other with ({@link PeerTls}), both read again when any of the files changes (checked every second, with Jetty's
+ * {@link Scanner}), so a renewed certificate or a rotated CA takes effect without a restart. New connections get the
+ * new certificates; open ones keep theirs. A file that cannot be read leaves the last good certificates in place
+ * and says why in the log.
  */
 public final class ServerTls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
 
     private final SslContextFactory.Server factory;
+    private final PeerTls peers;
     private final Scanner scanner;
 
-    private ServerTls(final SslContextFactory.Server factory, final Scanner scanner) {
+    private ServerTls(final SslContextFactory.Server factory, final PeerTls peers, final Scanner scanner) {
         this.factory = factory;
+        this.peers = peers;
         this.scanner = scanner;
     }
 
@@ -38,10 +41,11 @@ public final class ServerTls implements AutoCloseable {
         factory.setKeyManagerPassword(new String(PemFiles.PASSWORD));
         // Clients reach instances by IP address and by name; the certificate's names are the client's to check.
         factory.setSniRequired(false);
+        final PeerTls peers = PeerTls.start(tls);
         final Scanner scanner = new Scanner();
         scanner.setScanInterval(1);
         scanner.setReportExistingFilesOnStartup(false);
-        for (final Path file : Set.of(tls.certificate(), tls.privateKey())) {
+        for (final Path file : Set.of(tls.certificate(), tls.privateKey(), tls.trustedCertificates())) {
             scanner.addFile(file);
         }
         scanner.addListener(new Scanner.BulkListener() {
@@ -54,6 +58,12 @@ public final class ServerTls implements AutoCloseable {
                 } catch (final Exception e) {
                     LOG.warn("Keeping the current TLS certificate: {} changed but cannot be used ({})", changed, e.getMessage());
                 }
+                try {
+                    peers.reload();
+                    LOG.info("Reloaded the certificates trusted for calls to other instances from {}", tls.trustedCertificates());
+                } catch (final TlsException e) {
+                    LOG.warn("Keeping the certificates trusted for calls to other instances: {}", e.getMessage());
+                }
             }
         });
         try {
@@ -61,12 +71,22 @@ public final class ServerTls implements AutoCloseable {
         } catch (final Exception e) {
             throw new TlsException("cannot watch " + tls.certificate() + " for changes: " + e.getMessage(), e);
         }
-        return new ServerTls(factory, scanner);
+        return new ServerTls(factory, peers, scanner);
     }
 
     /** Jetty's context factory for the HTTPS connector. */
     public SslContextFactory.Server contextFactory() {
         return factory;
+    }
+
+    /** What calls to other instances trust. */
+    PeerTls peers() {
+        return peers;
+    }
+
+    /** The client context for calls to other instances; it follows the trust file. */
+    public javax.net.ssl.SSLContext peerContext() {
+        return peers.context();
     }
 
     @Override
