@@ -37,7 +37,7 @@ class StreamsSettingsTest {
         assertEquals(50, props.get("producer.linger.ms"));
         assertEquals(512 * 1024, props.get("producer.batch.size"));
         assertEquals("lz4", props.get("producer.compression.type"));
-        assertEquals(2, props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
     }
 
     @Test
@@ -75,5 +75,13 @@ class StreamsSettingsTest {
         final PersonaConfig own = config("replication.factor: \"2\"");
         assertEquals("2", StreamsSettings.withReplication(StreamsSettings.of(own, "kafka:9092", Path.of("/state"), null), own,
                 new TopicReplication(3, 2)).get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
+    }
+
+    @Test
+    void shouldLeaveHalfOfTheCoresToLookupsWithAtLeastOneStreamThread() {
+        assertEquals(1, StreamsSettings.defaultStreamThreads(1));
+        assertEquals(1, StreamsSettings.defaultStreamThreads(2));
+        assertEquals(2, StreamsSettings.defaultStreamThreads(4));
+        assertEquals(8, StreamsSettings.defaultStreamThreads(16));
     }
 }
