@@ -51,7 +51,7 @@ public final class BenchSuite {
         final int memoryRecords = Integer.parseInt(options.getOrDefault("memory-records", "1000000"));
         final int ingestWarmup = Integer.parseInt(options.getOrDefault("ingest-warmup", Integer.toString(records)));
         final int webdisThreads = Integer.parseInt(options.getOrDefault("webdis-threads", "2"));
-        final List<String> phases = Arrays.asList(options.getOrDefault("phases", "ingest,lookup,failover,memory,freshness").split(","));
+        final List<String> phases = Arrays.asList(options.getOrDefault("phases", "ingest,lookup,openloop,tails,failover,memory,restore,freshness").split(","));
         final List<String> kinds = Arrays.asList(options.getOrDefault("kinds", "BY_ID,BY_EMAIL,BATCH_BY_ID,BATCH_BY_EMAIL").split(","));
         final List<String> jvm = Arrays.asList(options.getOrDefault("instance-jvm", DEFAULT_INSTANCE_JVM).split(" "));
         final Path out = Path.of(options.getOrDefault("out", "bench/results"));
@@ -66,7 +66,8 @@ public final class BenchSuite {
                 results.machine(), records, connections, rounds, seconds, String.join(" ", jvm));
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(home.resolve("kafka"), 0)) {
             final Dataset lookupData = new Dataset("lookup", broker.bootstrapServers(), home, 1, kafkaProperties);
-            if (phases.contains("ingest") || phases.contains("lookup") || phases.contains("failover")) {
+            if (phases.contains("ingest") || phases.contains("lookup") || phases.contains("failover") || phases.contains("openloop")
+                    || phases.contains("tails")) {
                 // Warm-up: customers beyond the measured ones (as many, by default), with their partial updates, merged
                 // before the measured rows are produced, so that the rate is the JIT-compiled steady state of a running
                 // instance, not its first seconds: with half as many, the JIT compiler still took a quarter of the
@@ -93,8 +94,9 @@ public final class BenchSuite {
                             rows.size(), results.ingest.rowsPerSecond());
                     System.out.printf("ingest: CPU per row: instance %.1f µs, broker and producer (driver JVM) %.1f µs%n",
                             results.ingestCpu.instanceMicros(), results.ingestCpu.driverMicros());
-                    if (phases.contains("lookup")) {
-                        lookups(results, instance, records, rounds, seconds, warmup, connections, webdisThreads, kinds, home, profile);
+                    if (phases.contains("lookup") || phases.contains("openloop") || phases.contains("tails")) {
+                        lookups(results, instance, lookupData, records, rounds, seconds, warmup, connections, webdisThreads,
+                                phases.contains("lookup") ? kinds : List.of(), home, profile, phases.contains("openloop"), phases.contains("tails"));
                     }
                     if (phases.contains("failover")) {
                         try {
@@ -108,7 +110,7 @@ public final class BenchSuite {
                     }
                 }
             }
-            if (phases.contains("memory")) {
+            if (phases.contains("memory") || phases.contains("restore")) {
                 try {
                     final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0, kafkaProperties);
                     big.produce(1, memoryRecords, false);
@@ -121,6 +123,17 @@ public final class BenchSuite {
                         System.out.printf("memory: %,d records: resident %,d MiB after loading, %,d MiB after %d s of lookups "
                                         + "(%,.0f req/s); loaded at %,.0f rows/s%n", memoryRecords, afterLoad >> 20,
                                 results.memory.afterLookupsBytes() >> 20, seconds, reads.rps(), ingest.rowsPerSecond());
+                    }
+                    if (phases.contains("restore")) {
+                        // The instance that held them is gone; a new one, with an empty state directory, restores
+                        // every store from its changelog before it is ready.
+                        final long start = System.nanoTime();
+                        try (ChildInstance fresh = big.start(jvm, "restored")) {
+                            final double took = (System.nanoTime() - start) / 1e9;
+                            results.restore = new Restore(memoryRecords, took, memoryRecords / took);
+                            System.out.printf("restore: a new instance restored %,d records (and their index) from the changelogs and was ready "
+                                    + "in %.1f s: %,.0f records/s%n", memoryRecords, took, results.restore.recordsPerSecond());
+                        }
                     }
                 } catch (final Exception e) {
                     results.failed.add("memory: " + e.getMessage());
@@ -146,9 +159,9 @@ public final class BenchSuite {
         System.out.println("Report: " + out.resolve("REPORT.md"));
     }
 
-    private static void lookups(final Results results, final ChildInstance instance, final int records, final int rounds,
+    private static void lookups(final Results results, final ChildInstance instance, final Dataset lookupData, final int records, final int rounds,
                                 final int seconds, final int warmup, final int connections, final int webdisThreads,
-                                final List<String> kinds, final Path home, final Profiler profile) throws Exception {
+                                final List<String> kinds, final Path home, final Profiler profile, final boolean openLoop, final boolean tails) throws Exception {
         System.out.println("loading the same records into Redis (database " + RedisPeer.DATABASE + ") ...");
         try (RedisPeer peer = RedisPeer.start(fetchAll(instance, records), home, ChildInstance.freePort(), webdisThreads)) {
             final Wrk wrk = new Wrk(home, 2, connections, records);
@@ -171,6 +184,131 @@ public final class BenchSuite {
                     System.out.println("profile of the measured rounds: " + profile.stop(instance, "lookup-" + kind.name().toLowerCase()));
                 }
             }
+            if (openLoop || tails) {
+                final double webdisMax = results.lookups.stream().filter(p -> p.kind() == Wrk.Kind.BY_ID).mapToDouble(p -> p.webdis().rps()).max()
+                        .orElse(wrk.webdis(peer.url(), Wrk.Kind.BY_ID, seconds).rps());
+                try (OpenLoop load = new OpenLoop(connections)) {
+                    // The generator's own code compiles first, at a rate both serve easily; nothing of it is kept.
+                    load.run("persona", id -> instance.url() + PERSONA_BY_ID + id, records, ChildInstance.ADMIN_KEY, webdisMax / 4,
+                            Duration.ofSeconds(warmup), Duration.ofSeconds(1));
+                    load.run("webdis", id -> peer.url() + WEBDIS_BY_ID + id + "?type=application/json", records, null, webdisMax / 4,
+                            Duration.ofSeconds(warmup), Duration.ofSeconds(1));
+                    if (openLoop) {
+                        openLoop(results, load, instance, peer, records, seconds, webdisMax);
+                    }
+                    if (tails) {
+                        tails(results, load, instance, peer, lookupData, records, seconds, webdisMax, profile);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final String PERSONA_BY_ID = "/v1/collections/customers/records/user_id/";
+    private static final String WEBDIS_BY_ID = "/GET/customer:";
+
+    /** Lookups by id at 25, 50 and 75% of webdis' closed-loop maximum, open loop, Persona and webdis in turn. */
+    private static void openLoop(final Results results, final OpenLoop load, final ChildInstance instance, final RedisPeer peer, final int records,
+                                 final int seconds, final double webdisMax) throws InterruptedException {
+        for (final double share : new double[]{0.25, 0.5, 0.75}) {
+            final double rate = Math.round(webdisMax * share);
+            final OpenLoop.Run a = load.run("persona", id -> instance.url() + PERSONA_BY_ID + id, records, ChildInstance.ADMIN_KEY, rate,
+                    Duration.ofSeconds(3), Duration.ofSeconds(seconds));
+            final OpenLoop.Run b = load.run("webdis", id -> peer.url() + WEBDIS_BY_ID + id + "?type=application/json", records, null, rate,
+                    Duration.ofSeconds(3), Duration.ofSeconds(seconds));
+            results.openLoop.add(new RatePair(share, a, b));
+            System.out.printf("open loop at %2.0f%% of webdis' maximum (%,.0f req/s): persona p50 %.2f p99 %.2f p99.9 %.2f ms errors %d "
+                            + "(sent late: p99 %.2f ms) | webdis p50 %.2f p99 %.2f p99.9 %.2f ms errors %d (sent late: p99 %.2f ms)%n", share * 100, rate,
+                    a.p50() / 1e3, a.p99() / 1e3, a.p999() / 1e3, a.errors(), a.sendLateP99() / 1e3, b.p50() / 1e3, b.p99() / 1e3, b.p999() / 1e3,
+                    b.errors(), b.sendLateP99() / 1e3);
+        }
+    }
+
+    /**
+     * Lookup tails while the instance ingests: lookups by id at a quarter of webdis' maximum, open loop, first on a quiet
+     * instance, then while a producer sends partial updates of the same customers at 10,000 rows a second (merged
+     * under exactly-once, with their changelogs and index updates), then webdis at the same rate for reference.
+     */
+    private static void tails(final Results results, final OpenLoop load, final ChildInstance instance, final RedisPeer peer, final Dataset data,
+                              final int records, final int seconds, final double webdisMax, final Profiler profile) throws Exception {
+        // A quarter: at half, the producer, the broker, the instance and the load generator together need more than
+        // this machine's two cores, and an open loop then only measures the queue growing (seconds).
+        final double rate = Math.round(webdisMax / 4);
+        final OpenLoop.Run quiet = load.run("persona", id -> instance.url() + PERSONA_BY_ID + id, records, ChildInstance.ADMIN_KEY, rate,
+                Duration.ofSeconds(3), Duration.ofSeconds(seconds));
+        final OpenLoop.Run busy;
+        final long ingested;
+        try (Background ingest = Background.produce(data, records, INGEST_RATE)) {
+            if (profile != null) {
+                profile.start(instance);
+            }
+            busy = load.run("persona", id -> instance.url() + PERSONA_BY_ID + id, records, ChildInstance.ADMIN_KEY, rate,
+                    Duration.ofSeconds(3), Duration.ofSeconds(seconds));
+            ingested = ingest.rowsPerSecond();
+            if (profile != null) {
+                System.out.println("profile of the lookups during ingest: " + profile.stop(instance, "tails-during-ingest"));
+            }
+        }
+        // How far the merge had fallen behind the producer when the measurement ended: a backlog means ingest alone
+        // wanted more CPU than it got, and it goes on taking it after the producer stops.
+        final long behind;
+        try (GroupLag lag = new GroupLag(data.bootstrap, "bench-" + data.name, Set.of(data.profilesTopic, data.activityTopic))) {
+            behind = lag.read().lag();
+        }
+        final OpenLoop.Run webdis = load.run("webdis", id -> peer.url() + WEBDIS_BY_ID + id + "?type=application/json", records, null, rate,
+                Duration.ofSeconds(3), Duration.ofSeconds(seconds));
+        results.tails = new Tails(rate, ingested, behind, quiet, busy, webdis);
+        System.out.printf("tails at %,.0f req/s: quiet p99 %.2f ms, during ingest (%,d rows/s, %,d rows behind at the end) p99 %.2f ms p99.9 %.2f ms "
+                        + "(%.2f× quiet), webdis p99 %.2f ms%n", rate, quiet.p99() / 1e3, ingested, behind, busy.p99() / 1e3, busy.p999() / 1e3,
+                (double) busy.p99() / quiet.p99(), webdis.p99() / 1e3);
+    }
+
+    /** The change rows a second the tails phase produces while it measures. */
+    private static final int INGEST_RATE = 10_000;
+
+    /** A producer sending partial updates of customers {@code 1..records} at a fixed rate until closed. */
+    private static final class Background implements AutoCloseable {
+        private final Thread thread;
+        private final long start = System.nanoTime();
+        private volatile boolean stop;
+        private volatile long sent;
+
+        private Background(final Dataset data, final int records, final int rate) {
+            thread = new Thread(() -> {
+                try (KafkaProducer<String, String> producer = Customers.producer(data.bootstrap)) {
+                    long version = 3;
+                    for (long i = 0; !stop; i++) {
+                        final long due = start + i * 1_000_000_000L / rate;
+                        long wait;
+                        while ((wait = due - System.nanoTime()) > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                        }
+                        final long id = 1 + i % records;
+                        if (id == 1) {
+                            version++;
+                        }
+                        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(data.profilesTopic, Long.toString(id),
+                                Customers.envelope(Customers.profileRow(id, (int) version), version)));
+                        sent = i + 1;
+                    }
+                }
+            }, "bench-ingest");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        static Background produce(final Dataset data, final int records, final int rate) {
+            return new Background(data, records, rate);
+        }
+
+        long rowsPerSecond() {
+            return Math.round(sent / ((System.nanoTime() - start) / 1e9));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join(10_000);
         }
     }
 
@@ -402,6 +540,14 @@ public final class BenchSuite {
         }
     }
 
+    /** One open-loop rate, a share of webdis' closed-loop maximum: Persona's run and webdis'. */
+    record RatePair(double share, OpenLoop.Run persona, OpenLoop.Run webdis) {
+    }
+
+    /** Lookups at one rate on a quiet instance, the same during ingest, and webdis at that rate. */
+    record Tails(double rate, long ingestRowsPerSecond, long ingestBacklog, OpenLoop.Run quiet, OpenLoop.Run duringIngest, OpenLoop.Run webdis) {
+    }
+
     /** CPU time per change row during the measured ingest: the instance's, and the driver JVM's (broker, producer). */
     record IngestCpu(double instanceMicros, double driverMicros) {
     }
@@ -417,6 +563,10 @@ public final class BenchSuite {
     record Memory(int records, long afterLoadBytes, long afterLookupsBytes, Ingest ingest, Wrk.Run reads) {
     }
 
+    /** A new instance restoring {@code records} from the changelogs: from its start to ready. */
+    record Restore(int records, double seconds, double recordsPerSecond) {
+    }
+
     /** Everything one run measured. */
     static final class Results {
         final String date;
@@ -427,12 +577,15 @@ public final class BenchSuite {
         final int rounds;
         final List<String> instanceJvm;
         final List<Pair> lookups = new ArrayList<>();
+        final List<RatePair> openLoop = new ArrayList<>();
+        Tails tails;
         /** Phases that could not be measured, with why. */
         final List<String> failed = new ArrayList<>();
         Ingest ingest;
         IngestCpu ingestCpu;
         Failover.Figures failover;
         Memory memory;
+        Restore restore;
         FreshnessBenchmark.Figures freshness;
 
         Results(final String date, final String machine, final int records, final int connections, final int seconds, final int rounds,

@@ -37,6 +37,16 @@ final class Report {
                     f("%.2f× (median of %d A/B pairs)", ratio, singles.size()), ratio >= 1.2);
             target(summary, "lookup p99 (single, by id)", "≤ 2 ms", f("%.2f ms", p99), p99 <= 2);
         }
+        r.openLoop.stream().filter(p -> p.share() == 0.5).findFirst().ifPresent(half -> target(summary,
+                f("open-loop lookup p99 at 50%% of webdis' maximum (%,.0f req/s)", half.persona().rate()), "≤ 2 ms",
+                f("%.2f ms (webdis %.2f ms)", half.persona().p99() / 1e3, half.webdis().p99() / 1e3), half.persona().p99() <= 2_000));
+        if (r.tails != null) {
+            final double ratio = (double) r.tails.duringIngest().p99() / r.tails.quiet().p99();
+            target(summary, f("lookup p99 during ingest (%,d rows/s) vs quiet, open loop at %,.0f req/s", r.tails.ingestRowsPerSecond(), r.tails.rate()),
+                    "≤ 1.5×", f("%.2f× (%.2f ms vs %.2f ms)", ratio, r.tails.duringIngest().p99() / 1e3, r.tails.quiet().p99() / 1e3), ratio <= 1.5);
+            target(summary, "lookup p99 during ingest vs webdis' p99 at the same rate", "below", f("%.2f ms vs %.2f ms",
+                    r.tails.duringIngest().p99() / 1e3, r.tails.webdis().p99() / 1e3), r.tails.duringIngest().p99() < r.tails.webdis().p99());
+        }
         if (r.ingest != null) {
             target(summary, "ingest, two syncs, partial updates, exactly-once", "≥ 50,000 rows/s", f("%,.0f rows/s", r.ingest.rowsPerSecond()),
                     r.ingest.rowsPerSecond() >= 50_000);
@@ -51,6 +61,10 @@ final class Report {
         if (r.memory != null) {
             final long resident = Math.max(r.memory.afterLoadBytes(), r.memory.afterLookupsBytes());
             target(summary, "resident memory, " + f("%,d", r.memory.records()) + " records", "< 1 GiB", f("%,d MiB", resident >> 20), resident < (1L << 30));
+        }
+        if (r.restore != null) {
+            target(summary, f("restore: a new instance restoring %,d records from the changelogs", r.restore.records()), "≥ 100,000 records/s",
+                    f("%,.0f records/s (ready in %.1f s)", r.restore.recordsPerSecond(), r.restore.seconds()), r.restore.recordsPerSecond() >= 100_000);
         }
         for (final String failure : r.failed) {
             summary.append("| ").append(failure.replace("|", "/")).append(" | | not measured | **no** |\n");
@@ -85,6 +99,32 @@ final class Report {
             }
             md.append("\n![lookup throughput](lookup-throughput.png)\n\n![lookup latency](lookup-latency.png)\n\n![A/B ratios](lookup-ratio.png)\n");
             lookupCharts(byKind, r.lookups, out);
+        }
+        if (!r.openLoop.isEmpty()) {
+            md.append("\n## Lookups at fixed rates (open loop)\n\n")
+                    .append("wrk's closed loop waits for each answer before sending the next request, so a stalled server is sent fewer ")
+                    .append("requests and its stall is under-counted (coordinated omission). Here requests are due at a fixed rate whatever ")
+                    .append("happened before, and each latency runs from when its request was due (HdrHistogram); the rates are shares of ")
+                    .append(f("webdis' closed-loop maximum in the same run, single lookups by id over at most %d connections (Jetty's client), ", r.connections))
+                    .append(f("%d s each after 3 s of warm-up.\n\n", r.seconds))
+                    .append("The generator's own lateness (p99 of how late it sent) is given beside each run: where it is large, the ")
+                    .append("generator or the machine fell behind, not only the server.\n\n")
+                    .append("| rate | Persona p50 | p99 | p99.9 | max | errors | sent late (p99) | webdis p50 | p99 | p99.9 | max | errors | sent late (p99) |\n")
+                    .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+            for (final BenchSuite.RatePair p : r.openLoop) {
+                md.append(f("| %.0f%%: %,.0f req/s | %s | %s |\n", p.share() * 100, p.persona().rate(), openLoopRow(p.persona()), openLoopRow(p.webdis())));
+            }
+        }
+        if (r.tails != null) {
+            final BenchSuite.Tails t = r.tails;
+            md.append(f("\n## Lookup tails during ingest\n\nSingle lookups by id at %,.0f req/s (a quarter of webdis' maximum), open loop, ", t.rate()))
+                    .append(f("on the quiet instance, then while a producer sends partial updates of the same customers at %,d rows/s ", t.ingestRowsPerSecond()))
+                    .append(f("(merged under exactly-once, changelogged and re-indexed; %,d rows not yet merged when the measurement ended), ", t.ingestBacklog()))
+                    .append("then webdis at the same rate:\n\n")
+                    .append("| | p50 | p99 | p99.9 | max | errors | sent late (p99) |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+                    .append("| Persona, quiet | ").append(openLoopRow(t.quiet())).append(" |\n")
+                    .append("| Persona, during ingest | ").append(openLoopRow(t.duringIngest())).append(" |\n")
+                    .append("| webdis | ").append(openLoopRow(t.webdis())).append(" |\n");
         }
         if (r.ingest != null) {
             md.append(f("\n## Ingest\n\n%,d change rows into one collection of %,d customers (4 partitions): each customer's profiles row and ", r.ingest.rows(), r.records))
@@ -130,6 +170,11 @@ final class Report {
                             m.afterLoadBytes() >> 20, m.afterLookupsBytes() >> 20, m.ingest().rowsPerSecond(), m.reads().rps(), m.reads().p99() / 1000.0));
             ingestChart(m.ingest(), out.resolve("memory-ingest.png"), f("Loading %,d records", m.records()));
         }
+        if (r.restore != null) {
+            md.append(f("\n## Restore\n\nThe instance holding the %,d records is stopped and a new one starts with an empty state directory: ", r.restore.records()))
+                    .append("it joins the group, restores every store (records and index entries) from the changelogs and answers `/readyz` with 200. ")
+                    .append(f("From its start (JVM included) to ready: **%.1f s, %,.0f records/s**.\n", r.restore.seconds(), r.restore.recordsPerSecond()));
+        }
         Files.writeString(out.resolve("REPORT.md"), md.toString());
         Files.writeString(out.resolve("results.json"), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json(r)));
     }
@@ -142,6 +187,15 @@ final class Report {
         json.put("connections", r.connections);
         json.put("lookups", r.lookups.stream().map(p -> Map.of("kind", p.kind().name(), "round", p.round(), "persona", p.persona(), "webdis", p.webdis(),
                 "ratio", p.ratio())).toList());
+        if (r.restore != null) {
+            json.put("restore", r.restore);
+        }
+        if (!r.openLoop.isEmpty()) {
+            json.put("openLoop", r.openLoop);
+        }
+        if (r.tails != null) {
+            json.put("tails", r.tails);
+        }
         if (r.ingest != null) {
             final Map<String, Object> ingest = new LinkedHashMap<>(Map.of("rows", r.ingest.rows(), "seconds", r.ingest.seconds(),
                     "rowsPerSecond", r.ingest.rowsPerSecond()));
@@ -163,6 +217,11 @@ final class Report {
                     "afterLookupsBytes", r.memory.afterLookupsBytes(), "loadRowsPerSecond", r.memory.ingest().rowsPerSecond()));
         }
         return json;
+    }
+
+    private static String openLoopRow(final OpenLoop.Run run) {
+        return f("%.2f ms | %.2f ms | %.2f ms | %.2f ms | %d | %.2f ms", run.p50() / 1e3, run.p99() / 1e3, run.p999() / 1e3, run.max() / 1e3,
+                run.errors(), run.sendLateP99() / 1e3);
     }
 
     private static String row(final List<Wrk.Run> runs) {
