@@ -27,6 +27,8 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     /** Bodies larger than this are refused with 413. */
     public static final long MAX_REQUEST_BYTES = 1_000_000;
+    /** What is read and discarded of a body no route read, so that the client gets its answer (a 413 included). */
+    static final long MAX_DRAINED_BYTES = 16 * MAX_REQUEST_BYTES;
     /** The request line and headers together may take this many bytes; more is a 431 (or 414 for the URI). */
     static final int MAX_HEADER_BYTES = 16_384;
 
@@ -56,7 +58,7 @@ public final class ApiServer implements AutoCloseable {
             // are answered before it.
             cfg.jetty.modifyServer(server -> {
                 // The drain wraps Javalin alone: the fast path sends requests with a body on to it.
-                server.insertHandler(new RequestDrain(MAX_REQUEST_BYTES));
+                server.insertHandler(new RequestDrain(MAX_DRAINED_BYTES));
                 server.insertHandler(fast);
                 server.setErrorHandler(new JsonErrorHandler());
             });

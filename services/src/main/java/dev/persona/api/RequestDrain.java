@@ -9,14 +9,14 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Reads and discards what a route left unread of a request's body before the exchange ends. Most routes never read
- * one ({@code GET /metrics}, lookups, a 401 decided from the headers), and Jetty closes a connection whose request
- * content is not consumed at once: the client's bytes still on their way then make the kernel reset the
- * connection, and the client loses the answer it was sent (found by the fuzz run: a {@code GET /metrics} with a
- * 200 KB body got "Connection reset"; Jetty's maintainers advise reading the content,
- * jetty/jetty.project#2502). Bodies above {@code maxBytes} are not drained: Jetty closes those connections, as it
- * should for a client sending more than any route takes. Draining waits for the client's bytes without holding a
- * thread; a client that stops sending is bounded by the connector's idle timeout. It wraps Javalin alone:
+ * Reads and discards what a route left unread of a request's body before the exchange ends, as nginx's lingering
+ * close does. Most routes never read one ({@code GET /metrics}, lookups, a 401 decided from the headers, a 413 for a
+ * body over the limit), and Jetty closes a connection whose request content is not consumed at once: the client's
+ * bytes still on their way then make the kernel reset the connection, and the client loses the answer it was sent
+ * (found by the fuzz run: a {@code GET /metrics} with a 200 KB body, then one with a 1 MB body, got "Connection
+ * reset"; Jetty's maintainers advise reading the content, jetty/jetty.project#2502). At most {@code maxBytes} are
+ * drained; a client that sends more has its connection closed, as one that stops sending is by the connector's
+ * idle timeout. Draining waits for the client's bytes without holding a thread. It wraps Javalin alone:
  * {@link FastLookupHandler} sends every request that has a body on to it.
  */
 final class RequestDrain extends Handler.Wrapper {
@@ -43,10 +43,28 @@ final class RequestDrain extends Handler.Wrapper {
                 if (request.getLength() > maxBytes) {
                     callback.succeeded();
                 } else {
-                    // Whether the rest arrives or not, the answer has been written: the exchange succeeded.
-                    Content.Source.consumeAll(request, Callback.from(callback::succeeded, failure -> callback.succeeded()));
+                    drain(request, callback, maxBytes);
                 }
             }
         });
+    }
+
+    /** Reads until the body ends, fails or passes {@code left} bytes; then the exchange succeeds: its answer is out. */
+    private static void drain(final Request request, final Callback done, final long left) {
+        long remaining = left;
+        while (true) {
+            final Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                final long unread = remaining;
+                request.demand(() -> drain(request, done, unread));
+                return;
+            }
+            remaining -= chunk.remaining();
+            chunk.release();
+            if (chunk.isLast() || Content.Chunk.isFailure(chunk) || remaining < 0) {
+                done.succeeded();
+                return;
+            }
+        }
     }
 }
