@@ -103,7 +103,10 @@ final class RowHashes {
         }
     }
 
-    /** Removes the keys this run did not mark, once its deletes are committed. */
+    /**
+     * Removes the keys this run did not mark. When more entries are absent than held (a model whose keys come and
+     * go), the table is rebuilt with the held ones alone, so that it does not grow with every key it ever saw.
+     */
     void removeUnmarked() {
         for (int entry = 0; entry < entries; entry++) {
             final int mark = mark(entry);
@@ -112,6 +115,34 @@ final class RowHashes {
                 present--;
             }
         }
+        if (entries - present > Math.max(present, BLOCK)) {
+            compact();
+        }
+    }
+
+    /** How many entries the table holds, absent ones included: what it costs in memory. */
+    int entries() {
+        return entries;
+    }
+
+    private void compact() {
+        final RowHashes held = new RowHashes();
+        held.run = run;
+        for (int entry = 0; entry < entries; entry++) {
+            if (mark(entry) != ABSENT) {
+                held.put(key(entry), hash(entry));
+            }
+        }
+        hashes = held.hashes;
+        keyRefs = held.keyRefs;
+        keyLengths = held.keyLengths;
+        keyHashes = held.keyHashes;
+        marks = held.marks;
+        entries = held.entries;
+        present = held.present;
+        slots = held.slots;
+        pages = held.pages;
+        pageUsed = held.pageUsed;
     }
 
     private int mark(final int entry) {

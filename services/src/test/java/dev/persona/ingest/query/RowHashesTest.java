@@ -72,4 +72,21 @@ class RowHashesTest {
         assertEquals(7, hashes.hash(hashes.find("x".repeat(2_000_000))));
         assertEquals(keys + 1, hashes.size());
     }
+
+    @Test
+    void shouldNotGrowWithEveryKeyAModelEverHeld() {
+        final RowHashes hashes = new RowHashes();
+        // A model whose 1,000 keys are all new every run (a rolling window of sessions), for 200 runs.
+        for (int run = 0; run < 200; run++) {
+            hashes.startRun();
+            for (int i = 0; i < 1_000; i++) {
+                hashes.put("session-" + run + "-" + i, i);
+            }
+            hashes.removeUnmarked();
+            assertEquals(1_000, hashes.size());
+        }
+        assertTrue(hashes.entries() <= 1_000 + 2 * (1 << 14), "entries kept: " + hashes.entries());
+        assertEquals(999, hashes.hash(hashes.find("session-199-999")));
+        assertEquals(-1, hashes.find("session-198-999"));
+    }
 }
