@@ -18,7 +18,7 @@ import java.util.Map;
  * change rows) and the fingerprint of the model and mapping. Kept in a compacted Kafka topic, so it survives
  * restarts and moves with the sync to another instance; written in the same transaction as the run's rows.
  *
- * <p>A key's value is its row's 64-bit hash, 8 bytes big-endian. Versions before 0.2 wrote 32 hex digits of a
+ * <p>A key's value is its row's 64-bit hash, 8 bytes big-endian. Earlier builds wrote 32 hex digits of a
  * SHA-256 of the row's JSON: read, they match no row, so the first run after an upgrade sends every row once.
  */
 final class SyncState {
