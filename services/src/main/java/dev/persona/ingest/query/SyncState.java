@@ -74,13 +74,14 @@ final class SyncState {
         return ByteBuffer.allocate(Long.BYTES).putLong(hash).array();
     }
 
-    private static long hashOf(final byte[] value) {
+    /** A key's hash from its value in the state topic. */
+    static long hashOf(final byte[] value) {
         if (value.length == Long.BYTES) {
             return ByteBuffer.wrap(value).getLong();
         }
         // An earlier version's hex digest: any value will do, as no row's new hash is expected to equal it.
         try {
-            return HexFormat.fromHexDigits(new String(value, 0, Math.min(16, value.length), StandardCharsets.US_ASCII));
+            return HexFormat.fromHexDigitsToLong(new String(value, 0, Math.min(16, value.length), StandardCharsets.US_ASCII));
         } catch (final IllegalArgumentException e) {
             return 0;
         }
