@@ -17,8 +17,12 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -39,9 +43,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final String bootstrapServers;
     private final String sslBootstrapServers;
     private final Path dataDir;
+    private final FileChannel lock;
 
-    private EmbeddedKafkaBroker(final KafkaRaftServer server, final String bootstrapServers, final String sslBootstrapServers, final Path dataDir) {
+    private EmbeddedKafkaBroker(final KafkaRaftServer server, final String bootstrapServers, final String sslBootstrapServers, final Path dataDir,
+                                final FileChannel lock) {
         this.server = server;
+        this.lock = lock;
         this.bootstrapServers = bootstrapServers;
         this.sslBootstrapServers = sslBootstrapServers;
         this.dataDir = dataDir;
@@ -53,6 +60,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param dataDir where the broker keeps its logs and metadata
      * @param port    the client port; 0 picks a free one
      * @throws IllegalStateException when the broker does not come up in time
+     * @throws DataDirectoryInUseException when another process runs a broker on {@code dataDir}
      */
     public static EmbeddedKafkaBroker start(final Path dataDir, final int port) {
         return start(dataDir, port, null);
@@ -72,6 +80,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot create the broker's data directory " + logDir, e);
         }
+        final FileChannel lock = lock(dataDir);
+        try {
+            return start(dataDir, logDir, brokerPort, sslPort, controllerPort, sslListener, lock);
+        } catch (final RuntimeException e) {
+            release(lock);
+            throw e;
+        }
+    }
+
+    private static EmbeddedKafkaBroker start(final Path dataDir, final Path logDir, final int brokerPort, final int sslPort,
+                                             final int controllerPort, final TlsSettings sslListener, final FileChannel lock) {
         final Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
@@ -110,7 +129,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         final String bootstrap = "127.0.0.1:" + brokerPort;
-        final EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, bootstrap, sslListener == null ? null : "127.0.0.1:" + sslPort, dataDir);
+        final EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, bootstrap, sslListener == null ? null : "127.0.0.1:" + sslPort, dataDir, lock);
         try {
             broker.awaitReady();
         } catch (final RuntimeException e) {
@@ -189,7 +208,40 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Stops the broker and waits until it has; its data stays. */
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            release(lock);
+        }
+    }
+
+    /** Holds {@code dataDir} for this process until {@link #close()}; the OS lets go of it when the process dies. */
+    private static FileChannel lock(final Path dataDir) {
+        try {
+            final FileChannel channel = FileChannel.open(dataDir.resolve("persona-broker.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            final FileLock held;
+            try {
+                held = channel.tryLock();
+            } catch (final OverlappingFileLockException sameProcess) {
+                channel.close();
+                throw new DataDirectoryInUseException(dataDir);
+            }
+            if (held == null) {
+                channel.close();
+                throw new DataDirectoryInUseException(dataDir);
+            }
+            return channel;
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot lock the broker's data directory " + dataDir, e);
+        }
+    }
+
+    private static void release(final FileChannel lock) {
+        try {
+            lock.close();
+        } catch (final IOException e) {
+            LOG.warn("Could not release the lock on the broker's data directory", e);
+        }
     }
 }
