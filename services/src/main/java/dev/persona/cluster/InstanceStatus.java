@@ -7,6 +7,8 @@ import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,6 +18,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -24,10 +28,13 @@ import java.util.function.Supplier;
  * of the instance's Streams application.
  */
 public final class InstanceStatus implements StateRestoreListener {
+    private static final Logger LOG = LoggerFactory.getLogger(InstanceStatus.class);
     private final Map<Integer, Set<String>> storesBySubtopology = new HashMap<>();
     private final Map<String, Map<Integer, long[]>> restoring = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.LongAdder restored = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder restored = new LongAdder();
     private final Map<String, Supplier<Optional<String>>> watched = new ConcurrentHashMap<>();
+    private final AtomicLong restoreStartedNanos = new AtomicLong();
+    private final LongAdder restoredSinceStart = new LongAdder();
     private KafkaStreams streams;
 
     /** Learns which stores each sub-topology holds. */
@@ -120,6 +127,10 @@ public final class InstanceStatus implements StateRestoreListener {
 
     @Override
     public void onRestoreStart(final TopicPartition partition, final String store, final long startingOffset, final long endingOffset) {
+        if (restoreStartedNanos.compareAndSet(0, System.nanoTime()) && endingOffset > startingOffset) {
+            LOG.info("Restoring state stores from their changelogs (first: {} partition {}, {} records)", store, partition.partition(),
+                    endingOffset - startingOffset);
+        }
         restoring.computeIfAbsent(store, s -> new ConcurrentHashMap<>()).put(partition.partition(), new long[]{0, endingOffset - startingOffset});
     }
 
@@ -130,6 +141,7 @@ public final class InstanceStatus implements StateRestoreListener {
             progress[0] += numRestored;
         }
         restored.add(numRestored);
+        restoredSinceStart.add(numRestored);
     }
 
     @Override
@@ -137,6 +149,15 @@ public final class InstanceStatus implements StateRestoreListener {
         final Map<Integer, long[]> ofStore = restoring.get(store);
         if (ofStore != null) {
             ofStore.remove(partition.partition());
+        }
+        final long started = restoreStartedNanos.get();
+        if (started != 0 && restoring.values().stream().allMatch(Map::isEmpty) && restoreStartedNanos.compareAndSet(started, 0)) {
+            final long records = restoredSinceStart.sumThenReset();
+            final double seconds = (System.nanoTime() - started) / 1e9;
+            if (records > 0) {
+                LOG.info("Restored {} records from changelogs in {} s ({} records/s); nothing is restoring now", records,
+                        String.format("%.1f", seconds), Math.round(records / Math.max(seconds, 1e-3)));
+            }
         }
     }
 }

@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * Prints a summary and writes {@code REPORT.md}, {@code results.json} and PNG charts to {@code --out}.
  * <p>
  * Usage: {@code bench/run suite [--records 100000] [--rounds 3] [--seconds 10] [--warmup 10] [--connections 32]
- * [--ingest-warmup RECORDS] [--memory-records 1000000] [--phases ingest,lookup,failover,memory,freshness] [--kafka-properties YAML] [--profile DIR [--async-profiler LIB]] [--out bench/results]}.
+ * [--ingest-warmup RECORDS] [--memory-records 1000000] [--rocksdb-memory-mb MB] [--phases ingest,lookup,failover,memory,freshness] [--kafka-properties YAML] [--profile DIR [--async-profiler LIB]] [--out bench/results]}.
  * Persona runs in JVMs of its own ({@code persona serve} with {@code --instance-jvm} options), Kafka in this one;
  * wrk sends the load from a process of its own.
  */
@@ -57,6 +57,8 @@ public final class BenchSuite {
         final Path out = Path.of(options.getOrDefault("out", "bench/results"));
         // Extra kafka.properties for the instances' configuration, as YAML flow entries: 'commit.interval.ms: "200"'.
         final String kafkaProperties = options.getOrDefault("kafka-properties", "");
+        // kafka.rocksdbMemoryMb of every instance; absent: Persona's default.
+        final String rocksdbMemory = options.containsKey("rocksdb-memory-mb") ? "  rocksdbMemoryMb: " + Integer.parseInt(options.get("rocksdb-memory-mb")) : "";
         final Profiler profile = options.containsKey("profile") ? new Profiler(Path.of(options.get("profile")).toAbsolutePath(),
                 options.containsKey("async-profiler") ? Path.of(options.get("async-profiler")).toAbsolutePath() : null) : null;
         Files.createDirectories(out);
@@ -65,7 +67,7 @@ public final class BenchSuite {
         System.out.printf("Persona benchmark suite: %s%n%,d records, %d connections, %d rounds of %d s, instance JVM: %s%n",
                 results.machine(), records, connections, rounds, seconds, String.join(" ", jvm));
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(home.resolve("kafka"), 0)) {
-            final Dataset lookupData = new Dataset("lookup", broker.bootstrapServers(), home, 1, kafkaProperties);
+            final Dataset lookupData = new Dataset("lookup", broker.bootstrapServers(), home, 1, kafkaProperties, rocksdbMemory);
             if (phases.contains("ingest") || phases.contains("lookup") || phases.contains("failover") || phases.contains("openloop")
                     || phases.contains("tails")) {
                 // Warm-up: customers beyond the measured ones (as many, by default), with their partial updates, merged
@@ -112,7 +114,7 @@ public final class BenchSuite {
             }
             if (phases.contains("memory") || phases.contains("restore")) {
                 try {
-                    final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0, kafkaProperties);
+                    final Dataset big = new Dataset("memory", broker.bootstrapServers(), home, 0, kafkaProperties, rocksdbMemory);
                     big.produce(1, memoryRecords, false);
                     try (ChildInstance instance = big.start(jvm, "m")) {
                         final Ingest ingest = big.awaitMerged(2L * memoryRecords, 0, 0);
@@ -123,16 +125,26 @@ public final class BenchSuite {
                         System.out.printf("memory: %,d records: resident %,d MiB after loading, %,d MiB after %d s of lookups "
                                         + "(%,.0f req/s); loaded at %,.0f rows/s%n", memoryRecords, afterLoad >> 20,
                                 results.memory.afterLookupsBytes() >> 20, seconds, reads.rps(), ingest.rowsPerSecond());
+                        if (jvm.stream().anyMatch(option -> option.startsWith("-XX:NativeMemoryTracking"))) {
+                            // Where the resident memory goes, as the JVM accounts it (RocksDB's is under "Other"
+                            // only when allocated through the JVM, so the gap to the resident figure is mostly it).
+                            System.out.println(instance.jcmd("VM.native_memory", "summary", "scale=MB"));
+                        }
                     }
                     if (phases.contains("restore")) {
                         // The instance that held them is gone; a new one, with an empty state directory, restores
                         // every store from its changelog before it is ready.
                         final long start = System.nanoTime();
-                        try (ChildInstance fresh = big.start(jvm, "restored")) {
+                        try (ChildInstance fresh = big.launch(jvm, "restored")) {
+                            fresh.await("/healthz", Duration.ofMinutes(3));
+                            final double serving = (System.nanoTime() - start) / 1e9;
+                            fresh.awaitReady(Duration.ofMinutes(3));
                             final double took = (System.nanoTime() - start) / 1e9;
                             results.restore = new Restore(memoryRecords, took, memoryRecords / took);
                             System.out.printf("restore: a new instance restored %,d records (and their index) from the changelogs and was ready "
-                                    + "in %.1f s: %,.0f records/s%n", memoryRecords, took, results.restore.recordsPerSecond());
+                                    + "in %.1f s: %,.0f records/s (serving HTTP after %.1f s)%n", memoryRecords, took,
+                                    results.restore.recordsPerSecond(), serving);
+                            fresh.logLines("Restor").forEach(line -> System.out.println("restore: instance log: " + line));
                         }
                     }
                 } catch (final Exception e) {
@@ -378,7 +390,8 @@ public final class BenchSuite {
         final String profilesTopic;
         final String activityTopic;
 
-        Dataset(final String name, final String bootstrap, final Path home, final int standbys, final String properties) throws IOException {
+        Dataset(final String name, final String bootstrap, final Path home, final int standbys, final String properties,
+                final String rocksdbMemory) throws IOException {
             this.name = name;
             this.bootstrap = bootstrap;
             this.home = home;
@@ -392,6 +405,7 @@ public final class BenchSuite {
                       topicPrefix: bench-%s
                       processingGuarantee: exactly_once_v2
                       standbyReplicas: %d
+                    %s
                     %s
                     collections:
                       - name: customers
@@ -409,7 +423,7 @@ public final class BenchSuite {
                         source: { type: topic, topic: %s, format: envelope, copartitioned: true }
                         primaryKey: user_id
                         mapping: [ { from: 90_day_summary }, { from: recommendations } ]
-                    """.formatted(bootstrap, name, name, standbys, properties.isEmpty() ? "" : "  properties: { " + properties + " }",
+                    """.formatted(bootstrap, name, name, standbys, properties.isEmpty() ? "" : "  properties: { " + properties + " }", rocksdbMemory,
                     profilesTopic, activityTopic));
         }
 
@@ -494,7 +508,11 @@ public final class BenchSuite {
         }
 
         ChildInstance start(final List<String> jvm, final String instanceName) throws IOException, InterruptedException {
-            return ChildInstance.start(config, home, name + "-" + instanceName, jvm).awaitReady(Duration.ofMinutes(3));
+            return launch(jvm, instanceName).awaitReady(Duration.ofMinutes(3));
+        }
+
+        ChildInstance launch(final List<String> jvm, final String instanceName) throws IOException {
+            return ChildInstance.start(config, home, name + "-" + instanceName, jvm);
         }
 
         /**

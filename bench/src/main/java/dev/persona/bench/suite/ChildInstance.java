@@ -68,8 +68,13 @@ final class ChildInstance implements AutoCloseable {
 
     /** Waits until {@code /readyz} answers 200. */
     ChildInstance awaitReady(final Duration timeout) throws InterruptedException {
+        return await("/readyz", timeout);
+    }
+
+    /** Waits until {@code path} answers 200 ({@code /healthz}: the process is up and serving HTTP). */
+    ChildInstance await(final String path, final Duration timeout) throws InterruptedException {
         final HttpClient client = HttpClient.newHttpClient();
-        final HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/readyz")).timeout(Duration.ofSeconds(2)).build();
+        final HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(2)).build();
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -87,6 +92,11 @@ final class ChildInstance implements AutoCloseable {
         throw new IllegalStateException("instance not ready within " + timeout.toSeconds() + " s; see " + log);
     }
 
+    /** The lines of the instance's log that contain {@code text}. */
+    List<String> logLines(final String text) throws IOException {
+        return Files.readAllLines(log).stream().filter(line -> line.contains(text)).toList();
+    }
+
     /** Resident memory of the instance's process, from {@code /proc}, in bytes. */
     long residentBytes() throws IOException {
         for (final String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
@@ -102,8 +112,8 @@ final class ChildInstance implements AutoCloseable {
         return BenchSuite.cpuTime(process.toHandle());
     }
 
-    /** Runs a diagnostic command in the instance ({@code jcmd PID ...}). */
-    void jcmd(final String... command) throws IOException, InterruptedException {
+    /** Runs a diagnostic command in the instance ({@code jcmd PID ...}) and returns what it printed. */
+    String jcmd(final String... command) throws IOException, InterruptedException {
         final List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid())));
         line.addAll(List.of(command));
         final Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
@@ -111,6 +121,7 @@ final class ChildInstance implements AutoCloseable {
         if (jcmd.waitFor() != 0) {
             throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
         }
+        return output;
     }
 
     /** {@code kill -9}. */

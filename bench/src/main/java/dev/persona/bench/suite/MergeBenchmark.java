@@ -39,7 +39,7 @@ public final class MergeBenchmark {
         final int passes = Integer.parseInt(options.getOrDefault("passes", "8"));
 
         final Path home = Files.createTempDirectory("persona-merge");
-        final BenchSuite.Dataset dataset = new BenchSuite.Dataset("merge", "127.0.0.1:9", home, 0, "");
+        final BenchSuite.Dataset dataset = new BenchSuite.Dataset("merge", "127.0.0.1:9", home, 0, "", "");
         final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).load(dataset.config);
         final CollectionConfig customers = config.collection("customers").orElseThrow();
         final List<SyncConfig> syncs = config.syncsOf("customers");
