@@ -6,6 +6,7 @@ import dev.persona.keys.ApiKeySecrets;
 import dev.persona.demo.DemoConfig;
 import dev.persona.demo.DemoWarehouse;
 import dev.persona.runtime.InstanceOptions;
+import dev.persona.runtime.LogSetup;
 import dev.persona.runtime.PersonaHome;
 import dev.persona.runtime.PersonaInstance;
 import dev.persona.tls.DemoCertificates;
@@ -37,6 +38,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "replace the demo warehouse with new sample data (your edits are lost)")
     boolean fresh;
 
+    @Option(names = "--verbose", description = "write the log to the terminal instead of $PERSONA_HOME/logs/persona.log")
+    boolean verbose;
+
     @Option(names = "--tls", description = "serve HTTPS with a certificate made for this run (its CA's path is printed for curl --cacert)")
     boolean tls;
 
@@ -47,10 +51,15 @@ final class DemoCommand implements Callable<Integer> {
         }
         final Instant started = Instant.now();
         final Path home = PersonaHome.resolve();
+        final Path logFile = LogSetup.fromArguments(List.of("demo"), System.getenv()).file();
+        final String logs = verbose ? "the log above" : "the log in " + logFile;
         final Path configFile = DemoConfig.writeConfig(home);
         final Path warehouse = DemoConfig.warehouse(home);
         if (fresh) {
             java.nio.file.Files.deleteIfExists(warehouse);
+        }
+        if (fresh || !java.nio.file.Files.exists(warehouse)) {
+            progress("Creating the demo warehouse with " + records + " sample customers");
         }
         final boolean created = DemoWarehouse.createIfMissing(warehouse, records);
         final PersonaConfig loaded = ConfigLoader.fromSystemEnvironment().load(configFile);
@@ -61,15 +70,17 @@ final class DemoCommand implements Callable<Integer> {
                 : HttpClient.newHttpClient();
         final String key = Optional.ofNullable(System.getenv("PERSONA_DEMO_API_KEY")).filter(k -> !k.isBlank())
                 .orElseGet(ApiKeySecrets::newSecret);
+        progress("Starting the embedded Kafka broker and Persona" + (verbose ? "" : " (log: " + logFile + ")"));
         final PersonaInstance instance = Instances.start(config,
                 new InstanceOptions("127.0.0.1", port, "127.0.0.1", home.resolve("state").resolve("demo-" + port), home, Optional.empty(), Duration.ZERO));
         try {
             instance.keys().create("demo", key, dev.persona.keys.KeySpec.admin("demo"));
             final String base = scheme + "://127.0.0.1:" + instance.port();
             final String url = base + "/v1/collections/customers/records/id/1";
-            awaitFirstAnswer(client, url, key);
+            progress("Waiting for the first runs of the two syncs to be merged and readable");
+            awaitFirstAnswer(client, url, key, logs);
             // The printed lines must work when pasted: the email index catches up a moment after the record.
-            awaitFirstAnswer(client, base + "/v1/collections/customers/records/email/jane.doe@example.com", key);
+            awaitFirstAnswer(client, base + "/v1/collections/customers/records/email/jane.doe@example.com", key, logs);
             System.out.println();
             System.out.println("Persona demo is up in " + Duration.between(started, Instant.now()).toMillis() / 1000.0 + "s: "
                     + "customers from two query syncs (profiles, usage) over a DuckDB warehouse, run every 10s.");
@@ -87,6 +98,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("     " + curl + "-X POST -H \"Authorization: Bearer " + key + "\" -d '{\"entity\":\"customers\",\"destinationId\":\"demo\","
                     + "\"id\":{\"type\":\"user_id\",\"value\":\"2\"}}' " + base + "/v1/activation");
             System.out.println("Edit:  ./persona warehouse \"update profiles set name = 'Janet Doe' where id = 1\"   (visible within 10s)");
+            System.out.println("Log: " + (verbose ? "this terminal" : logFile + "   (--verbose writes it here instead)"));
             System.out.println("Stop with Ctrl-C.");
         } catch (final RuntimeException e) {
             instance.close();
@@ -96,7 +108,12 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void awaitFirstAnswer(final HttpClient client, final String url, final String key) throws IOException, InterruptedException {
+    private static void progress(final String step) {
+        System.out.println("... " + step);
+    }
+
+    private static void awaitFirstAnswer(final HttpClient client, final String url, final String key, final String logs)
+            throws IOException, InterruptedException {
         final HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
                 .timeout(Duration.ofSeconds(5)).build();
         final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -107,6 +124,6 @@ final class DemoCommand implements Callable<Integer> {
             }
             Thread.sleep(100);
         }
-        throw new CommandFailure("the demo record did not become readable within 2 minutes; see the log above");
+        throw new CommandFailure("the demo record did not become readable within 2 minutes; see " + logs);
     }
 }

@@ -1,7 +1,10 @@
 package dev.persona.cli;
 
+import dev.persona.runtime.LogSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+
+import java.util.List;
 
 /** The {@code persona} command line. {@code --help} and {@code --version} work on every subcommand too. */
 @Command(name = "persona", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "Persona 0.1.0",
@@ -14,6 +17,12 @@ public final class PersonaCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(final String[] args) {
+        try {
+            LogSetup.fromArguments(List.of(args), System.getenv()).apply();
+        } catch (final IllegalArgumentException e) {
+            System.err.println("persona: " + e.getMessage());
+            System.exit(2);
+        }
         System.exit(commandLine().execute(args));
     }
 
