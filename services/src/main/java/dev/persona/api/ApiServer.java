@@ -51,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
         final RecordFinder finder = new RecordFinder(lookup);
         final HttpMetrics httpMetrics = new HttpMetrics(metrics);
         final PortRoles ports = new PortRoles(config.http().managementPort());
+        final ApiContract contract = ApiContract.load();
         final FastLookupHandler fast = new FastLookupHandler(config, finder, auth, httpMetrics, ports);
         final SslContextFactory.Server tls = context.tls().map(ServerTls::contextFactory).orElse(null);
         final Javalin app = Javalin.create(cfg -> {
@@ -100,6 +101,7 @@ public final class ApiServer implements AutoCloseable {
             new SyncRoutes(config, context.ingest(), auth).register(cfg.routes);
             new ClusterRoutes(streams, context.status(), context.peers(), auth).register(cfg.routes);
             new HealthRoutes(config, streams, context.reader(), context.status(), context.draining()).register(cfg.routes);
+            contract.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {
                     ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
