@@ -100,7 +100,9 @@ public final class ApiServer implements AutoCloseable {
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, context.ingest(), auth).register(cfg.routes);
             new ClusterRoutes(streams, context.status(), context.peers(), auth).register(cfg.routes);
-            new HealthRoutes(config, streams, context.reader(), context.status(), context.draining()).register(cfg.routes);
+            final HealthRoutes health = new HealthRoutes(config, streams, context.reader(), context.status(), context.draining());
+            health.register(cfg.routes);
+            health.bindTo(metrics);
             contract.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {

@@ -5,6 +5,8 @@ import dev.persona.routing.LocalStoreReader;
 import dev.persona.cluster.InstanceStatus;
 import dev.persona.topology.TopicNames;
 import io.javalin.config.RoutesConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.javalin.http.Context;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -41,6 +43,22 @@ final class HealthRoutes {
         routes.get("/readyz", this::ready);
     }
 
+    /**
+     * {@code persona_instance_ready}: 1 when {@code /readyz} would answer 200, else 0, so that an alert sees what a
+     * load balancer sees (Prometheus scrapes {@code /metrics}, not {@code /readyz}).
+     */
+    void bindTo(final MeterRegistry metrics) {
+        Gauge.builder("persona.instance.ready", this, health -> !health.draining.getAsBoolean() && health.queryable()
+                        && health.status.problems().isEmpty() ? 1.0 : 0.0)
+                .description("1 when /readyz answers 200").register(metrics);
+    }
+
+    private boolean queryable() {
+        return streams.state() == KafkaStreams.State.RUNNING && config.collections().stream()
+                .allMatch(c -> config.syncsOf(c.name()).isEmpty()
+                        || reader.isQueryable(TopicNames.recordStore(c), status.activePartitions(TopicNames.recordStore(c))));
+    }
+
     private void ready(final Context ctx) {
         final Map<String, Object> answer = new LinkedHashMap<>();
         if (draining.getAsBoolean()) {
@@ -49,10 +67,7 @@ final class HealthRoutes {
             ctx.status(503).header("Retry-After", "1").json(answer);
             return;
         }
-        final boolean running = streams.state() == KafkaStreams.State.RUNNING;
-        final boolean queryable = running && config.collections().stream()
-                .allMatch(c -> config.syncsOf(c.name()).isEmpty()
-                        || reader.isQueryable(TopicNames.recordStore(c), status.activePartitions(TopicNames.recordStore(c))));
+        final boolean queryable = queryable();
         final Map<String, String> problems = status.problems();
         final boolean ready = queryable && problems.isEmpty();
         answer.put("status", ready ? "ready" : "not_ready");

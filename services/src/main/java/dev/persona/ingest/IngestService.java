@@ -5,6 +5,7 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.ingest.cdc.CdcSyncWorker;
+import dev.persona.ingest.cdc.SlotLag;
 import dev.persona.ingest.query.QuerySyncWorker;
 import dev.persona.kafka.TopicProvisioner;
 import dev.persona.topology.Json;
@@ -32,10 +33,12 @@ public final class IngestService implements AutoCloseable {
     private final RunHistory history;
     private final KafkaProducer<String, byte[]> requests;
     private final SyncOwnership ownership;
+    private final SlotLag slots;
 
     private IngestService(final PersonaConfig config, final List<SyncConfig> runnable, final RunHistory history,
-                          final KafkaProducer<String, byte[]> requests, final SyncOwnership ownership) {
+                          final KafkaProducer<String, byte[]> requests, final SyncOwnership ownership, final SlotLag slots) {
         this.config = config;
+        this.slots = slots;
         this.runnable = runnable;
         this.history = history;
         this.requests = requests;
@@ -61,6 +64,8 @@ public final class IngestService implements AutoCloseable {
                                       final MeterRegistry metrics) {
         final List<SyncConfig> runnable = RunnableSyncs.of(config);
         final RunHistory history = RunHistory.start(new TopicNames(config.kafka()).runs(), clientProperties, metrics);
+        SyncMetrics.bind(config, history, metrics, java.time.Clock.systemUTC());
+        final SlotLag slots = SlotLag.start(config, metrics);
         final Map<String, Object> producerProps = new HashMap<>(clientProperties);
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         final KafkaProducer<String, byte[]> requests = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
@@ -69,7 +74,7 @@ public final class IngestService implements AutoCloseable {
                 config.kafka().applicationId() + "-sync-runners", clientProperties, sync -> sync.source() instanceof SourceConfig.Query
                         ? new QuerySyncWorker(config, sync, clientProperties, history, alerts, instance)
                         : new CdcSyncWorker(config, sync, clientProperties, history, alerts, instance));
-        return new IngestService(config, runnable, history, requests, ownership);
+        return new IngestService(config, runnable, history, requests, ownership, slots);
     }
 
     /** The run history. */
@@ -107,6 +112,7 @@ public final class IngestService implements AutoCloseable {
 
     @Override
     public void close() {
+        slots.close();
         if (ownership != null) {
             ownership.close();
         }

@@ -178,6 +178,22 @@ class MergeTopologyTest {
     }
 
     @Test
+    void shouldMeasureFreshnessPerSyncFromTheChangesSourceTime() {
+        // The driver's wall clock stands at 1,000 ms: the change happened at 400 ms, so it is merged 600 ms later.
+        sendSync("profiles", "7", """
+                {"op":"upsert","row":{"id":7,"name":"Jane Doe"},"ts":400}""");
+        assertEquals(600.0, metric("persona-freshness-max-ms", "profiles"));
+        assertEquals(600.0, metric("persona-freshness-avg-ms", "profiles"));
+    }
+
+    private double metric(final String name, final String sync) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name) && sync.equals(e.getKey().tags().get("sync")))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).max()
+                .orElseThrow(() -> new AssertionError("no metric " + name + " for " + sync + " in " + driver.metrics().keySet()));
+    }
+
+    @Test
     void shouldKeepANumericPrimaryKeyWhicheverSyncArrivesFirst() {
         sendSync("usage", "18", "{\"op\":\"upsert\",\"row\":{\"user_id\":\"18\",\"num_messages_sent\":1}}");
         sendSync("profiles", "18", "{\"op\":\"upsert\",\"row\":{\"id\":18,\"name\":\"Ivy\"}}");

@@ -5,14 +5,20 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.IndexEntry;
 import dev.persona.topology.LiveStores;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.Avg;
+import org.apache.kafka.common.metrics.stats.Max;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Applies mapped changes to a collection's record store through a {@link RecordMerger}, and forwards the index
@@ -20,6 +26,11 @@ import java.nio.charset.StandardCharsets;
  * than {@code maxRecordBytes} is not applied: it is forwarded as {@link Routed.Failed} for the dead-letter topic (key
  * and reason, no payload), and the record keeps its last good state. Written, it would exceed what the changelog
  * takes, kill the stream thread, and do so again after every restart.
+ *
+ * <p>Each applied change also records its freshness per sync: from when it happened at the source (the change
+ * row's {@code ts}: a database commit for CDC, the run for query syncs, else when it was produced) to its merge,
+ * as the Streams metrics {@code persona-freshness-avg-ms} and {@code persona-freshness-max-ms} (group
+ * {@code persona}, tags {@code sync} and {@code task}), which an alert compares with a bound.
  */
 public final class MergeProcessor implements Processor<String, SyncChange, String, Routed<IndexChange>> {
     private final String storeName;
@@ -30,6 +41,7 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
     private KeyValueStore<String, byte[]> store;
     private int partition;
     private ProcessorContext<String, Routed<IndexChange>> context;
+    private final Map<String, Sensor> freshness = new HashMap<>();
 
     public MergeProcessor(final String storeName, final RecordMerger merger, final CollectionConfig collection, final LiveStores live,
                           final int maxRecordBytes) {
@@ -62,6 +74,7 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
                 return;
             }
         }
+        freshness(record.value().sync()).record(Math.max(0, context.currentSystemTimeMs() - record.value().ts()));
         for (final String index : collection.secondaryIndices()) {
             final String before = indexValue(result.before(), index);
             final String after = indexValue(result.after(), index);
@@ -74,6 +87,16 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
                         record.timestamp()));
             }
         }
+    }
+
+    private Sensor freshness(final String sync) {
+        return freshness.computeIfAbsent(sync, s -> {
+            final Map<String, String> tags = Map.of("sync", s, "task", context.taskId().toString());
+            final Sensor sensor = context.metrics().addSensor("persona-freshness-" + s + "-" + context.taskId(), Sensor.RecordingLevel.INFO);
+            sensor.add(new MetricName("persona-freshness-avg-ms", "persona", "milliseconds from a change at the source to its merge, average", tags), new Avg());
+            sensor.add(new MetricName("persona-freshness-max-ms", "persona", "milliseconds from a change at the source to its merge, maximum", tags), new Max());
+            return sensor;
+        });
     }
 
     private void tooLarge(final Record<String, SyncChange> record, final int size) {
