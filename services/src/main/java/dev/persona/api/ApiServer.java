@@ -99,6 +99,8 @@ public final class ApiServer implements AutoCloseable {
             new InternalRoutes(context.stores(), lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, context.ingest(), auth).register(cfg.routes);
+            new CollectionRoutes(config, auth, context.topics()).register(cfg.routes);
+            new ConsoleRoutes().register(cfg.routes);
             new ClusterRoutes(streams, context.status(), context.peers(), auth).register(cfg.routes);
             final HealthRoutes health = new HealthRoutes(config, streams, context.reader(), context.status(), context.draining());
             health.register(cfg.routes);

@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * Which port serves what, when {@code http.managementPort} is set (the Prometheus and Kubernetes convention): the
  * API port serves lookups and the calls between instances; the management port serves {@code /metrics},
- * {@code /healthz}, {@code /readyz} and {@code /admin/*}, so that only the lookup port need face apps and partners.
+ * {@code /healthz}, {@code /readyz}, {@code /admin/*} and {@code /console}, so that only the lookup port need face apps and partners.
  * Without a management port, the API port serves everything.
  *
  * @param managementPort the management port, if any
@@ -14,7 +14,8 @@ record PortRoles(Optional<Integer> managementPort) {
 
     /** Whether a path belongs on the management port. */
     static boolean isManagement(final String path) {
-        return path.equals("/metrics") || path.equals("/healthz") || path.equals("/readyz") || path.startsWith("/admin/") || path.equals("/admin");
+        return path.equals("/metrics") || path.equals("/healthz") || path.equals("/readyz") || path.startsWith("/admin/") || path.equals("/admin")
+                || path.equals(ConsoleRoutes.PATH) || path.startsWith(ConsoleRoutes.PATH + "/");
     }
 
     /**

@@ -98,6 +98,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("     " + curl + "-X POST -H \"Authorization: Bearer " + key + "\" -d '{\"entity\":\"customers\",\"destinationId\":\"demo\","
                     + "\"id\":{\"type\":\"user_id\",\"value\":\"2\"}}' " + base + "/v1/activation");
             System.out.println("Edit:  ./persona warehouse \"update profiles set name = 'Janet Doe' where id = 1\"   (visible within 10s)");
+            System.out.println("Console: " + base + "/console   (sign in with the API key)");
             System.out.println("Log: " + (verbose ? "this terminal" : logFile + "   (--verbose writes it here instead)"));
             System.out.println("Stop with Ctrl-C.");
         } catch (final RuntimeException e) {

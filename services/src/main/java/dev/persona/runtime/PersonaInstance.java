@@ -5,6 +5,7 @@ import dev.persona.kafka.BoundedRocksDbMemory;
 import dev.persona.kafka.EmbeddedKafkaBroker;
 import dev.persona.kafka.StreamsSettings;
 import dev.persona.kafka.TopicProvisioner;
+import dev.persona.kafka.TopicTail;
 import dev.persona.kafka.TopicReplication;
 import dev.persona.topology.TopicNames;
 import dev.persona.tls.ServerTls;
@@ -188,7 +189,8 @@ public final class PersonaInstance implements AutoCloseable {
                 tls.map(ServerTls::peerContext).orElse(null));
         final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
         api = ApiServer.start(options.bindHost(), port,
-                new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls));
+                new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
+                        new TopicTail(clientProps)));
         started.push(api);
         LOG.info("Persona instance {} started (Kafka {})", url(), bootstrapServers);
     }

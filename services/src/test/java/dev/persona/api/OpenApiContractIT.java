@@ -174,6 +174,14 @@ class OpenApiContractIT {
         });
         CONTRACT.check("GET", "/admin/syncs/{id}/runs", http.get("/admin/syncs/nothing/runs", admin));
         CONTRACT.check("GET", "/admin/cluster", http.get("/admin/cluster", admin));
+        CONTRACT.check("GET", "/admin/collections", http.get("/admin/collections", admin));
+        CONTRACT.check("GET", "/admin/collections/{collection}/dead-letters", http.get("/admin/collections/customers/dead-letters", admin));
+        CONTRACT.check("GET", "/admin/collections/{collection}/dead-letters", http.get("/admin/collections/nothing/dead-letters", admin));
+        CONTRACT.check("GET", "/admin/collections/{collection}/records/{id}/history",
+                http.get("/admin/collections/customers/records/12345/history", admin));
+        CONTRACT.check("GET", "/admin/collections/{collection}/records/{id}/history",
+                http.get("/admin/collections/customers/records/12345/history", bearer(reader)));
+        CONTRACT.check("GET", "/console", http.get("/console"));
     }
 
     @Test
