@@ -16,6 +16,9 @@ import java.util.concurrent.Callable;
 /** {@code persona serve}: one instance; several with the same config form one cluster. */
 @Command(name = "serve", description = "Run one instance; instances with the same config (and Kafka cluster) form one cluster.")
 final class ServeCommand implements Callable<Integer> {
+    /** The shortest admin key accepted from {@code PERSONA_ADMIN_KEY}, as for {@code http.clusterSecret}. */
+    static final int MIN_ADMIN_KEY_LENGTH = 16;
+
     @Option(names = "--config", required = true, description = "the configuration file")
     Path config;
 
@@ -65,6 +68,11 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         final Optional<String> adminKey = Optional.ofNullable(System.getenv("PERSONA_ADMIN_KEY")).filter(k -> !k.isBlank());
+        final Optional<String> weak = adminKey.flatMap(ServeCommand::weakness);
+        if (weak.isPresent()) {
+            System.err.println("PERSONA_ADMIN_KEY " + weak.get() + ": set it to a long random secret (openssl rand -hex 32)");
+            return 2;
+        }
         if (adminKey.isEmpty()) {
             System.err.println("No admin key: PERSONA_ADMIN_KEY is not set, so this instance accepts no admin key of its own. Keys created "
                     + "before keep working. To administer it, restart with PERSONA_ADMIN_KEY set to a long random secret "
@@ -78,5 +86,19 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("Persona serving on " + instance.url() + " (Kafka " + instance.bootstrapServers() + ")");
         Instances.awaitShutdown(instance);
         return 0;
+    }
+
+    /**
+     * Why an admin key must not be used, if so. Found running docker-compose.yml with podman-compose 1.0, which passes
+     * {@code ${PERSONA_ADMIN_KEY:-}} through unsubstituted: every instance took that public text as its admin key.
+     */
+    static Optional<String> weakness(final String key) {
+        if (key.contains("${") || key.startsWith("$")) {
+            return Optional.of("looks like an unsubstituted variable (" + key + "): the tool that started Persona did not replace it");
+        }
+        if (key.length() < MIN_ADMIN_KEY_LENGTH) {
+            return Optional.of("is " + key.length() + " characters; an admin key needs at least " + MIN_ADMIN_KEY_LENGTH);
+        }
+        return Optional.empty();
     }
 }

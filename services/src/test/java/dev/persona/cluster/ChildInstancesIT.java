@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the benchmark suite's failover phase and the fault suite, not here.)
  */
 class ChildInstancesIT {
-    private static final String ADMIN = "child-admin";
+    private static final String ADMIN = "child-admin-secret-01";
     private static final int RECORDS = 60;
 
     private final List<Process> processes = new ArrayList<>();

@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class PersonaNodes implements AutoCloseable {
     static final int COUNT = 3;
-    static final String ADMIN = "fault-admin";
+    static final String ADMIN = "fault-admin-secret-01";
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<ChildProcess> nodes = new ArrayList<>();

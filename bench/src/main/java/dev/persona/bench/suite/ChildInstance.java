@@ -18,7 +18,7 @@ import java.util.List;
  * measure and the load generator is outside it.
  */
 final class ChildInstance implements AutoCloseable {
-    static final String ADMIN_KEY = "bench-admin-key";
+    static final String ADMIN_KEY = "bench-admin-key-0001";
 
     private final Process process;
     private final int port;
