@@ -1,15 +1,21 @@
 # Persona, built from this repository. Used by docker-compose.yml; also fine on its own:
 #   docker build -t persona . && docker run persona --help
-FROM maven:3.9-eclipse-temurin-17 AS build
+# The base images are build arguments, so a machine without a registry can build from images of its own
+# (deploy/compose-test does: Debian bookworm from debootstrap, with Debian's JDK and Maven); MAVEN_ARGS=-o with the
+# local repository mounted builds offline.
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
+FROM ${BUILD_IMAGE} AS build
+ARG MAVEN_ARGS=""
 WORKDIR /src
 COPY pom.xml ./
 COPY config config
 COPY topology topology
 COPY services services
 COPY bench/pom.xml bench/pom.xml
-RUN mvn -B -q -DskipTests package -pl services -am
+RUN mvn -B -q ${MAVEN_ARGS} -DskipTests package -pl services -am
 
-FROM eclipse-temurin:17-jre
+FROM ${RUNTIME_IMAGE}
 WORKDIR /opt/persona
 COPY --from=build /src/services/target/persona.jar persona.jar
 COPY --from=build /src/services/target/lib lib
