@@ -229,14 +229,18 @@ public final class ConfigLoader {
     private static List<SyncConfig> syncs(final ConfigNode root) {
         final List<SyncConfig> syncs = new ArrayList<>();
         for (final ConfigNode node : root.list("syncs")) {
-            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete", "webhook", "alertReminder"));
+            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete", "webhook", "alerts", "alertReminder"));
             final Optional<String> reminderText = node.optionalString("alertReminder");
             final Duration reminder = reminderText.isEmpty() ? SyncConfig.DEFAULT_ALERT_REMINDER
                     : Schedules.duration(reminderText.get()).filter(d -> d.toMinutes() >= 1).orElseThrow(() -> node.error("alertReminder",
                     "'" + reminderText.get() + "' is not a duration of a minute or more", "write how often a sync that keeps failing is reported again, such as 1h or 30m"));
+            final List<AlertChannel> alerts = new ArrayList<>();
             final Optional<String> webhook = node.optionalString("webhook");
-            if (webhook.isPresent() && !webhook.get().matches("https?://\\S+")) {
-                throw node.error("webhook", "'" + webhook.get() + "' is not an http(s) URL", "give the full URL of a Slack-compatible incoming webhook");
+            if (webhook.isPresent()) {
+                alerts.add(new AlertChannel.Slack(url(node, "webhook", webhook.get(), "give the full URL of a Slack-compatible incoming webhook")));
+            }
+            for (final ConfigNode channel : node.list("alerts")) {
+                alerts.add(alertChannel(channel));
             }
             final List<FieldMapping> mapping = new ArrayList<>();
             for (final ConfigNode item : node.list("mapping")) {
@@ -249,9 +253,41 @@ public final class ConfigLoader {
                     node.requiredString("primaryKey", "name the source column that holds the record key"),
                     mapping,
                     node.optionalEnum("onDelete", OnDelete.CLEAR_FIELDS, OnDelete::configName),
-                    webhook, reminder));
+                    alerts, reminder));
         }
         return syncs;
+    }
+
+    private static AlertChannel alertChannel(final ConfigNode channel) {
+        final String type = channel.requiredString("type", "say which channel: slack, pagerduty or webhook");
+        switch (type) {
+            case "slack" -> {
+                channel.allowOnly(Set.of("type", "url"));
+                return new AlertChannel.Slack(url(channel, "url", channel.requiredString("url", "give the incoming webhook's URL"),
+                        "give the full URL of a Slack-compatible incoming webhook"));
+            }
+            case "webhook" -> {
+                channel.allowOnly(Set.of("type", "url"));
+                return new AlertChannel.Webhook(url(channel, "url", channel.requiredString("url", "give the URL that receives the JSON events"),
+                        "give the full URL that receives the JSON events"));
+            }
+            case "pagerduty" -> {
+                channel.allowOnly(Set.of("type", "routingKey", "url"));
+                final String key = channel.requiredString("routingKey",
+                        "give the integration key of a PagerDuty service (Events API v2), from the environment: routingKey: ${PD_ROUTING_KEY}");
+                final String url = channel.optionalString("url").map(u -> url(channel, "url", u, "give the Events API v2 endpoint's URL"))
+                        .orElse(AlertChannel.PAGERDUTY_EVENTS_URL);
+                return new AlertChannel.PagerDuty(key, url);
+            }
+            default -> throw channel.error("type", "'" + type + "' is not an alert channel", "use slack, pagerduty or webhook");
+        }
+    }
+
+    private static String url(final ConfigNode node, final String key, final String url, final String fix) {
+        if (!url.matches("https?://\\S+")) {
+            throw node.error(key, "'" + url + "' is not an http(s) URL", fix);
+        }
+        return url;
     }
 
     private static FieldMapping mapping(final ConfigNode item) {

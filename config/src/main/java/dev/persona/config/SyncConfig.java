@@ -1,7 +1,6 @@
 package dev.persona.config;
 
 import java.util.List;
-import java.util.Optional;
 
 /**
  * One source feeding one collection.
@@ -12,16 +11,17 @@ import java.util.Optional;
  * @param primaryKey the source column holding the record key
  * @param mapping    the fields it owns
  * @param onDelete   what a row leaving the source does
- * @param webhook    a URL that hears when the sync starts failing, while it keeps failing (every {@code alertReminder}),
- *                   and when it recovers: Slack-compatible messages, if any
+ * @param alerts     where the sync's state changes go: when it starts failing, while it keeps failing (every
+ *                   {@code alertReminder}), and when it recovers
  * @param alertReminder how often a sync that keeps failing is reported again
  */
 public record SyncConfig(String id, String collection, SourceConfig source, String primaryKey,
-                         List<FieldMapping> mapping, OnDelete onDelete, Optional<String> webhook, java.time.Duration alertReminder) {
+                         List<FieldMapping> mapping, OnDelete onDelete, List<AlertChannel> alerts, java.time.Duration alertReminder) {
     public static final java.time.Duration DEFAULT_ALERT_REMINDER = java.time.Duration.ofHours(1);
 
     public SyncConfig {
         mapping = List.copyOf(mapping);
+        alerts = List.copyOf(alerts);
     }
 
     /** The record fields this sync owns, in mapping order. */

@@ -270,9 +270,31 @@ class ConfigLoaderTest {
     @Test
     void shouldReadAWebhookAndRejectOneThatIsNotAUrl() {
         final PersonaConfig config = parse(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    webhook: https://hooks.example.com/T1/B2"));
-        assertEquals(Optional.of("https://hooks.example.com/T1/B2"), config.sync("profiles").orElseThrow().webhook());
+        assertEquals(List.of(new AlertChannel.Slack("https://hooks.example.com/T1/B2")), config.sync("profiles").orElseThrow().alerts());
         final ConfigException e = rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    webhook: slack-channel"));
         assertEquals("syncs[0].webhook", e.key());
+    }
+
+    @Test
+    void shouldReadAlertChannelsOfEveryTypeAndNameWhatIsWrongWithOne() {
+        final PersonaConfig config = parse(VALID.replace("onDelete: delete_record", """
+                onDelete: delete_record
+                    alerts:
+                      - { type: slack, url: "https://hooks.example.com/T1/B2" }
+                      - { type: pagerduty, routingKey: R0UT1NGKEY }
+                      - { type: pagerduty, routingKey: EUKEY, url: "https://events.eu.pagerduty.com/v2/enqueue" }
+                      - { type: webhook, url: "https://ops.example.com/persona" }"""));
+        assertEquals(List.of(new AlertChannel.Slack("https://hooks.example.com/T1/B2"),
+                new AlertChannel.PagerDuty("R0UT1NGKEY", AlertChannel.PAGERDUTY_EVENTS_URL),
+                new AlertChannel.PagerDuty("EUKEY", "https://events.eu.pagerduty.com/v2/enqueue"),
+                new AlertChannel.Webhook("https://ops.example.com/persona")), config.sync("profiles").orElseThrow().alerts());
+        final ConfigException type = rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    alerts: [ { type: email } ]"));
+        assertEquals("syncs[0].alerts[0].type", type.key());
+        assertTrue(type.getMessage().contains("slack, pagerduty or webhook"), type.getMessage());
+        final ConfigException key = rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    alerts: [ { type: pagerduty } ]"));
+        assertEquals("syncs[0].alerts[0].routingKey", key.key());
+        final ConfigException url = rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    alerts: [ { type: webhook, url: ops } ]"));
+        assertEquals("syncs[0].alerts[0].url", url.key());
     }
 
     @Test

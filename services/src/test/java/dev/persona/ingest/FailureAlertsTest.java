@@ -1,10 +1,13 @@
 package dev.persona.ingest;
 
 import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.config.AlertChannel;
 import dev.persona.config.OnDelete;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.testing.Poll;
+import dev.persona.topology.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,6 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Alerts go to a real webhook (an HTTP server on loopback); only the clock is the test's. */
 class FailureAlertsTest {
     private final List<String> posted = new CopyOnWriteArrayList<>();
+    private final List<String> pagerDuty = new CopyOnWriteArrayList<>();
+    private final List<String> generic = new CopyOnWriteArrayList<>();
     private HttpServer webhook;
     private Instant now = Instant.parse("2026-12-02T10:00:00Z");
 
@@ -37,6 +41,16 @@ class FailureAlertsTest {
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
+        webhook.createContext("/v2/enqueue", exchange -> {
+            pagerDuty.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(202, -1);
+            exchange.close();
+        });
+        webhook.createContext("/events", exchange -> {
+            generic.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
         webhook.start();
     }
 
@@ -46,8 +60,18 @@ class FailureAlertsTest {
     }
 
     private SyncConfig sync() {
+        final String base = "http://127.0.0.1:" + webhook.getAddress().getPort();
         return new SyncConfig("profiles", "customers", new SourceConfig.Cdc("jdbc:postgresql://h/db", "public.p"), "id", List.of(),
-                OnDelete.CLEAR_FIELDS, Optional.of("http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook"), Duration.ofHours(1));
+                OnDelete.CLEAR_FIELDS, List.of(new AlertChannel.Slack(base + "/hook"), new AlertChannel.PagerDuty("R0UT1NG", base + "/v2/enqueue"),
+                new AlertChannel.Webhook(base + "/events")), Duration.ofHours(1));
+    }
+
+    private static JsonNode json(final String body) {
+        try {
+            return Json.mapper().readTree(body);
+        } catch (final IOException e) {
+            throw new AssertionError(body, e);
+        }
     }
 
     private Clock clock() {
@@ -92,5 +116,28 @@ class FailureAlertsTest {
         alerts.runFailed(sync, failed);
         Poll.until(Duration.ofSeconds(10), "a new failure alerted again", () -> posted.size() == 4);
         assertEquals(4, posted.size());
+
+        // PagerDuty: trigger, trigger again as the reminder (one incident: the same dedup key), resolve, trigger.
+        Poll.until(Duration.ofSeconds(10), "four PagerDuty events", () -> pagerDuty.size() == 4);
+        assertEquals(List.of("trigger", "trigger", "resolve", "trigger"), pagerDuty.stream().map(b -> json(b).path("event_action").asText()).toList());
+        for (final String body : pagerDuty) {
+            assertEquals("R0UT1NG", json(body).path("routing_key").asText());
+            assertEquals("persona-sync-profiles", json(body).path("dedup_key").asText());
+        }
+        final JsonNode trigger = json(pagerDuty.get(0)).path("payload");
+        assertEquals("error", trigger.path("severity").asText());
+        assertEquals("i1", trigger.path("source").asText());
+        assertTrue(trigger.path("summary").asText().contains("cannot connect"), trigger.toString());
+        assertEquals(101, json(pagerDuty.get(1)).path("payload").path("custom_details").path("failures").asInt());
+
+        // The generic webhook: one JSON event per state change.
+        Poll.until(Duration.ofSeconds(10), "four generic events", () -> generic.size() == 4);
+        assertEquals(List.of("sync.failing", "sync.still_failing", "sync.recovered", "sync.failing"),
+                generic.stream().map(b -> json(b).path("event").asText()).toList());
+        final JsonNode recovered = json(generic.get(2));
+        assertEquals("customers", recovered.path("collection").asText());
+        assertEquals(101, recovered.path("failures").asInt());
+        assertTrue(recovered.path("error").isNull(), recovered.toString());
+        assertEquals("2026-12-02T10:00:00Z", recovered.path("since").asText());
     }
 }
