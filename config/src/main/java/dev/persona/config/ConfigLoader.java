@@ -75,8 +75,9 @@ public final class ConfigLoader {
             throw root.error("the file is empty or not a mapping", "start from config/persona.example.yaml");
         }
         root.allowOnly(Set.of("kafka", "collections", "destinations", "syncs", "http"));
-        final PersonaConfig config = new PersonaConfig(file, kafka(root.get("kafka")), collections(root),
-                destinations(root), syncs(root), http(root.get("http"), file));
+        final List<CollectionConfig> collections = collections(root);
+        final PersonaConfig config = new PersonaConfig(file, kafka(root.get("kafka")), collections,
+                destinations(root), withInclusions(syncs(root), collections), http(root.get("http"), file));
         new ConfigValidator(name).validate(config);
         return config;
     }
@@ -243,8 +244,16 @@ public final class ConfigLoader {
                 alerts.add(alertChannel(channel));
             }
             final List<FieldMapping> mapping = new ArrayList<>();
+            Optional<Set<String>> exclude = Optional.empty();
             for (final ConfigNode item : node.list("mapping")) {
-                mapping.add(mapping(item));
+                if (item.isObject() && !item.get("include").isMissing()) {
+                    if (exclude.isPresent()) {
+                        throw item.error("include", "appears twice in this mapping", "keep one '- include: \"*\"' (with exclude: [...])");
+                    }
+                    exclude = Optional.of(inclusion(item));
+                } else {
+                    mapping.add(mapping(item));
+                }
             }
             syncs.add(new SyncConfig(
                     node.requiredString("id", "give the sync an alphanumeric id, such as 'profiles'"),
@@ -253,9 +262,47 @@ public final class ConfigLoader {
                     node.requiredString("primaryKey", "name the source column that holds the record key"),
                     mapping,
                     node.optionalEnum("onDelete", OnDelete.CLEAR_FIELDS, OnDelete::configName),
-                    alerts, reminder));
+                    alerts, reminder, exclude.map(e -> new SyncConfig.IncludeAll(e, e))));
         }
         return syncs;
+    }
+
+    /** {@code - include: "*"}, with an optional {@code exclude: [columns]}: the excluded columns. */
+    private static Set<String> inclusion(final ConfigNode item) {
+        item.allowOnly(Set.of("include", "exclude"));
+        final String include = item.requiredString("include", "write include: \"*\" to copy every column");
+        if (!include.equals("*")) {
+            throw item.error("include", "is '" + include + "'; only \"*\" (every column) is supported",
+                    "write include: \"*\", leave columns out with exclude: [a, b], and map single columns with from:");
+        }
+        return Set.copyOf(item.stringList("exclude"));
+    }
+
+    /**
+     * Completes each {@code include: "*"} with what it must leave out besides its {@code exclude}: the primary key
+     * column and the collection's primary index, the columns the sync's own mappings read or write, and the fields
+     * other syncs of the collection own.
+     */
+    static List<SyncConfig> withInclusions(final List<SyncConfig> syncs, final List<CollectionConfig> collections) {
+        final List<SyncConfig> completed = new ArrayList<>();
+        for (final SyncConfig sync : syncs) {
+            if (sync.includeAll().isEmpty()) {
+                completed.add(sync);
+                continue;
+            }
+            final Set<String> skipped = new java.util.HashSet<>(sync.includeAll().get().exclude());
+            skipped.add(sync.primaryKey());
+            collections.stream().filter(c -> c.name().equals(sync.collection())).forEach(c -> skipped.add(c.primaryIndex()));
+            sync.mapping().forEach(m -> {
+                m.from().ifPresent(skipped::add);
+                skipped.add(m.to());
+            });
+            syncs.stream().filter(other -> other != sync && other.collection().equals(sync.collection()))
+                    .forEach(other -> skipped.addAll(other.ownedFields()));
+            completed.add(new SyncConfig(sync.id(), sync.collection(), sync.source(), sync.primaryKey(), sync.mapping(), sync.onDelete(),
+                    sync.alerts(), sync.alertReminder(), Optional.of(new SyncConfig.IncludeAll(sync.includeAll().get().exclude(), skipped))));
+        }
+        return completed;
     }
 
     private static AlertChannel alertChannel(final ConfigNode channel) {

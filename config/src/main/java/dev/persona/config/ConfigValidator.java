@@ -45,6 +45,7 @@ final class ConfigValidator {
     private void validateSyncs(final PersonaConfig config, final Set<String> collections) {
         final Set<String> ids = new HashSet<>();
         final Map<String, Map<String, String>> ownerByFieldByCollection = new HashMap<>();
+        final Map<String, String> includingAll = new HashMap<>();
         for (int i = 0; i < config.syncs().size(); i++) {
             final SyncConfig sync = config.syncs().get(i);
             final String at = "syncs[" + i + "]";
@@ -56,8 +57,15 @@ final class ConfigValidator {
                 throw fail(at + ".collection", "unknown collection '" + sync.collection() + "'",
                         "use one of the declared collections: " + String.join(", ", sorted(collections)));
             }
-            if (sync.mapping().isEmpty()) {
-                throw fail(at + ".mapping", "the sync maps no field", "add at least one '- { from: <column> }'");
+            if (sync.mapping().isEmpty() && sync.includeAll().isEmpty()) {
+                throw fail(at + ".mapping", "the sync maps no field", "add at least one '- { from: <column> }', or '- include: \"*\"'");
+            }
+            if (sync.includeAll().isPresent()) {
+                final String other = includingAll.putIfAbsent(sync.collection(), sync.id());
+                if (other != null) {
+                    throw fail(at + ".mapping", "sync '" + other + "' of collection '" + sync.collection() + "' already includes every column",
+                            "let one sync of a collection use include: \"*\" and map the other's columns with from:");
+                }
             }
             final String primaryIndex = config.collection(sync.collection()).orElseThrow().primaryIndex();
             final Map<String, String> owners = ownerByFieldByCollection.computeIfAbsent(sync.collection(), c -> new HashMap<>());

@@ -1,6 +1,7 @@
 package dev.persona.config;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One source feeding one collection.
@@ -14,14 +15,53 @@ import java.util.List;
  * @param alerts     where the sync's state changes go: when it starts failing, while it keeps failing (every
  *                   {@code alertReminder}), and when it recovers
  * @param alertReminder how often a sync that keeps failing is reported again
+ * @param includeAll besides {@code mapping}, every other column of each row, under its own name
+ *                   ({@code - include: "*"}, RudderStack's default), if so
  */
 public record SyncConfig(String id, String collection, SourceConfig source, String primaryKey,
-                         List<FieldMapping> mapping, OnDelete onDelete, List<AlertChannel> alerts, java.time.Duration alertReminder) {
+                         List<FieldMapping> mapping, OnDelete onDelete, List<AlertChannel> alerts, java.time.Duration alertReminder,
+                         Optional<IncludeAll> includeAll) {
     public static final java.time.Duration DEFAULT_ALERT_REMINDER = java.time.Duration.ofHours(1);
 
     public SyncConfig {
         mapping = List.copyOf(mapping);
         alerts = List.copyOf(alerts);
+    }
+
+    /** A sync that maps only what {@code mapping} names. */
+    public SyncConfig(final String id, final String collection, final SourceConfig source, final String primaryKey,
+                      final List<FieldMapping> mapping, final OnDelete onDelete, final List<AlertChannel> alerts,
+                      final java.time.Duration alertReminder) {
+        this(id, collection, source, primaryKey, mapping, onDelete, alerts, alertReminder, Optional.empty());
+    }
+
+    /**
+     * {@code - include: "*"} in a mapping: every column of a row becomes a field of the same name, except
+     * {@code exclude}, and except what {@code skipped} adds: the primary key column, the columns this sync's own
+     * mappings read or write, and the fields other syncs of the collection own (explicit owners win).
+     *
+     * @param exclude the columns the configuration leaves out
+     * @param skipped every column the inclusion leaves out, {@code exclude} included
+     */
+    public record IncludeAll(java.util.Set<String> exclude, java.util.Set<String> skipped) {
+        public IncludeAll {
+            exclude = java.util.Set.copyOf(exclude);
+            skipped = java.util.Set.copyOf(skipped);
+        }
+
+        /** Whether a column of a row becomes a field of the same name. */
+        public boolean includes(final String column) {
+            return !skipped.contains(column);
+        }
+    }
+
+    /**
+     * Whether this sync, as configured now, may write {@code field}: one it maps, or, with {@link #includeAll}, any
+     * field the inclusion does not leave out. A field the sync wrote under an older configuration and may no longer
+     * write is removed by the next change of its row (a full resync removes them all).
+     */
+    public boolean mayWrite(final String field) {
+        return ownedFields().contains(field) || includeAll.map(all -> all.includes(field)).orElse(false);
     }
 
     /** The record fields this sync owns, in mapping order. */

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -295,6 +296,33 @@ class ConfigLoaderTest {
         assertEquals("syncs[0].alerts[0].routingKey", key.key());
         final ConfigException url = rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    alerts: [ { type: webhook, url: ops } ]"));
         assertEquals("syncs[0].alerts[0].url", url.key());
+    }
+
+    @Test
+    void shouldReadIncludeAllAndCompleteWhatItLeavesOut() {
+        final PersonaConfig config = parse(VALID.replace("onDelete: delete_record", "onDelete: delete_record").replace(
+                "      - { from: email }", "      - { from: email }\n      - { include: \"*\", exclude: [ssn] }"));
+        final SyncConfig.IncludeAll all = config.sync("profiles").orElseThrow().includeAll().orElseThrow();
+        assertEquals(Set.of("ssn"), all.exclude());
+        assertTrue(all.includes("plan"));
+        for (final String left : List.of("ssn", "id", "name", "full_name", "email", "user_id", "num_messages_sent")) {
+            assertTrue(!all.includes(left), left + " is left out: the key, its own mappings, another sync's field or excluded");
+        }
+        assertTrue(config.sync("profiles").orElseThrow().mayWrite("plan"));
+        assertTrue(!config.sync("profiles").orElseThrow().mayWrite("ssn"));
+    }
+
+    @Test
+    void shouldRejectAnIncludeOtherThanEverythingTwoIncludesAndTwoSyncsIncludingAll() {
+        final ConfigException star = rejected(VALID.replace("      - { from: email }", "      - { from: email }\n      - { include: \"a*\" }"));
+        assertTrue(star.key().endsWith(".include"), star.key());
+        final ConfigException twice = rejected(VALID.replace("      - { from: email }",
+                "      - { from: email }\n      - { include: \"*\" }\n      - { include: \"*\" }"));
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+        final ConfigException two = rejected(VALID.replace("      - { from: email }", "      - { from: email }\n      - { include: \"*\" }")
+                .replace("mapping: [ { from: num_messages_sent } ]",
+                        "mapping: [ { from: num_messages_sent }, { include: \"*\" } ]"));
+        assertTrue(two.getMessage().contains("already includes every column"), two.getMessage());
     }
 
     @Test

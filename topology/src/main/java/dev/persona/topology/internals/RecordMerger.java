@@ -17,10 +17,13 @@ import dev.persona.topology.StoredRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Merges one sync's change into a stored record, by field ownership:
@@ -38,12 +41,19 @@ public final class RecordMerger {
     private final String primaryIndex;
     private final Map<String, SyncConfig> syncs;
     private final List<String> fieldOrder;
+    /** Per sync, the fields it may write as configured now (computed once: the merge asks for every field). */
+    private final Map<String, Predicate<String>> writable = new HashMap<>();
 
     public RecordMerger(final CollectionConfig collection, final List<SyncConfig> syncs) {
         this.primaryIndex = collection.primaryIndex();
         this.syncs = new LinkedHashMap<>();
         syncs.forEach(s -> this.syncs.put(s.id(), s));
         this.fieldOrder = syncs.stream().flatMap(s -> s.ownedFields().stream()).toList();
+        for (final SyncConfig sync : syncs) {
+            final Set<String> owned = Set.copyOf(sync.ownedFields());
+            writable.put(sync.id(), sync.includeAll().<Predicate<String>>map(all -> f -> owned.contains(f) || all.includes(f))
+                    .orElse(owned::contains));
+        }
     }
 
     /** What a merge decided, and the record's JSON before and after (null when absent). */
@@ -91,16 +101,36 @@ public final class RecordMerger {
                 fields.set(value.getKey(), value.getValue());
                 provenance.put(value.getKey(), written);
             }
+            // Fields this sync wrote under an older mapping (removed from it, excluded, or taken by another sync's
+            // mapping) go with the next change of the row; a full resync removes them from every record.
+            final Predicate<String> mayWrite = writable.get(sync.id());
+            provenance.entrySet().removeIf(field -> {
+                final boolean stale = field.getValue().sync().equals(sync.id()) && !mayWrite.test(field.getKey());
+                if (stale) {
+                    fields.remove(field.getKey());
+                }
+                return stale;
+            });
             if (isKeyValue(change.keyValue(), key) && (keyValue == null || keyValue.isTextual() && !change.keyValue().isTextual())) {
                 keyValue = change.keyValue();
             }
         } else {
             switch (sync.onDelete()) {
                 case IGNORE -> { }
-                case CLEAR_FIELDS -> sync.ownedFields().forEach(f -> {
-                    fields.remove(f);
-                    provenance.remove(f);
-                });
+                case CLEAR_FIELDS -> {
+                    // What it maps, and what it wrote as far as provenance tells (included columns, older mappings).
+                    sync.ownedFields().forEach(f -> {
+                        fields.remove(f);
+                        provenance.remove(f);
+                    });
+                    provenance.entrySet().removeIf(field -> {
+                        final boolean its = field.getValue().sync().equals(sync.id());
+                        if (its) {
+                            fields.remove(field.getKey());
+                        }
+                        return its;
+                    });
+                }
                 case DELETE_RECORD -> {
                     fields.removeAll();
                     provenance.clear();

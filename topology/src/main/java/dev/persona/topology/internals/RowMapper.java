@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  * value, nested objects and arrays included; Liquid templates render over the row's columns and are typed by the
  * mapping's {@code type}. A column absent from the row leaves its field untouched; a null column stores null.
  * Likewise a template renders only when the row has at least one column the template names (or when it names
- * none), so partial rows do not overwrite a rendered field with the template's empty output.
+ * none), so partial rows do not overwrite a rendered field with the template's empty output. With
+ * {@code include: "*"}, every other column of the row is copied under its own name too (see
+ * {@link SyncConfig.IncludeAll} for what it leaves out).
  */
 public final class RowMapper {
     private static final ObjectMapper MAPPER = Json.mapper();
@@ -73,6 +75,11 @@ public final class RowMapper {
                     }
                 }
             }
+            sync.includeAll().ifPresent(all -> row.row().fields().forEachRemaining(column -> {
+                if (all.includes(column.getKey())) {
+                    values.set(column.getKey(), column.getValue());
+                }
+            }));
         }
         return new SyncChange(sync.id(), row.op(), values, keyValue, row.version(), ts);
     }
