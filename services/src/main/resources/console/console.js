@@ -130,6 +130,9 @@ async function showSyncs() {
     if (sync.source.type === "query") {
       actions.appendChild(button("Run now", "run-" + sync.id, () => requestRun(sync.id, false)));
       actions.appendChild(button("Full resync", "full-" + sync.id, () => requestRun(sync.id, true)));
+      if (run.status === "running") {
+        actions.appendChild(button("Cancel", "cancel-" + sync.id, () => cancelRun(sync.id)));
+      }
     }
   }, "No syncs in the configuration.");
 }
@@ -148,6 +151,14 @@ async function requestRun(id, full) {
   const message = document.getElementById("run-message");
   message.hidden = false;
   message.textContent = (full ? "Full resync" : "Run") + " of " + body.sync + " requested; its run appears below within seconds.";
+  await showRuns(id);
+}
+
+async function cancelRun(id) {
+  await api("/admin/syncs/" + encodeURIComponent(id) + "/cancel", { method: "POST" });
+  const message = document.getElementById("run-message");
+  message.hidden = false;
+  message.textContent = "Cancellation of " + id + "'s run requested; it ends as cancelled, with nothing applied.";
   await showRuns(id);
 }
 

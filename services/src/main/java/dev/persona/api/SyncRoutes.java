@@ -29,6 +29,7 @@ final class SyncRoutes {
         routes.get("/admin/syncs", this::list);
         routes.get("/admin/syncs/{id}/runs", this::runs);
         routes.post("/admin/syncs/{id}/runs", this::requestRun);
+        routes.post("/admin/syncs/{id}/cancel", this::requestCancel);
     }
 
     private void list(final Context ctx) {
@@ -61,6 +62,17 @@ final class SyncRoutes {
         }
         ingest.requestRun(sync.id(), full);
         ctx.status(202).json(Map.of("sync", sync.id(), "full", full, "status", "requested"));
+    }
+
+    private void requestCancel(final Context ctx) {
+        auth.requireAdmin(ctx);
+        final SyncConfig sync = sync(ctx.pathParam("id"));
+        if (!(sync.source() instanceof SourceConfig.Query)) {
+            throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' reads a " + sync.source().type()
+                    + " source continuously; only query syncs have runs to cancel");
+        }
+        ingest.requestCancel(sync.id());
+        ctx.status(202).json(Map.of("sync", sync.id(), "status", "cancel_requested"));
     }
 
     private SyncConfig sync(final String id) {

@@ -8,8 +8,8 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 /** {@code persona syncs}: sync status and runs, through a running instance's admin API. */
-@Command(name = "syncs", description = "Sync status; trigger a run or a full resync of a query sync.",
-        subcommands = {SyncsCommand.ListSyncs.class, SyncsCommand.Run.class})
+@Command(name = "syncs", description = "Sync status; trigger, resync or cancel a run of a query sync.",
+        subcommands = {SyncsCommand.ListSyncs.class, SyncsCommand.Run.class, SyncsCommand.Cancel.class})
 final class SyncsCommand {
 
     @Command(name = "list", description = "Each sync with its last run.")
@@ -41,6 +41,19 @@ final class SyncsCommand {
         public Integer call() {
             send("POST", "/admin/syncs/" + id + "/runs", "{\"full\":" + full + "}");
             System.out.println("Requested a " + (full ? "full " : "") + "run of " + id + "; see: persona syncs list");
+            return 0;
+        }
+    }
+
+    @Command(name = "cancel", description = "Stop a query sync's run in progress; nothing of it is applied.")
+    static final class Cancel extends AdminTarget implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "the sync id")
+        String id;
+
+        @Override
+        public Integer call() {
+            send("POST", "/admin/syncs/" + id + "/cancel", "");
+            System.out.println("Asked the instance running " + id + " to cancel its run in progress; see: persona syncs list");
             return 0;
         }
     }

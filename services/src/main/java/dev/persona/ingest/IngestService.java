@@ -98,15 +98,28 @@ public final class IngestService implements AutoCloseable {
      * @throws IllegalArgumentException when the sync is not a query sync of this configuration
      */
     public void requestRun(final String syncId, final boolean full) {
+        control(syncId, Json.mapper().createObjectNode().put("full", full).toString(), "run on request");
+    }
+
+    /**
+     * Asks the instance that runs a query sync to stop its run in progress; nothing of that run is applied.
+     *
+     * @throws IllegalArgumentException when the sync is not a query sync of this configuration
+     */
+    public void requestCancel(final String syncId) {
+        control(syncId, Json.mapper().createObjectNode().put("cancel", true).toString(), "have runs to cancel");
+    }
+
+    private void control(final String syncId, final String request, final String what) {
         final int partition = runnable.stream().map(SyncConfig::id).toList().indexOf(syncId);
         if (partition < 0 || !(runnable.get(partition).source() instanceof SourceConfig.Query)) {
-            throw new IllegalArgumentException("sync '" + syncId + "' is not a query sync; only query syncs run on request");
+            throw new IllegalArgumentException("sync '" + syncId + "' is not a query sync; only query syncs " + what);
         }
-        final byte[] body = Json.mapper().createObjectNode().put("full", full).toString().getBytes(StandardCharsets.UTF_8);
+        final byte[] body = request.getBytes(StandardCharsets.UTF_8);
         try {
             requests.send(new ProducerRecord<>(new TopicNames(config.kafka()).control(), partition, syncId, body)).get(10, TimeUnit.SECONDS);
         } catch (final Exception e) {
-            throw new IllegalStateException("cannot request a run of " + syncId + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot send a request to " + syncId + ": " + e.getMessage(), e);
         }
     }
 

@@ -7,7 +7,9 @@ import java.util.Arrays;
 
 /** Where a sync run stands; its wire name is what the admin API and the run-history topic carry. */
 public enum RunStatus {
-    RUNNING("running"), SUCCEEDED("succeeded"), FAILED("failed");
+    RUNNING("running"), SUCCEEDED("succeeded"), FAILED("failed"),
+    /** Stopped on request ({@code persona syncs cancel}): nothing of it was applied. */
+    CANCELLED("cancelled");
 
     private final String wireName;
 

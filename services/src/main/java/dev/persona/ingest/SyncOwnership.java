@@ -30,7 +30,8 @@ import java.util.function.Function;
  * Runs each CDC and query sync on exactly one instance, chosen by Kafka's consumer-group assignment: every
  * instance joins one group on the control topic, and the instance assigned partition {@code i} runs sync
  * {@code i}. When that instance stops or dies, the group gives the partition, and so the sync, to another.
- * Records on the control topic are run requests for the sync of their partition.
+ * Records on the control topic are run requests ({@code {"full": bool}}) and cancellations ({@code {"cancel": true}})
+ * for the sync of their partition.
  * <p>
  * A failure of the loop (the consumer fails, a worker throws) does not end it: the syncs here stop, the failure is
  * reported by {@link #failure()}, and the instance joins the group again with backoff (1 s doubling to 30 s).
@@ -133,7 +134,11 @@ public final class SyncOwnership implements AutoCloseable {
                 final SyncWorker worker = running.get(record.partition());
                 if (worker != null && record.partition() < syncs.size() && syncs.get(record.partition()).id().equals(record.key())) {
                     try {
-                        worker.trigger(isFull(record.value()));
+                        if (isCancel(record.value())) {
+                            worker.cancel();
+                        } else {
+                            worker.trigger(isFull(record.value()));
+                        }
                     } catch (final RuntimeException e) {
                         LOG.warn("Sync {}: cannot start the requested run", record.key(), e);
                     }
@@ -173,6 +178,17 @@ public final class SyncOwnership implements AutoCloseable {
         if (worker != null) {
             worker.close();
             LOG.info("Stopped sync {} on this instance", syncs.get(partition).id());
+        }
+    }
+
+    private static boolean isCancel(final byte[] value) {
+        if (value == null) {
+            return false;
+        }
+        try {
+            return Json.mapper().readTree(value).path("cancel").asBoolean(false);
+        } catch (final IOException e) {
+            return false;
         }
     }
 

@@ -39,6 +39,12 @@ public record SyncRun(String sync, String id, RunStatus status, RunTrigger trigg
                 why);
     }
 
+    /** Stopped on request: nothing of it was applied. */
+    public SyncRun cancelled() {
+        return new SyncRun(sync, id, RunStatus.CANCELLED, trigger, full, instance, startedAt, System.currentTimeMillis(), rowsRead, 0, 0, 0, 0,
+                "cancelled on request; nothing of this run was applied");
+    }
+
     /** The same run with its error cleared of secrets (a driver's message may quote the connection URL). */
     public SyncRun redacted(final dev.persona.config.Secrets secrets) {
         return error == null ? this : new SyncRun(sync, id, status, trigger, full, instance, startedAt, endedAt, rowsRead, upserted, deleted,

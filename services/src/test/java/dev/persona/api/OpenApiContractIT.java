@@ -167,6 +167,8 @@ class OpenApiContractIT {
         CONTRACT.check("POST", "/admin/syncs/{id}/runs", http.post("/admin/syncs/plans/runs", "{\"full\":true}", admin));
         CONTRACT.check("POST", "/admin/syncs/{id}/runs", http.post("/admin/syncs/profiles/runs", "", admin));
         CONTRACT.check("POST", "/admin/syncs/{id}/runs", http.post("/admin/syncs/nothing/runs", "", admin));
+        CONTRACT.check("POST", "/admin/syncs/{id}/cancel", http.post("/admin/syncs/plans/cancel", "", admin));
+        CONTRACT.check("POST", "/admin/syncs/{id}/cancel", http.post("/admin/syncs/profiles/cancel", "", admin));
         Poll.until(TIMEOUT, "the full run of plans recorded", () -> {
             final HttpResponse<String> runs = http.get("/admin/syncs/plans/runs", admin);
             CONTRACT.check("GET", "/admin/syncs/{id}/runs", runs);

@@ -188,6 +188,37 @@ class QuerySyncIT {
     }
 
     @Test
+    void shouldCancelARunInProgressAndApplyNothingOfIt() throws IOException {
+        final DuckDb warehouse = new DuckDb(dir.resolve("cancel.duckdb"));
+        warehouse.execute("create table seed (x integer)");
+        // Fifty million rows: the first run is still going when the cancellation arrives.
+        final String slow = "(select i as id, 'name ' || i as name, 'gold' as tier from range(0, 50000000) t(i)) big";
+        final PersonaConfig config = config(TestKafka.uniqueName("cancel"), warehouse, slow);
+        try (PersonaInstance instance = start(config, "cancel")) {
+            final TestHttp http = new TestHttp(instance.port());
+            Poll.until(TIMEOUT, "the first run going", () -> "running".equals(
+                    json(http.get("/admin/syncs/people/runs", bearer(ADMIN)).body()).path("runs").path(0).path("status").asText()));
+            final HttpResponse<String> cancel = http.post("/admin/syncs/people/cancel", "", bearer(ADMIN));
+            assertEquals(202, cancel.statusCode(), cancel.body());
+            final JsonNode cancelled = Poll.until(TIMEOUT, "the run cancelled", () -> {
+                final JsonNode newest = json(http.get("/admin/syncs/people/runs", bearer(ADMIN)).body()).path("runs").path(0);
+                return "running".equals(newest.path("status").asText()) ? Optional.empty() : Optional.of(newest);
+            });
+            assertEquals("cancelled", cancelled.path("status").asText(), cancelled.toString());
+            assertEquals(0, cancelled.path("upserted").asInt(), cancelled.toString());
+            assertTrue(cancelled.path("error").asText().contains("nothing of this run was applied"), cancelled.toString());
+            Poll.until(TIMEOUT, "the instance ready", () -> http.get("/readyz").statusCode() == 200);
+            for (final String id : List.of("0", "1", "2")) {
+                assertEquals("404", record(http, id), "nothing of the cancelled run is visible");
+            }
+            final JsonNode listing = json(http.get("/admin/syncs", bearer(ADMIN)).body()).path("syncs").path(0);
+            assertEquals("cancelled", listing.path("lastRun").path("status").asText());
+            final HttpResponse<String> topicSync = http.post("/admin/syncs/nothing/cancel", "", bearer(ADMIN));
+            assertEquals(404, topicSync.statusCode(), topicSync.body());
+        }
+    }
+
+    @Test
     void shouldPostAFailedRunToTheSyncsWebhook() throws Exception {
         final BlockingQueue<String> posts = new LinkedBlockingQueue<>();
         final HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -72,6 +72,9 @@ public final class QuerySyncWorker implements SyncWorker {
     private final ScheduledExecutorService watchdog;
     private final Map<String, Object> producerProperties;
     private final AtomicReference<Statement> running = new AtomicReference<>();
+    private final AtomicReference<Thread> runningThread = new AtomicReference<>();
+    private final Object cancellation = new Object();
+    private final AtomicBoolean cancelRequested = new AtomicBoolean();
     private KafkaProducer<String, byte[]> producer;
     private boolean transactionsReady;
     private RowSizeLimit rowLimit;
@@ -115,6 +118,38 @@ public final class QuerySyncWorker implements SyncWorker {
         }
     }
 
+    /**
+     * Stops the run in progress as its timeout does: the model's statement is cancelled and the run's thread
+     * interrupted, the run's Kafka transaction aborts (nothing applied) and the run ends as cancelled.
+     */
+    @Override
+    public void cancel() {
+        synchronized (cancellation) {
+            final Thread runner = runningThread.get();
+            if (runner == null) {
+                LOG.info("Sync {}: nothing to cancel, no run in progress or it is committing", sync.id());
+                return;
+            }
+            cancelRequested.set(true);
+            cancelModel();
+            runner.interrupt();
+        }
+    }
+
+    /**
+     * From here the run commits and cannot be cancelled: an interrupt inside {@code commitTransaction} would leave it
+     * unknown whether the run was applied. A cancellation that came before aborts instead.
+     */
+    private void closeCancellation(final AtomicBoolean timedOut) {
+        synchronized (cancellation) {
+            runningThread.set(null);
+        }
+        Thread.interrupted();
+        if (cancelRequested.get() || timedOut.get()) {
+            throw new RunFailure(timedOut.get() ? "timed out" : "cancelled");
+        }
+    }
+
     @Override
     public void trigger(final boolean full) {
         executor.execute(() -> run(full, full ? RunTrigger.FULL : RunTrigger.MANUAL));
@@ -137,12 +172,21 @@ public final class QuerySyncWorker implements SyncWorker {
         history.record(started);
         final AtomicBoolean timedOut = new AtomicBoolean();
         final Thread runner = Thread.currentThread();
+        // A cancellation that came as the last run ended is not for this one.
+        cancelRequested.set(false);
+        Thread.interrupted();
+        runningThread.set(runner);
         final ScheduledFuture<?> timeout = watchdog.schedule(() -> {
-            timedOut.set(true);
-            ended(started.failed("the run took longer than its timeout (" + source.timeout().toSeconds()
-                    + "s; source.timeout); the model's statement was cancelled"));
-            cancelModel();
-            runner.interrupt();
+            synchronized (cancellation) {
+                if (runningThread.get() == null) {
+                    return; // committing: an interrupt now would leave it unknown whether the run was applied
+                }
+                timedOut.set(true);
+                ended(started.failed("the run took longer than its timeout (" + source.timeout().toSeconds()
+                        + "s; source.timeout); the model's statement was cancelled"));
+                cancelModel();
+                runner.interrupt();
+            }
         }, source.timeout().toMillis(), TimeUnit.MILLISECONDS);
         SyncRun run;
         try {
@@ -156,7 +200,7 @@ public final class QuerySyncWorker implements SyncWorker {
             if (rowLimit == null) {
                 rowLimit = RowSizeLimit.of(syncTopic, clientProperties);
             }
-            run = apply(started, full);
+            run = apply(started, full, timedOut);
         } catch (final RunFailure e) {
             run = started.failed(e.getMessage());
         } catch (final SQLException e) {
@@ -169,6 +213,9 @@ public final class QuerySyncWorker implements SyncWorker {
             // The producer may be left mid-transaction or fenced by an error: the next run starts with a new one.
             renewProducer();
         } finally {
+            synchronized (cancellation) {
+                runningThread.set(null);
+            }
             running.set(null);
             if (!timeout.cancel(false)) {
                 awaitQuietly(timeout);
@@ -176,7 +223,10 @@ public final class QuerySyncWorker implements SyncWorker {
         }
         // The watchdog has finished or will never run: an interrupt it sent is for this run, not the next.
         Thread.interrupted();
-        if (timedOut.get() || run.status() == RunStatus.FAILED) {
+        if (cancelRequested.getAndSet(false) && run.status() != RunStatus.SUCCEEDED) {
+            run = started.cancelled();
+        }
+        if (timedOut.get() || run.status() != RunStatus.SUCCEEDED) {
             // The hashes were updated as the rows went by: the next run starts from the last committed ones.
             state = null;
         }
@@ -202,6 +252,8 @@ public final class QuerySyncWorker implements SyncWorker {
             if (run.status() == RunStatus.FAILED) {
                 LOG.warn("Sync {} run failed: {}", sync.id(), run.error());
                 alerts.runFailed(sync, run);
+            } else if (run.status() == RunStatus.CANCELLED) {
+                LOG.info("Sync {} run {} cancelled on request after {} rows; nothing of it was applied", sync.id(), run.id(), run.rowsRead());
             } else {
                 alerts.runSucceeded(sync, instance);
                 LOG.info("Sync {} run: {} rows, {} upserted, {} deleted, {} unchanged, {} rejected", sync.id(), run.rowsRead(), run.upserted(),
@@ -233,7 +285,7 @@ public final class QuerySyncWorker implements SyncWorker {
         transactionsReady = false;
     }
 
-    private SyncRun apply(final SyncRun run, final boolean requestedFull) throws SQLException {
+    private SyncRun apply(final SyncRun run, final boolean requestedFull, final AtomicBoolean timedOut) throws SQLException {
         final String fingerprint = SyncState.fingerprint(source.sql() + "\n" + sync.primaryKey() + "\n" + sync.collection() + "\n" + sync.mapping());
         final boolean full = requestedFull || !fingerprint.equals(state.fingerprint);
         final long version = state.nextVersion(run.startedAt());
@@ -271,6 +323,7 @@ public final class QuerySyncWorker implements SyncWorker {
             });
             transaction.begin();
             producer.send(new ProducerRecord<>(stateTopic, 0, SyncState.META_KEY, SyncState.meta(version, fingerprint)));
+            closeCancellation(timedOut);
             producer.commitTransaction();
         } catch (final ProducerFencedException e) {
             throw e;
