@@ -286,7 +286,7 @@ public final class QuerySyncWorker implements SyncWorker {
     }
 
     private SyncRun apply(final SyncRun run, final boolean requestedFull, final AtomicBoolean timedOut) throws SQLException {
-        final String fingerprint = SyncState.fingerprint(source.sql() + "\n" + sync.primaryKey() + "\n" + sync.collection() + "\n" + sync.mapping());
+        final String fingerprint = modelFingerprint(source, sync);
         final boolean full = requestedFull || !fingerprint.equals(state.fingerprint);
         final long version = state.nextVersion(run.startedAt());
         final long ts = run.startedAt();
@@ -337,6 +337,16 @@ public final class QuerySyncWorker implements SyncWorker {
         state.lastRun = version;
         state.fingerprint = fingerprint;
         return run.succeeded(counts.read(), counts.upserts() - rejected[0], counts.deletes(), counts.unchanged(), rejected[0]);
+    }
+
+    /**
+     * What, when it changes, makes the next run a full resync: the model, the key, the collection and the mapping,
+     * {@code include: "*"} with what it leaves out included. Without an inclusion the text is what it always was, so
+     * an upgrade does not resync every query sync.
+     */
+    static String modelFingerprint(final SourceConfig.Query source, final SyncConfig sync) {
+        final String inclusion = sync.includeAll().map(all -> "\ninclude * except " + new java.util.TreeSet<>(all.skipped())).orElse("");
+        return SyncState.fingerprint(source.sql() + "\n" + sync.primaryKey() + "\n" + sync.collection() + "\n" + sync.mapping() + inclusion);
     }
 
     /** The run's Kafka transaction, begun at its first record. */
