@@ -5,6 +5,7 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaInstance;
 import dev.persona.testing.DuckDb;
+import dev.persona.testing.HostTools;
 import dev.persona.testing.Poll;
 import dev.persona.testing.TempDirs;
 import dev.persona.testing.TestConfigs;
@@ -14,7 +15,6 @@ import dev.persona.topology.TopicNames;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -64,27 +64,13 @@ class ConsoleBrowserIT {
 
     @BeforeAll
     static void start() throws IOException {
-        final Path chromium = Path.of("/usr/bin/chromium");
-        final Path chromedriver = Path.of("/usr/bin/chromedriver");
-        if (!Files.isExecutable(chromium) || !Files.isExecutable(chromedriver)) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError("chromium and chromedriver are needed: apt-get install -y chromium chromium-driver (.ci/run does)");
-            }
-            Assumptions.abort("chromium or chromedriver is not installed (apt-get install -y chromium chromium-driver)");
-        }
+        final Path chromium = HostTools.required("chromium", "chromium");
+        final Path chromedriver = HostTools.required("chromedriver", "chromium-driver");
         kafka = TestKafka.start();
         dir = Files.createTempDirectory("persona-console");
-        final DuckDb warehouse = new DuckDb(dir.resolve("warehouse.duckdb"));
-        warehouse.execute("create table plans (user_id varchar, plan varchar)", "insert into plans values ('12345', 'pro'), ('777', 'free')");
+        final DuckDb warehouse = TestConfigs.plansWarehouse(dir.resolve("warehouse.duckdb"), "('12345', 'pro'), ('777', 'free')");
         final String app = TestKafka.uniqueName("console");
-        final String yaml = TestConfigs.customersYaml(kafka.bootstrapServers(), app) + """
-                  - id: plans
-                    collection: customers
-                    source: { type: query, connection: "%s", sql: "select user_id, plan from plans", schedule: every 1h }
-                    primaryKey: user_id
-                    mapping: [ { from: plan } ]
-                    onDelete: clear_fields
-                """.formatted(warehouse.url());
+        final String yaml = TestConfigs.customersYaml(kafka.bootstrapServers(), app) + TestConfigs.plansSync(warehouse, "every 1h");
         final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), yaml);
         for (int i = 0; i < 3; i++) {
             final Path state = dir.resolve("state-" + i);

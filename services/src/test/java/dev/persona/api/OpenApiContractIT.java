@@ -52,17 +52,9 @@ class OpenApiContractIT {
     static void start() throws IOException {
         kafka = TestKafka.start();
         dir = Files.createTempDirectory("persona-contract");
-        final DuckDb warehouse = new DuckDb(dir.resolve("warehouse.duckdb"));
-        warehouse.execute("create table plans (user_id varchar, plan varchar)", "insert into plans values ('12345', 'pro')");
+        final DuckDb warehouse = TestConfigs.plansWarehouse(dir.resolve("warehouse.duckdb"), "('12345', 'pro')");
         final String app = TestKafka.uniqueName("contract");
-        final String yaml = TestConfigs.customersYaml(kafka.bootstrapServers(), app) + """
-                  - id: plans
-                    collection: customers
-                    source: { type: query, connection: "%s", sql: "select user_id, plan from plans", schedule: every 1h }
-                    primaryKey: user_id
-                    mapping: [ { from: plan } ]
-                    onDelete: clear_fields
-                """.formatted(warehouse.url());
+        final String yaml = TestConfigs.customersYaml(kafka.bootstrapServers(), app) + TestConfigs.plansSync(warehouse, "every 1h");
         final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), yaml);
         instance = PersonaInstance.start(config, InstanceOptions.local(dir.resolve("state"), dir).withAdminKey(ADMIN));
         http = new TestHttp(instance.port());

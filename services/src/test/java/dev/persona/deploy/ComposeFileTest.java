@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.persona.config.ConfigLoader;
-import org.junit.jupiter.api.Assumptions;
+import dev.persona.testing.HostTools;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -26,16 +26,7 @@ class ComposeFileTest {
     private static final Path ROOT = Path.of("..");
 
     private static String dockerCompose() {
-        for (final String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "docker-compose"))) {
-                return Path.of(dir, "docker-compose").toString();
-            }
-        }
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError("docker-compose is not on the PATH: apt-get install -y docker-compose (.ci/run does)");
-        }
-        Assumptions.abort("docker-compose is not installed (apt-get install -y docker-compose)");
-        return null;
+        return HostTools.required("docker-compose", "docker-compose").toString();
     }
 
     private static JsonNode config(final String... files) throws Exception {

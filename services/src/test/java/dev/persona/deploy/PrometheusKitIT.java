@@ -75,21 +75,15 @@ class PrometheusKitIT {
                 "insert into " + table + " values (1, 'Ann')");
         final Path dir = Files.createTempDirectory("persona-kit");
         try (TestKafka kafka = TestKafka.start()) {
-            final DuckDb warehouse = new DuckDb(dir.resolve("warehouse.duckdb"));
-            warehouse.execute("create table plans (user_id varchar, plan varchar)", "insert into plans values ('7', 'pro')");
+            final DuckDb warehouse = TestConfigs.plansWarehouse(dir.resolve("warehouse.duckdb"), "('7', 'pro')");
             final String app = TestKafka.uniqueName("kit");
-            final String yaml = TestConfigs.customersYaml(kafka.bootstrapServers(), app) + """
-                      - id: plans
-                        collection: customers
-                        source: { type: query, connection: "%s", sql: "select user_id, plan from plans", schedule: every 2s }
-                        primaryKey: user_id
-                        mapping: [ { from: plan } ]
+            final String yaml = TestConfigs.customersYaml(kafka.bootstrapServers(), app) + TestConfigs.plansSync(warehouse, "every 2s") + """
                       - id: contacts
                         collection: products
                         source: { type: cdc, connection: "%s", table: public.%s }
                         primaryKey: id
                         mapping: [ { from: name } ]
-                    """.formatted(warehouse.url(), TestPostgres.url(), table);
+                    """.formatted(TestPostgres.url(), table);
             final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), yaml);
             try (PersonaInstance instance = PersonaInstance.start(config, InstanceOptions.local(dir.resolve("state"), dir).withAdminKey(ADMIN))) {
                 final TestHttp http = new TestHttp(instance.port());

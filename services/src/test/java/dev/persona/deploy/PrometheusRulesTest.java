@@ -1,6 +1,6 @@
 package dev.persona.deploy;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.persona.testing.HostTools;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -22,16 +22,7 @@ class PrometheusRulesTest {
     private static final Path KIT = Path.of("..", "deploy", "prometheus");
 
     private static String promtool() {
-        for (final String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "promtool"))) {
-                return Path.of(dir, "promtool").toString();
-            }
-        }
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError("promtool is not on the PATH: apt-get install -y prometheus (.ci/run does)");
-        }
-        Assumptions.abort("promtool is not installed (apt-get install -y prometheus)");
-        return null;
+        return HostTools.required("promtool", "prometheus").toString();
     }
 
     private static String run(final String... command) throws IOException, InterruptedException {

@@ -65,6 +65,25 @@ public final class TestConfigs {
                 """.formatted(bootstrapServers, app, app);
     }
 
+    /** A DuckDB warehouse with a table {@code plans (user_id varchar, plan varchar)} holding {@code values}. */
+    public static DuckDb plansWarehouse(final Path file, final String values) {
+        final DuckDb warehouse = new DuckDb(file);
+        warehouse.execute("create table plans (user_id varchar, plan varchar)", "insert into plans values " + values);
+        return warehouse;
+    }
+
+    /** A query sync {@code plans} over {@link #plansWarehouse}, owning {@code plan} of customers: append it to {@link #customersYaml}. */
+    public static String plansSync(final DuckDb warehouse, final String schedule) {
+        return """
+                  - id: plans
+                    collection: customers
+                    source: { type: query, connection: "%s", sql: "select user_id, plan from plans", schedule: %s }
+                    primaryKey: user_id
+                    mapping: [ { from: plan } ]
+                    onDelete: clear_fields
+                """.formatted(warehouse.url(), schedule);
+    }
+
     /** Produces one change row in the envelope to a sync's source topic. */
     public static void produce(final KafkaProducer<String, byte[]> producer, final PersonaConfig config, final String collection,
                                final String sync, final String key, final String rowJson) {
