@@ -14,9 +14,10 @@ import java.util.Set;
  * @param caseInsensitive  the secondary indices whose values match regardless of case
  * @param maxIndexClaims   how many records one index value remembers claiming it; past that the oldest claim is
  *                         forgotten, so an entry stays far below Kafka's message size whatever the data
+ * @param retention        records not updated for this long expire, their index entries with them; empty: kept
  */
 public record CollectionConfig(String name, String primaryIndex, List<String> secondaryIndices, int partitions,
-                               Set<String> caseInsensitive, int maxIndexClaims) {
+                               Set<String> caseInsensitive, int maxIndexClaims, java.util.Optional<java.time.Duration> retention) {
     public static final int DEFAULT_MAX_INDEX_CLAIMS = 100;
 
     public CollectionConfig {
@@ -27,6 +28,12 @@ public record CollectionConfig(String name, String primaryIndex, List<String> se
     /** A collection whose secondary indices all match exactly. */
     public CollectionConfig(final String name, final String primaryIndex, final List<String> secondaryIndices, final int partitions) {
         this(name, primaryIndex, secondaryIndices, partitions, Set.of());
+    }
+
+    /** A collection whose records never expire. */
+    public CollectionConfig(final String name, final String primaryIndex, final List<String> secondaryIndices, final int partitions,
+                            final Set<String> caseInsensitive, final int maxIndexClaims) {
+        this(name, primaryIndex, secondaryIndices, partitions, caseInsensitive, maxIndexClaims, java.util.Optional.empty());
     }
 
     /** A collection whose index values remember {@link #DEFAULT_MAX_INDEX_CLAIMS} claims. */

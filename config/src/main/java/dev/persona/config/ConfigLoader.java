@@ -180,7 +180,11 @@ public final class ConfigLoader {
     private static List<CollectionConfig> collections(final ConfigNode root) {
         final List<CollectionConfig> collections = new ArrayList<>();
         for (final ConfigNode node : root.list("collections")) {
-            node.allowOnly(Set.of("name", "primaryIndex", "secondaryIndices", "partitions", "maxIndexClaims"));
+            node.allowOnly(Set.of("name", "primaryIndex", "secondaryIndices", "partitions", "maxIndexClaims", "retention"));
+            final Optional<String> retentionText = node.optionalString("retention");
+            final Optional<Duration> retention = retentionText.map(text -> Schedules.retention(text)
+                    .orElseThrow(() -> node.error("retention", "'" + text + "' is not a duration of an hour or more",
+                            "write how long a record may go without an update before it expires, such as 90d, 12h or 2w")));
             final int maxIndexClaims = node.optionalInt("maxIndexClaims", CollectionConfig.DEFAULT_MAX_INDEX_CLAIMS);
             if (maxIndexClaims < 1) {
                 throw node.error("maxIndexClaims", "must be at least 1, found " + maxIndexClaims,
@@ -211,7 +215,7 @@ public final class ConfigLoader {
             collections.add(new CollectionConfig(
                     node.requiredString("name", "give the collection an alphanumeric name, such as 'customers'"),
                     node.requiredString("primaryIndex", "name the field that identifies a record, such as 'user_id'"),
-                    indices, partitions, caseInsensitive, maxIndexClaims));
+                    indices, partitions, caseInsensitive, maxIndexClaims, retention));
         }
         return collections;
     }

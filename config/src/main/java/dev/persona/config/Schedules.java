@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 public final class Schedules {
     private static final Pattern EVERY = Pattern.compile("every\\s+(\\d+\\s*[smh])");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h)");
+    private static final Pattern RETENTION = Pattern.compile("(\\d{1,6})\\s*(h|d|w)");
     private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
     private Schedules() {
@@ -31,6 +32,21 @@ public final class Schedules {
     /** A 5-field cron expression as cron-utils reads it. */
     public static Cron cron(final String schedule) {
         return CRON.parse(schedule.trim());
+    }
+
+    /** A retention written {@code <n>h|d|w}, such as {@code 90d}, of an hour or more; empty when it is not one. */
+    public static Optional<Duration> retention(final String text) {
+        final Matcher matcher = RETENTION.matcher(text.trim());
+        if (!matcher.matches()) {
+            return Optional.empty();
+        }
+        final long n = Long.parseLong(matcher.group(1));
+        final Duration duration = switch (matcher.group(2)) {
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> Duration.ofDays(7 * n);
+        };
+        return duration.compareTo(Duration.ofHours(1)) >= 0 ? Optional.of(duration) : Optional.empty();
     }
 
     /** A duration written {@code <n>s|m|h}, such as {@code 30m}; empty when it is not one. */

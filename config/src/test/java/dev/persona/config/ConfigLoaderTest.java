@@ -326,6 +326,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadARetentionInHoursDaysOrWeeksOfAnHourOrMore() {
+        assertEquals(Optional.of(java.time.Duration.ofDays(90)), parse(VALID.replace("partitions: 3", "partitions: 3\n    retention: 90d"))
+                .collection("customers").orElseThrow().retention());
+        assertEquals(Optional.of(java.time.Duration.ofDays(14)), parse(VALID.replace("partitions: 3", "partitions: 3\n    retention: 2w"))
+                .collection("customers").orElseThrow().retention());
+        assertEquals(Optional.empty(), parse(VALID).collection("customers").orElseThrow().retention(), "records are kept unless told");
+        for (final String bad : List.of("30m", "0h", "90 days", "forever")) {
+            final ConfigException e = rejected(VALID.replace("partitions: 3", "partitions: 3\n    retention: " + bad));
+            assertEquals("collections[0].retention", e.key(), bad);
+        }
+    }
+
+    @Test
     void shouldNameTheFileWhenItIsMissingOrNotYaml() {
         final ConfigException missing = assertThrows(ConfigException.class,
                 () -> ConfigLoader.withEnvironment(Map.of()).load(Path.of("no/such/file.yaml")));

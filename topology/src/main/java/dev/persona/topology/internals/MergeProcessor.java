@@ -5,19 +5,28 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.IndexEntry;
 import dev.persona.topology.LiveStores;
+import dev.persona.topology.StoredRecord;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Avg;
 import org.apache.kafka.common.metrics.stats.Max;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,8 +40,12 @@ import java.util.Map;
  * row's {@code ts}: a database commit for CDC, the run for query syncs, else when it was produced) to its merge,
  * as the Streams metrics {@code persona-freshness-avg-ms} and {@code persona-freshness-max-ms} (group
  * {@code persona}, tags {@code sync} and {@code task}), which an alert compares with a bound.
+ *
+ * <p>A collection with a {@code retention} has its records not updated for that long removed, with their index
+ * entries, by a wall-clock punctuation ({@link #expiryInterval}).
  */
 public final class MergeProcessor implements Processor<String, SyncChange, String, Routed<IndexChange>> {
+    private static final Logger LOG = LoggerFactory.getLogger(MergeProcessor.class);
     private final String storeName;
     private final RecordMerger merger;
     private final CollectionConfig collection;
@@ -58,6 +71,46 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
         store = context.getStateStore(storeName);
         partition = context.taskId().partition();
         live.opened(storeName, partition, store);
+        collection.retention().ifPresent(retention -> context.schedule(expiryInterval(retention), PunctuationType.WALL_CLOCK_TIME,
+                now -> expire(now - retention.toMillis())));
+    }
+
+    /** How often a collection with a retention looks for expired records: a 24th of it, between a minute and an hour. */
+    public static Duration expiryInterval(final Duration retention) {
+        final Duration tick = retention.dividedBy(24);
+        return tick.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : tick.compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : tick;
+    }
+
+    /**
+     * Removes the records of this partition not updated since {@code before} (a tombstone reaches the changelog), and
+     * releases their index values as a delete would. It scans the partition's store on the stream thread: about a
+     * second per million records, once an interval.
+     */
+    private void expire(final long before) {
+        final List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> records = store.all()) {
+            while (records.hasNext()) {
+                final KeyValue<String, byte[]> record = records.next();
+                if (record.value != null && StoredRecord.isPresent(record.value) && StoredRecord.updatedAt(record.value) < before) {
+                    expired.add(record.key);
+                }
+            }
+        }
+        final long now = context.currentSystemTimeMs();
+        for (final String key : expired) {
+            final ObjectNode gone = RecordMerger.body(store.get(key));
+            store.delete(key);
+            for (final String index : collection.secondaryIndices()) {
+                final String value = indexValue(gone, index);
+                if (value != null) {
+                    context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(key, false, now)), now));
+                }
+            }
+        }
+        if (!expired.isEmpty()) {
+            LOG.info("Expired {} records of collection {} (partition {}) not updated for {}", expired.size(), collection.name(), partition,
+                    collection.retention().orElseThrow());
+        }
     }
 
     @Override

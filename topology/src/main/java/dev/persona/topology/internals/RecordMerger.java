@@ -199,6 +199,11 @@ public final class RecordMerger {
         return value != null && value.isValueNode() && !value.isNull() && value.asText().equals(key);
     }
 
+    /** The record of a stored value, or null when it holds none. */
+    static ObjectNode body(final byte[] stored) {
+        return stored != null && StoredRecord.isPresent(stored) ? readBody(stored) : null;
+    }
+
     private static ObjectNode readBody(final byte[] stored) {
         try {
             return (ObjectNode) MAPPER.readTree(stored, StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(stored));
