@@ -1,12 +1,9 @@
 package dev.persona.topology;
 
-import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import dev.persona.topology.internals.RecordMerger;
 import dev.persona.topology.internals.RowMapper;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -19,8 +16,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,18 +51,12 @@ class IncludeAllTopologyTest {
     private KeyValueStore<String, byte[]> store;
 
     private static PersonaConfig config(final String yaml) {
-        return ConfigLoader.withEnvironment(Map.of()).parse(Path.of("test.yaml"), yaml);
+        return TopologyDrivers.config(yaml);
     }
 
     @BeforeEach
     void startDriver() {
-        final StreamsBuilder builder = new StreamsBuilder();
-        PersonaTopology.build(builder, config(CONFIG));
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "include-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(builder.build(), props, Instant.ofEpochMilli(1_000));
+        driver = TopologyDrivers.start(config(CONFIG), "include-test", stateDir, Instant.ofEpochMilli(1_000));
         store = driver.getKeyValueStore(TopicNames.recordStore("customers"));
     }
 

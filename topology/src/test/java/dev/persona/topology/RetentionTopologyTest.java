@@ -1,10 +1,6 @@
 package dev.persona.topology;
 
-import dev.persona.config.ConfigLoader;
-import dev.persona.config.PersonaConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -17,9 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -49,14 +43,7 @@ class RetentionTopologyTest {
 
     @BeforeEach
     void start() {
-        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("r.yaml"), CONFIG);
-        final StreamsBuilder builder = new StreamsBuilder();
-        PersonaTopology.build(builder, config);
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "retention-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(builder.build(), props, Instant.ofEpochMilli(0));
+        driver = TopologyDrivers.start(TopologyDrivers.config(CONFIG), "retention-test", stateDir, Instant.ofEpochMilli(0));
         profiles = driver.createInputTopic("profiles",
                 new ByteArraySerializer(), new ByteArraySerializer());
         records = driver.getKeyValueStore(TopicNames.recordStore("customers"));
