@@ -101,7 +101,7 @@ final class CollectionRoutes {
         final CollectionConfig collection = collection(ctx);
         final String id = ctx.pathParam("id");
         final byte[] key = id.getBytes(StandardCharsets.UTF_8);
-        final String changelog = config.kafka().applicationId() + "-" + TopicNames.recordStore(collection) + "-changelog";
+        final String changelog = new TopicNames(config.kafka()).changelog(TopicNames.recordStore(collection));
         final int partition = KeyPartitions.of(id, collection.partitions());
         final List<Map<String, Object>> revisions = tail.newest(changelog, Optional.of(partition), HISTORY_WINDOW, REVISIONS_SHOWN,
                 record -> Arrays.equals(key, record.key()), READ_TIMEOUT).stream().map(CollectionRoutes::revision).toList();

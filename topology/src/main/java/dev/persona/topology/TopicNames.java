@@ -73,6 +73,11 @@ public final class TopicNames {
         return settings.topicPrefix() + ".api-keys";
     }
 
+    /** The changelog Kafka Streams keeps for one of this application's stores ({@code <applicationId>-<store>-changelog}). */
+    public String changelog(final String store) {
+        return settings.applicationId() + "-" + store + "-changelog";
+    }
+
     /** The RocksDB store holding a collection's merged records. */
     public static String recordStore(final CollectionConfig collection) {
         return recordStore(collection.name());

@@ -83,6 +83,22 @@ class RetentionTopologyTest {
     }
 
     @Test
+    void shouldExpireMoreRecordsThanOneBatchInOnePass() {
+        final int count = 10_001; // MergeProcessor.EXPIRY_BATCH + 1
+        for (int i = 0; i < count; i++) {
+            upsert("k" + i, "k" + i + "@example.com", 0);
+        }
+        driver.advanceWallClockTime(Duration.ofMinutes(62));
+        for (final String key : java.util.List.of("k0", "k5000", "k9999", "k10000")) {
+            assertNull(records.get(key), key);
+        }
+        assertEquals(Optional.empty(), owner("k10000@example.com"));
+        try (var left = records.all()) {
+            assertEquals(false, left.hasNext(), "every record expired in the pass");
+        }
+    }
+
+    @Test
     void shouldLookForExpiredRecordsOftenEnoughButNotOnEveryTick() {
         assertEquals(Duration.ofSeconds(150), dev.persona.topology.internals.MergeProcessor.expiryInterval(Duration.ofHours(1)));
         assertEquals(Duration.ofMinutes(1), dev.persona.topology.internals.MergeProcessor.expiryInterval(Duration.ofMinutes(10)));

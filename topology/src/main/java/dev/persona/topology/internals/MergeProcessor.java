@@ -46,6 +46,7 @@ import java.util.Map;
  */
 public final class MergeProcessor implements Processor<String, SyncChange, String, Routed<IndexChange>> {
     private static final Logger LOG = LoggerFactory.getLogger(MergeProcessor.class);
+    static final int EXPIRY_BATCH = 10_000;
     private final String storeName;
     private final RecordMerger merger;
     private final CollectionConfig collection;
@@ -83,32 +84,43 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
 
     /**
      * Removes the records of this partition not updated since {@code before} (a tombstone reaches the changelog), and
-     * releases their index values as a delete would. It scans the partition's store on the stream thread: about a
-     * second per million records, once an interval.
+     * releases their index values as a delete would. It scans the partition's store on the stream thread (about a
+     * second per million records), {@value #EXPIRY_BATCH} expired records at a time, so that a mass expiry never
+     * holds them all in memory.
      */
     private void expire(final long before) {
-        final List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> records = store.all()) {
-            while (records.hasNext()) {
-                final KeyValue<String, byte[]> record = records.next();
-                if (record.value != null && StoredRecord.isPresent(record.value) && StoredRecord.updatedAt(record.value) < before) {
-                    expired.add(record.key);
-                }
-            }
-        }
         final long now = context.currentSystemTimeMs();
-        for (final String key : expired) {
-            final ObjectNode gone = RecordMerger.body(store.get(key));
-            store.delete(key);
-            for (final String index : collection.secondaryIndices()) {
-                final String value = indexValue(gone, index);
-                if (value != null) {
-                    context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(key, false, now)), now));
+        long total = 0;
+        String from = null;
+        while (true) {
+            final List<KeyValue<String, byte[]>> expired = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> records = store.range(from, null)) {
+                while (records.hasNext() && expired.size() < EXPIRY_BATCH) {
+                    final KeyValue<String, byte[]> record = records.next();
+                    if (record.value != null && StoredRecord.isPresent(record.value) && StoredRecord.updatedAt(record.value) < before) {
+                        expired.add(record);
+                    }
                 }
             }
+            for (final KeyValue<String, byte[]> record : expired) {
+                final ObjectNode gone = RecordMerger.body(record.value);
+                store.delete(record.key);
+                for (final String index : collection.secondaryIndices()) {
+                    final String value = indexValue(gone, index);
+                    if (value != null) {
+                        context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(record.key, false, now)), now));
+                    }
+                }
+            }
+            total += expired.size();
+            if (expired.size() < EXPIRY_BATCH) {
+                break;
+            }
+            // The batch's keys are gone: the next scan starts at the last of them and finds the ones after it.
+            from = expired.get(expired.size() - 1).key;
         }
-        if (!expired.isEmpty()) {
-            LOG.info("Expired {} records of collection {} (partition {}) not updated for {}", expired.size(), collection.name(), partition,
+        if (total > 0) {
+            LOG.info("Expired {} records of collection {} (partition {}) not updated for {}", total, collection.name(), partition,
                     collection.retention().orElseThrow());
         }
     }

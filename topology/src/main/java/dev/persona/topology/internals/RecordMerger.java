@@ -41,7 +41,10 @@ public final class RecordMerger {
     private final String primaryIndex;
     private final Map<String, SyncConfig> syncs;
     private final List<String> fieldOrder;
-    /** Per sync, the fields it may write as configured now (computed once: the merge asks for every field). */
+    /**
+     * Per sync, {@link SyncConfig#mayWrite} with the owned fields as a set made once: the merge asks it for every field
+     * the changing sync wrote, and {@code ownedFields()} builds a list each time.
+     */
     private final Map<String, Predicate<String>> writable = new HashMap<>();
 
     public RecordMerger(final CollectionConfig collection, final List<SyncConfig> syncs) {
