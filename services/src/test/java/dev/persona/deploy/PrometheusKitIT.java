@@ -65,6 +65,17 @@ class PrometheusKitIT {
         return metricsIn(dashboard.findValuesAsText("expr"));
     }
 
+    /** The value of the series named exactly so in an exposition, or -1 when absent or not a finite number. */
+    static double finite(final String exposition, final String series) {
+        for (final String line : exposition.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                final double value = Double.parseDouble(line.substring(series.length() + 1).trim());
+                return Double.isFinite(value) ? value : -1;
+            }
+        }
+        return -1;
+    }
+
     @Test
     void shouldServeEveryMetricTheAlertsAndTheDashboardUse() throws Exception {
         final Set<String> wanted = new TreeSet<>(alertMetrics());
@@ -104,6 +115,13 @@ class PrometheusKitIT {
                         System.out.println("PrometheusKitIT: not served yet: " + missing);
                     }
                     return missing.isEmpty();
+                });
+                // Present is not enough: the gauges the alerts compare must carry real values.
+                Poll.until(Duration.ofMinutes(1), "real values for slot lag, last success age and readiness", () -> {
+                    final String body = http.get("/metrics").body();
+                    return finite(body, "persona_cdc_slot_lag_bytes{sync=\"contacts\"}") >= 0
+                            && finite(body, "persona_sync_last_success_age_seconds{sync=\"plans\"}") >= 0
+                            && finite(body, "persona_instance_ready") == 1.0;
                 });
             }
         } finally {
