@@ -1,5 +1,6 @@
 package dev.persona.api;
 
+import dev.persona.changes.ChangeFeedUnavailableException;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.RecordFinder;
@@ -95,6 +96,7 @@ public final class ApiServer implements AutoCloseable {
                 ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
             });
             new RecordRoutes(config, finder, auth, Clock.systemUTC()).register(cfg.routes);
+            new ChangeRoutes(finder, auth, context.changes(), keys, Clock.systemUTC()).register(cfg.routes);
             new ActivationRoutes(config, finder, auth).register(cfg.routes);
             new InternalRoutes(context.stores(), lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
@@ -111,6 +113,10 @@ public final class ApiServer implements AutoCloseable {
                     ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
                 }
                 ctx.status(e.status()).json(error(e.code(), e.getMessage()));
+            });
+            cfg.routes.exception(ChangeFeedUnavailableException.class, (e, ctx) -> {
+                ctx.header("Retry-After", "1");
+                ctx.status(503).json(error("unavailable", "changes cannot be followed right now: " + e.getMessage()));
             });
             cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
                     ctx.status(e.getStatus()).json(error(codeOf(e.getStatus()), e.getMessage())));

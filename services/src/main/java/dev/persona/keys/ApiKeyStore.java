@@ -138,6 +138,15 @@ public final class ApiKeyStore implements AutoCloseable {
         return keys;
     }
 
+    /** Whether {@code key} (a stored key, or one given at start-up) is still active: not revoked since it was read. */
+    public boolean isActive(final ApiKey key) {
+        if (bootstrap.get(key.sha256()) == key) {
+            return true;
+        }
+        final ApiKey stored = byId.get(key.id());
+        return stored != null && stored.isActive();
+    }
+
     /** The stored key with this id. */
     public Optional<ApiKey> find(final String id) {
         return Optional.ofNullable(byId.get(id));

@@ -6,6 +6,7 @@ import dev.persona.kafka.EmbeddedKafkaBroker;
 import dev.persona.kafka.StreamsSettings;
 import dev.persona.kafka.TopicProvisioner;
 import dev.persona.kafka.TopicTail;
+import dev.persona.changes.ChangeFeeds;
 import dev.persona.kafka.TopicReplication;
 import dev.persona.topology.TopicNames;
 import dev.persona.tls.ServerTls;
@@ -60,6 +61,8 @@ import java.util.Optional;
  */
 public final class PersonaInstance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PersonaInstance.class);
+    /** How often an idle change stream gets a comment line: below the connectors' 30 s idle timeout. */
+    private static final Duration CHANGE_KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final PersonaConfig config;
@@ -188,10 +191,18 @@ public final class PersonaInstance implements AutoCloseable {
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
                 tls.map(ServerTls::peerContext).orElse(null));
         final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
-        api = ApiServer.start(options.bindHost(), port,
-                new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
-                        new TopicTail(clientProps)));
+        final ChangeFeeds changes = new ChangeFeeds(new TopicNames(config.kafka()), clientProps, metrics, CHANGE_KEEP_ALIVE);
+        try {
+            api = ApiServer.start(options.bindHost(), port,
+                    new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
+                            new TopicTail(clientProps), changes));
+        } catch (final RuntimeException e) {
+            changes.close();
+            throw e;
+        }
         started.push(api);
+        // Closed before the API: open change streams end, so that the server's stop need not wait on them.
+        started.push(changes);
         LOG.info("Persona instance {} started (Kafka {})", url(), bootstrapServers);
     }
 

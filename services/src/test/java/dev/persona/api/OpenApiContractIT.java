@@ -6,6 +6,7 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaInstance;
 import dev.persona.testing.DuckDb;
+import dev.persona.testing.EventStream;
 import dev.persona.testing.OpenApiContract;
 import dev.persona.testing.Poll;
 import dev.persona.testing.TempDirs;
@@ -98,6 +99,14 @@ class OpenApiContractIT {
         CONTRACT.check("GET", ONE, http.get("/v1/collections/customers/records/id/12345"));
         CONTRACT.check("GET", ONE, http.get("/v1/collections/customers/records/id/12345", bearer("prs_unknown")));
         CONTRACT.check("GET", ONE, http.get("/v1/collections/nothing/records/id/1", admin));
+
+        final String changes = ONE + "/changes";
+        try (EventStream stream = EventStream.open("http://127.0.0.1:" + instance.port() + "/v1/collections/customers/records/id/12345/changes", admin)) {
+            CONTRACT.checkStream("GET", changes, stream.response());
+        }
+        CONTRACT.check("GET", changes, http.get("/v1/collections/customers/records/email/nobody@example.com/changes", admin));
+        CONTRACT.check("GET", changes, http.get("/v1/collections/customers/records/phone/1/changes", admin));
+        CONTRACT.check("GET", changes, http.get("/v1/collections/customers/records/id/1/changes"));
 
         CONTRACT.check("POST", BATCH, http.post("/v1/collections/customers/records/batch", "{\"ids\":[\"12345\",\"nobody\"]}", admin));
         CONTRACT.check("POST", BATCH, http.post("/v1/collections/customers/records/batch?meta=true",

@@ -52,6 +52,21 @@ public final class OpenApiContract {
      *
      * @throws AssertionError naming the operation, the status and every schema violation
      */
+    /** Checks the status and media type of an answer whose body is a stream that does not end (Server-Sent Events). */
+    public void checkStream(final String method, final String pathTemplate, final HttpResponse<?> response) {
+        final String operation = method.toUpperCase(Locale.ROOT) + " " + pathTemplate;
+        final JsonNode answer = document.path("paths").path(pathTemplate).path(method.toLowerCase(Locale.ROOT)).path("responses")
+                .path(Integer.toString(response.statusCode()));
+        if (answer.isMissingNode()) {
+            throw new AssertionError(operation + " answered " + response.statusCode() + ", which openapi.yaml does not declare");
+        }
+        final String type = response.headers().firstValue("Content-Type").orElse("").split(";")[0].trim();
+        if (resolve(answer).path("content").path(type).isMissingNode()) {
+            throw new AssertionError(operation + " " + response.statusCode() + ": answered " + type + ", which openapi.yaml does not declare");
+        }
+        checked.add(operation);
+    }
+
     public void check(final String method, final String pathTemplate, final HttpResponse<String> response) {
         final String operation = method.toUpperCase(Locale.ROOT) + " " + pathTemplate;
         final JsonNode path = document.path("paths").path(pathTemplate);
