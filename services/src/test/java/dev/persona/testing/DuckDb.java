@@ -18,13 +18,24 @@ public final class DuckDb {
         return "jdbc:duckdb:" + file;
     }
 
+    /**
+     * Runs statements in one connection. While a query sync in the same JVM holds the file open read-only, DuckDB
+     * refuses a connection of another configuration: that is retried for up to 30 s.
+     */
     public void execute(final String... statements) {
-        try (Connection db = DriverManager.getConnection(url()); Statement statement = db.createStatement()) {
-            for (final String sql : statements) {
-                statement.execute(sql);
+        final long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try (Connection db = DriverManager.getConnection(url()); Statement statement = db.createStatement()) {
+                for (final String sql : statements) {
+                    statement.execute(sql);
+                }
+                return;
+            } catch (final SQLException e) {
+                if (!String.valueOf(e.getMessage()).contains("different configuration") || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("DuckDB: " + e.getMessage(), e);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
             }
-        } catch (final SQLException e) {
-            throw new IllegalStateException("DuckDB: " + e.getMessage(), e);
         }
     }
 }
