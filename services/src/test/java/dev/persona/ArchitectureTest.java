@@ -27,6 +27,7 @@ class ArchitectureTest {
                 .layer("ingest").definedBy("dev.persona.ingest..")
                 .layer("routing").definedBy("dev.persona.routing..")
                 .layer("changes").definedBy("dev.persona.changes..")
+                .layer("purge").definedBy("dev.persona.purge..")
                 .layer("keys").definedBy("dev.persona.keys..")
                 .layer("cluster").definedBy("dev.persona.cluster..")
                 .layer("tls").definedBy("dev.persona.tls..")
@@ -41,11 +42,12 @@ class ArchitectureTest {
                 .whereLayer("ingest").mayOnlyBeAccessedByLayers("api", "runtime")
                 .whereLayer("routing").mayOnlyBeAccessedByLayers("api", "runtime")
                 .whereLayer("changes").mayOnlyBeAccessedByLayers("api", "runtime")
+                .whereLayer("purge").mayOnlyBeAccessedByLayers("api", "runtime")
                 .whereLayer("keys").mayOnlyBeAccessedByLayers("api", "runtime", "cli")
                 .whereLayer("cluster").mayOnlyBeAccessedByLayers("api", "runtime")
                 .whereLayer("tls").mayOnlyBeAccessedByLayers("api", "runtime", "cli")
                 .whereLayer("kafka").mayOnlyBeAccessedByLayers("ingest", "routing", "keys", "cluster", "api", "runtime", "cli")
-                .whereLayer("topology").mayOnlyBeAccessedByLayers("kafka", "ingest", "routing", "changes", "keys", "cluster", "tls", "api", "runtime", "cli")
+                .whereLayer("topology").mayOnlyBeAccessedByLayers("kafka", "ingest", "routing", "changes", "purge", "keys", "cluster", "tls", "api", "runtime", "cli")
                 .check(PERSONA);
     }
 

@@ -33,10 +33,11 @@ import java.util.function.BooleanSupplier;
  * @param tls      HTTPS for the API, if configured
  * @param topics   reads the newest records of a topic (dead letters, changelogs) for the admin views
  * @param changes  change subscriptions
+ * @param purger   GDPR purges
  */
 public record ApiContext(PersonaConfig config, KafkaStreams streams, DeclaredStores stores, StoredValues values, PeerClient peers,
                          LocalStoreReader reader, ApiKeyStore keys, IngestService ingest, InstanceStatus status,
                          PrometheusMeterRegistry metrics, BooleanSupplier draining, PeerAuth peerAuth,
                          java.util.Optional<dev.persona.tls.ServerTls> tls, dev.persona.kafka.TopicTail topics,
-                         dev.persona.changes.ChangeFeeds changes) {
+                         dev.persona.changes.ChangeFeeds changes, dev.persona.purge.RecordPurger purger) {
 }

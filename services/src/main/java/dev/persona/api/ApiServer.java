@@ -2,6 +2,7 @@ package dev.persona.api;
 
 import dev.persona.changes.ChangeFeedUnavailableException;
 import dev.persona.config.PersonaConfig;
+import dev.persona.purge.PurgeFailedException;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.RecordFinder;
 import dev.persona.routing.StoredValues;
@@ -102,6 +103,7 @@ public final class ApiServer implements AutoCloseable {
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, context.ingest(), auth).register(cfg.routes);
             new CollectionRoutes(config, auth, context.topics()).register(cfg.routes);
+            new PurgeRoutes(config, finder, auth, context.purger()).register(cfg.routes);
             new ConsoleRoutes().register(cfg.routes);
             new ClusterRoutes(streams, context.status(), context.peers(), auth).register(cfg.routes);
             final HealthRoutes health = new HealthRoutes(config, streams, context.reader(), context.status(), context.draining());
@@ -117,6 +119,10 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(ChangeFeedUnavailableException.class, (e, ctx) -> {
                 ctx.header("Retry-After", "1");
                 ctx.status(503).json(error("unavailable", "changes cannot be followed right now: " + e.getMessage()));
+            });
+            cfg.routes.exception(PurgeFailedException.class, (e, ctx) -> {
+                ctx.header("Retry-After", "5");
+                ctx.status(503).json(error("purge_incomplete", e.getMessage()));
             });
             cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
                     ctx.status(e.getStatus()).json(error(codeOf(e.getStatus()), e.getMessage())));

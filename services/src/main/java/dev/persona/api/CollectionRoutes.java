@@ -6,6 +6,7 @@ import dev.persona.config.SyncConfig;
 import dev.persona.kafka.TopicTail;
 import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.KeyPartitions;
+import dev.persona.topology.Purges;
 import dev.persona.topology.StoredRecord;
 import dev.persona.topology.TopicNames;
 import io.javalin.config.RoutesConfig;
@@ -76,8 +77,17 @@ final class CollectionRoutes {
         auth.requireAdmin(ctx);
         final CollectionConfig collection = collection(ctx);
         final String topic = new TopicNames(config.kafka()).deadLetterTopic(collection.name());
-        final List<Map<String, Object>> letters = tail.newest(topic, Optional.empty(), DEAD_LETTERS_SHOWN, DEAD_LETTERS_SHOWN,
-                record -> true, READ_TIMEOUT).stream().map(CollectionRoutes::deadLetter).toList();
+        // Newest first: a purge's tombstone comes before the dead letters of its key, which compaction has yet to remove.
+        final java.util.Set<java.nio.ByteBuffer> purged = new java.util.HashSet<>();
+        final List<Map<String, Object>> letters = tail.newest(topic, Optional.empty(), DEAD_LETTERS_SHOWN, Integer.MAX_VALUE,
+                record -> true, READ_TIMEOUT).stream().filter(record -> {
+                    final java.nio.ByteBuffer key = record.key() == null ? null : java.nio.ByteBuffer.wrap(record.key());
+                    if (record.value() == null && record.headers().lastHeader(Purges.HEADER) != null) {
+                        purged.add(key);
+                        return false;
+                    }
+                    return key == null || !purged.contains(key);
+                }).limit(DEAD_LETTERS_SHOWN).map(CollectionRoutes::deadLetter).toList();
         ctx.json(Map.of("collection", collection.name(), "topic", topic, "deadLetters", letters));
     }
 
@@ -86,7 +96,7 @@ final class CollectionRoutes {
         view.put("at", Instant.ofEpochMilli(record.timestamp()).toString());
         view.put("sync", header(record, DeadLetterHeaders.SYNC));
         view.put("reason", header(record, DeadLetterHeaders.REASON));
-        view.put("key", record.key() == null ? null : utf8(record.key(), PREVIEW_BYTES));
+        view.put("key", record.key() == null || record.headers().lastHeader(DeadLetterHeaders.UNKEYED) != null ? null : utf8(record.key(), PREVIEW_BYTES));
         view.put("source", header(record, DeadLetterHeaders.TOPIC) == null ? null : header(record, DeadLetterHeaders.TOPIC)
                 + "/" + header(record, DeadLetterHeaders.PARTITION) + "@" + header(record, DeadLetterHeaders.OFFSET));
         view.put("payloadBytes", record.value() == null ? 0 : record.value().length);

@@ -9,7 +9,7 @@ import java.util.List;
 /** The {@code persona} command line. {@code --help} and {@code --version} work on every subcommand too. */
 @Command(name = "persona", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "Persona 0.1.0",
         description = "Self-hosted personalization API on Apache Kafka.",
-        subcommands = {DemoCommand.class, ServeCommand.class, ValidateCommand.class, KeysCommand.class, SyncsCommand.class, ClusterCommand.class, WarehouseCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, ValidateCommand.class, KeysCommand.class, SyncsCommand.class, ClusterCommand.class, PurgeCommand.class, WarehouseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PersonaCommand implements Runnable {
 

@@ -30,7 +30,8 @@ public record DeadLetter(String sync, String key, Long version, String reason, b
             headers.add(DeadLetterHeaders.VERSION, utf8(Long.toString(version)));
         }
         final byte[] kept = payload != null && payload.length <= MAX_PAYLOAD ? payload : null;
-        return new ProducerRecord<>(topic, null, key, kept, headers);
+        final String keyed = key != null ? key : new String(DeadLetterHeaders.keyOf(null, headers), StandardCharsets.UTF_8);
+        return new ProducerRecord<>(topic, null, keyed, kept, headers);
     }
 
     private static byte[] utf8(final String text) {

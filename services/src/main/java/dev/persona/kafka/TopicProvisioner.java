@@ -7,6 +7,10 @@ import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.TopicNames;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -17,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -100,21 +105,32 @@ public final class TopicProvisioner {
         final Map<String, Integer> wanted = new LinkedHashMap<>();
         final Set<String> ownTopics = new HashSet<>();
         final Map<String, String> copartitioned = new LinkedHashMap<>();
+        final Set<String> purgeable = new HashSet<>();
+        final Set<String> purgeRequests = new HashSet<>();
         for (final CollectionConfig collection : config.collections()) {
             wanted.put(names.deadLetterTopic(collection.name()), collection.partitions());
             ownTopics.add(names.deadLetterTopic(collection.name()));
+            purgeable.add(names.deadLetterTopic(collection.name()));
+            wanted.put(names.purges(collection.name()), collection.partitions());
+            ownTopics.add(names.purges(collection.name()));
+            purgeRequests.add(names.purges(collection.name()));
             for (final SyncConfig sync : config.syncsOf(collection.name())) {
                 wanted.putIfAbsent(names.sourceTopic(sync), collection.partitions());
                 if (!(sync.source() instanceof SourceConfig.Topic)) {
                     ownTopics.add(names.sourceTopic(sync));
+                    purgeable.add(names.sourceTopic(sync));
                 } else if (((SourceConfig.Topic) sync.source()).copartitioned()) {
                     copartitioned.put(names.sourceTopic(sync), sync.id());
                 }
             }
         }
         final List<NewTopic> topics = new ArrayList<>();
-        wanted.forEach((topic, partitions) -> topics.add(topic(topic, partitions, Map.of())));
+        wanted.forEach((topic, partitions) -> topics.add(topic(topic, partitions,
+                purgeRequests.contains(topic) ? COMPACTED : purgeable.contains(topic) ? PURGEABLE : Map.of())));
+        topics.add(new NewTopic(names.purgeAudit(), Optional.of(1), Optional.of((short) replication().factor()))
+                .configs(Map.of("min.insync.replicas", Integer.toString(replication().minInsync()), "retention.ms", "-1")));
         final Map<String, TopicDescription> descriptions = kafka("create Persona's topics", () -> createMissing(topics));
+        kafka("make Persona's sync and dead-letter topics compacted as well as time-limited", () -> compactAsWell(purgeable));
         for (final String topic : ownTopics) {
             final int actual = descriptions.get(topic).partitions().size();
             if (actual != wanted.get(topic)) {
@@ -130,6 +146,40 @@ public final class TopicProvisioner {
                         + ", or remove 'copartitioned' from the sync's source so that Persona repartitions the rows");
             }
         });
+    }
+
+    /**
+     * Topics a purge must be able to clear of one key: compaction removes a key's rows once a tombstone follows them,
+     * and retention still removes what is older than {@code retention.ms}, as before.
+     */
+    private static final Map<String, String> PURGEABLE = Map.of("cleanup.policy", "compact,delete");
+    private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+
+    /**
+     * Turns on compaction for topics made before purges existed (delete only). Their rows without a key (dead letters
+     * only) are dropped by the first compaction: a compacted topic keeps no such row.
+     */
+    private Void compactAsWell(final Set<String> topics) throws ExecutionException, InterruptedException {
+        final List<ConfigResource> resources = topics.stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        final Map<ConfigResource, Config> configs =
+                admin.describeConfigs(resources).all().get();
+        final Map<ConfigResource, Collection<AlterConfigOp>> changes =
+                new HashMap<>();
+        configs.forEach((resource, config) -> {
+            final ConfigEntry policy = config.get("cleanup.policy");
+            if (policy == null || !policy.value().contains("compact")) {
+                changes.put(resource, List.of(new AlterConfigOp(
+                        new ConfigEntry("cleanup.policy", "compact,delete"),
+                        AlterConfigOp.OpType.SET)));
+            }
+        });
+        if (!changes.isEmpty()) {
+            admin.incrementalAlterConfigs(changes).all().get();
+            LOG.info("Made {} compacted as well as time-limited, so that a purge can remove a key from them", changes.keySet().stream()
+                    .map(ConfigResource::name).sorted().toList());
+        }
+        return null;
     }
 
     /** Creates the topics that do not exist yet (another instance may be creating them too) and describes them all. */

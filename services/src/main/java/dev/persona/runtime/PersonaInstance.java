@@ -7,6 +7,7 @@ import dev.persona.kafka.StreamsSettings;
 import dev.persona.kafka.TopicProvisioner;
 import dev.persona.kafka.TopicTail;
 import dev.persona.changes.ChangeFeeds;
+import dev.persona.purge.RecordPurger;
 import dev.persona.kafka.TopicReplication;
 import dev.persona.topology.TopicNames;
 import dev.persona.tls.ServerTls;
@@ -191,11 +192,13 @@ public final class PersonaInstance implements AutoCloseable {
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
                 tls.map(ServerTls::peerContext).orElse(null));
         final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
+        final RecordPurger purger = new RecordPurger(config, clientProps, java.time.Clock.systemUTC());
+        started.push(purger);
         final ChangeFeeds changes = new ChangeFeeds(new TopicNames(config.kafka()), clientProps, metrics, CHANGE_KEEP_ALIVE);
         try {
             api = ApiServer.start(options.bindHost(), port,
                     new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
-                            new TopicTail(clientProps), changes));
+                            new TopicTail(clientProps), changes, purger));
         } catch (final RuntimeException e) {
             changes.close();
             throw e;

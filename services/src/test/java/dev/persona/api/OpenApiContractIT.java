@@ -184,6 +184,11 @@ class OpenApiContractIT {
                 http.get("/admin/collections/customers/records/12345/history", admin));
         CONTRACT.check("GET", "/admin/collections/{collection}/records/{id}/history",
                 http.get("/admin/collections/customers/records/12345/history", bearer(reader)));
+        final String purge = "/admin/collections/{collection}/purge";
+        CONTRACT.check("POST", purge, http.post("/admin/collections/customers/purge", "{\"value\":\"purge-contract\"}", admin));
+        CONTRACT.check("POST", purge, http.post("/admin/collections/customers/purge", "{\"index\":\"email\",\"value\":\"nobody@example.com\"}", admin));
+        CONTRACT.check("POST", purge, http.post("/admin/collections/customers/purge", "{\"index\":\"email\"}", admin));
+        CONTRACT.check("POST", purge, http.post("/admin/collections/customers/purge", "{\"value\":\"x\"}", bearer(reader)));
         CONTRACT.check("GET", "/console", http.get("/console"));
     }
 

@@ -98,4 +98,25 @@ class AdminCommandsIT {
         assertEquals(2, notQuery.code(), "a topic sync has no runs: the command fails with the API's message");
         assertTrue(notQuery.err().contains("only query syncs run on request") && !notQuery.err().contains("at dev.persona"), notQuery.err());
     }
+
+    @Test
+    void shouldPurgeAPersonByEmailFromTheCommandLine() throws Exception {
+        final dev.persona.config.PersonaConfig config = instance.config();
+        try (var producer = kafka.producer()) {
+            TestConfigs.produce(producer, config, "customers", "profiles", "cli-purge", "{\"id\":\"cli-purge\",\"email\":\"cli-purge@example.com\"}");
+        }
+        final TestHttp http = new TestHttp(instance.port());
+        Poll.until(Duration.ofSeconds(60), "the record indexed", () ->
+                http.get("/v1/collections/customers/records/email/cli-purge@example.com", TestHttp.bearer(ADMIN)).statusCode() == 200);
+        final Run purged = persona("purge", "--collection", "customers", "--index", "email", "--value", "cli-purge@example.com");
+        assertEquals(0, purged.code(), purged.out() + purged.err());
+        assertTrue(purged.out().contains("Purged from collection customers") && purged.out().contains("dead-letters"), purged.out());
+        assertTrue(purged.out().contains("Not Persona's to clear") && purged.out().contains(".profiles"), "a topic sync's topic is named: " + purged.out());
+        assertTrue(!purged.out().contains("cli-purge@example.com"), "the output does not repeat the person's data");
+        assertEquals(404, http.get("/v1/collections/customers/records/id/cli-purge", TestHttp.bearer(ADMIN)).statusCode());
+        assertEquals(404, http.get("/v1/collections/customers/records/email/cli-purge@example.com", TestHttp.bearer(ADMIN)).statusCode());
+        final Run nobody = persona("purge", "--collection", "customers", "--index", "email", "--value", "nobody@example.com");
+        assertEquals(2, nobody.code(), "no record holds the email: " + nobody.out());
+        assertTrue(nobody.err().contains("no record with email"), nobody.err());
+    }
 }

@@ -15,6 +15,20 @@ public final class DeadLetterHeaders {
     public static final String OFFSET = "persona.error.offset";
     /** The change's version where it had one (a CDC LSN, a query sync's run version). */
     public static final String VERSION = "persona.error.version";
+    /**
+     * Set on a dead letter whose row had no key: it is keyed by a made-up {@code unkeyed-<uuid>} instead, because the
+     * dead-letter topic is compacted (a purge removes a key's dead letters) and a compacted topic takes no null key.
+     */
+    public static final String UNKEYED = "persona.error.unkeyed";
+
+    /** The key a dead letter is written with: its row's, or a made-up one (with {@link #UNKEYED}) when it had none. */
+    public static byte[] keyOf(final byte[] rowKey, final org.apache.kafka.common.header.Headers headers) {
+        if (rowKey != null) {
+            return rowKey;
+        }
+        headers.add(UNKEYED, new byte[] {1});
+        return ("unkeyed-" + java.util.UUID.randomUUID()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
 
     private DeadLetterHeaders() {
     }

@@ -65,10 +65,19 @@ public final class PersonaTopology {
                         config.kafka().maxRecordBytes());
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
             }
+            // Purge requests, keyed and partitioned as the collection; their tombstones (written once a purge is applied) are no request.
+            final String purgeStore = TopicNames.purgeStore(collection.name());
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(purgeStore), Serdes.String(), Serdes.ByteArray()));
+            changes = changes.merge(builder.stream(names.purges(collection.name()), Consumed.with(Serdes.String(), Serdes.ByteArray())
+                            .withName("source-" + names.purges(collection.name())))
+                    .filter((key, value) -> key != null && value != null, Named.as(collection.name() + "-purge-requests"))
+                    .mapValues((key, value) -> SyncChange.purge(System.currentTimeMillis()), Named.as(collection.name() + "-purge")),
+                    Named.as(collection.name() + "-purge-join"));
             final RecordMerger merger = new RecordMerger(collection, syncs);
             final int maxRecordBytes = config.kafka().maxRecordBytes();
             final KStream<String, IndexChange> indexChanges = DeadLetters.route(
-                    changes.process(() -> new MergeProcessor(store, merger, collection, live, maxRecordBytes), Named.as(collection.name() + "-merge"), store),
+                    changes.process(() -> new MergeProcessor(store, purgeStore, merger, collection, live, maxRecordBytes),
+                            Named.as(collection.name() + "-merge"), store, purgeStore),
                     names.deadLetterTopic(collection.name()), collection.name() + "-merge");
             if (!collection.secondaryIndices().isEmpty()) {
                 // Index entries live with the index value, not the record: repartitioned by value.

@@ -19,7 +19,11 @@ import dev.persona.config.SyncConfig;
  *   <li>{@code <topicPrefix>.sync-runs}: run history, compacted, followed by every instance;</li>
  *   <li>{@code <topicPrefix>.<collection>.<sync>.state}: a query sync's previous result (key -> row hash), compacted;</li>
  *   <li>{@code <topicPrefix>.cdc-offsets}: Debezium's source offsets;</li>
- *   <li>{@code <topicPrefix>.api-keys}: API keys (hashes only), compacted, followed by every instance.</li>
+ *   <li>{@code <topicPrefix>.api-keys}: API keys (hashes only), compacted, followed by every instance;</li>
+ *   <li>{@code <topicPrefix>.<collection>.purges}: purge requests keyed by primary key, with the collection's partition
+ *       count, compacted (each request is tombstoned once applied); the purge list lives in the store
+ *       {@code purged-<collection>}, keyed by a hash of the primary key;</li>
+ *   <li>{@code <topicPrefix>.purge-audit}: who purged which key when, kept forever.</li>
  * </ul>
  * Every topic name Persona chooses is made here.
  */
@@ -73,6 +77,16 @@ public final class TopicNames {
         return settings.topicPrefix() + ".api-keys";
     }
 
+    /** Where purge requests of a collection's records go, keyed by primary key. */
+    public String purges(final String collection) {
+        return settings.topicPrefix() + "." + collection + ".purges";
+    }
+
+    /** The record of every purge: who, when, which key; never the record's data. */
+    public String purgeAudit() {
+        return settings.topicPrefix() + ".purge-audit";
+    }
+
     /** The changelog Kafka Streams keeps for one of this application's stores ({@code <applicationId>-<store>-changelog}). */
     public String changelog(final String store) {
         return settings.applicationId() + "-" + store + "-changelog";
@@ -86,6 +100,11 @@ public final class TopicNames {
     /** The RocksDB store holding a collection's merged records. */
     public static String recordStore(final String collection) {
         return "records-" + collection;
+    }
+
+    /** The RocksDB store holding a collection's purge list: hash of a purged primary key -> syncs that still hold it. */
+    public static String purgeStore(final String collection) {
+        return "purged-" + collection;
     }
 
     /** The RocksDB store holding a collection's secondary indices: {@link IndexEntry#key} -> {@link IndexEntry}. */

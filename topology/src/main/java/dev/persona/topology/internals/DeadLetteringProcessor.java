@@ -2,6 +2,7 @@ package dev.persona.topology.internals;
 
 import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.MalformedRowException;
+import dev.persona.topology.Purges;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.metrics.Sensor;
@@ -47,6 +48,10 @@ public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byt
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
+        if (record.value() == null && record.headers().lastHeader(Purges.HEADER) != null) {
+            // Written by a purge so that compaction removes the key's rows: not a delete at the source.
+            return;
+        }
         try {
             step.apply(record.key(), record.value(), record.timestamp(), context.recordMetadata().map(RecordMetadata::partition).orElse(-1))
                     .ifPresent(kv -> context.forward(record.withKey(kv.key).withValue(new Routed.Ok<>(kv.value))));
@@ -69,7 +74,8 @@ public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byt
             headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(m.offset())));
         });
         final byte[] payload = record.value() != null && record.value().length > maxPayloadBytes ? null : record.value();
-        context.forward(new Record<K, Routed<V>>(null, new Routed.Failed<>(record.key(), payload), record.timestamp(), headers));
+        context.forward(new Record<K, Routed<V>>(null, new Routed.Failed<>(DeadLetterHeaders.keyOf(record.key(), headers), payload),
+                record.timestamp(), headers));
     }
 
     private static byte[] utf8(final String text) {

@@ -5,12 +5,14 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.IndexEntry;
 import dev.persona.topology.LiveStores;
+import dev.persona.topology.Purges;
 import dev.persona.topology.StoredRecord;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Avg;
+import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.apache.kafka.common.metrics.stats.Max;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -28,6 +30,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Applies mapped changes to a collection's record store through a {@link RecordMerger}, and forwards the index
@@ -43,23 +47,34 @@ import java.util.Map;
  *
  * <p>A collection with a {@code retention} has its records not updated for that long removed, with their index
  * entries, by a wall-clock punctuation ({@link #expiryInterval}).
+ *
+ * <p>A purge ({@link SyncChange#isPurge}) removes the record and its index entries, and puts the syncs that wrote
+ * its fields on the purge list (store {@code purgeStoreName}, keyed by {@link Purges#hash} of the key): their upserts
+ * of that key are dropped until each sends a delete of it, which says its source no longer holds the row. Dropped
+ * upserts are counted in {@code persona-purge-blocked-total} (group {@code persona}).
  */
 public final class MergeProcessor implements Processor<String, SyncChange, String, Routed<IndexChange>> {
     private static final Logger LOG = LoggerFactory.getLogger(MergeProcessor.class);
     static final int EXPIRY_BATCH = 10_000;
     private final String storeName;
+    private final String purgeStoreName;
     private final RecordMerger merger;
     private final CollectionConfig collection;
     private final LiveStores live;
     private final int maxRecordBytes;
     private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> purged;
+    /** Whether the purge list of this partition may hold anything: when not, no change pays for a hash. */
+    private boolean anyPurged;
+    private Sensor blocked;
     private int partition;
     private ProcessorContext<String, Routed<IndexChange>> context;
     private final Map<String, Sensor> freshness = new HashMap<>();
 
-    public MergeProcessor(final String storeName, final RecordMerger merger, final CollectionConfig collection, final LiveStores live,
-                          final int maxRecordBytes) {
+    public MergeProcessor(final String storeName, final String purgeStoreName, final RecordMerger merger, final CollectionConfig collection,
+                          final LiveStores live, final int maxRecordBytes) {
         this.storeName = storeName;
+        this.purgeStoreName = purgeStoreName;
         this.merger = merger;
         this.collection = collection;
         this.live = live;
@@ -70,6 +85,13 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
     public void init(final ProcessorContext<String, Routed<IndexChange>> context) {
         this.context = context;
         store = context.getStateStore(storeName);
+        purged = context.getStateStore(purgeStoreName);
+        try (KeyValueIterator<String, byte[]> any = purged.all()) {
+            anyPurged = any.hasNext();
+        }
+        blocked = context.metrics().addSensor("persona-purge-blocked-" + collection.name() + "-" + context.taskId(), Sensor.RecordingLevel.INFO);
+        blocked.add(new MetricName("persona-purge-blocked-total", "persona", "upserts of purged records dropped until their source deletes them",
+                Map.of("collection", collection.name(), "task", context.taskId().toString())), new CumulativeCount());
         partition = context.taskId().partition();
         live.opened(storeName, partition, store);
         collection.retention().ifPresent(retention -> context.schedule(expiryInterval(retention), PunctuationType.WALL_CLOCK_TIME,
@@ -127,6 +149,13 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
 
     @Override
     public void process(final Record<String, SyncChange> record) {
+        if (record.value().isPurge()) {
+            purge(record.key(), record.value().ts());
+            return;
+        }
+        if (anyPurged && blockedByPurge(record.key(), record.value())) {
+            return;
+        }
         final RecordMerger.Result result = merger.merge(record.key(), store.get(record.key()), record.value());
         if (result.outcome() == RecordMerger.Outcome.WRITE && result.stored().length + record.key().length() > maxRecordBytes) {
             tooLarge(record, result.stored().length);
@@ -152,6 +181,64 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
                         record.timestamp()));
             }
         }
+    }
+
+    /**
+     * Removes a record and its index entries, and lists the syncs that wrote its fields as holding it: the record
+     * leaves the changelog with a tombstone, its index values with theirs.
+     */
+    private void purge(final String key, final long ts) {
+        final byte[] current = store.get(key);
+        final String hash = Purges.hash(key);
+        final Set<String> holders = holders(purged.get(hash));
+        if (current != null) {
+            StoredRecord.meta(current).fields().values().forEach(p -> holders.add(p.sync()));
+            final ObjectNode gone = StoredRecord.isPresent(current) ? RecordMerger.body(current) : null;
+            store.delete(key);
+            for (final String index : collection.secondaryIndices()) {
+                final String value = indexValue(gone, index);
+                if (value != null) {
+                    context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(key, false, ts)), ts));
+                }
+            }
+        }
+        if (!holders.isEmpty()) {
+            purged.put(hash, String.join("\n", holders).getBytes(StandardCharsets.UTF_8));
+            anyPurged = true;
+        }
+        LOG.info("Purged a record of collection {} (partition {}); syncs that keep it out until their source deletes it: {}", collection.name(),
+                partition, holders);
+    }
+
+    /**
+     * Whether a change is dropped because its key was purged and its sync still holds it; a delete from such a sync
+     * takes the sync off the key's purge list (and is dropped too: the record holds nothing of it).
+     */
+    private boolean blockedByPurge(final String key, final SyncChange change) {
+        final String hash = Purges.hash(key);
+        final Set<String> holders = holders(purged.get(hash));
+        if (!holders.contains(change.sync())) {
+            return false;
+        }
+        if (change.op() == dev.persona.topology.ChangeRow.Op.DELETE) {
+            holders.remove(change.sync());
+            if (holders.isEmpty()) {
+                purged.delete(hash);
+            } else {
+                purged.put(hash, String.join("\n", holders).getBytes(StandardCharsets.UTF_8));
+            }
+        } else {
+            blocked.record();
+        }
+        return true;
+    }
+
+    private static Set<String> holders(final byte[] stored) {
+        final Set<String> holders = new TreeSet<>();
+        if (stored != null && stored.length > 0) {
+            holders.addAll(List.of(new String(stored, StandardCharsets.UTF_8).split("\n")));
+        }
+        return holders;
     }
 
     private Sensor freshness(final String sync) {

@@ -1,0 +1,311 @@
+package dev.persona.purge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import dev.persona.runtime.InstanceOptions;
+import dev.persona.runtime.PersonaInstance;
+import dev.persona.testing.DuckDb;
+import dev.persona.testing.EventStream;
+import dev.persona.testing.Poll;
+import dev.persona.testing.TempDirs;
+import dev.persona.testing.TestHttp;
+import dev.persona.testing.TestKafka;
+import dev.persona.topology.IndexEntry;
+import dev.persona.topology.Json;
+import dev.persona.topology.KeyPartitions;
+import dev.persona.topology.Purges;
+import dev.persona.topology.TopicNames;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static dev.persona.testing.TestHttp.bearer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A GDPR purge on a three-instance cluster, with a query sync (Persona's own topics) and a topic sync (another team's
+ * topic): every lookup answers 404, open change streams get {@code deleted}, a source that still holds the row does
+ * not bring it back, and after compaction no topic of Persona's holds the key or any of the person's data, the
+ * audit entry included; once the source deletes the row, the sync may add the person again.
+ */
+class PurgeIT {
+    private static final String ADMIN = "purge-admin-key-0123456789";
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final String KEY = "jane-7f3q";
+    private static final String EMAIL = "jane.purgeable@example.com";
+    private static final String NAME = "Jane Purgeable";
+    private static final int PARTITIONS = 4;
+
+    private static TestKafka kafka;
+    private static PersonaConfig config;
+    private static Path dir;
+    private static DuckDb warehouse;
+    private static final List<PersonaInstance> instances = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        kafka = TestKafka.start();
+        dir = Files.createTempDirectory("persona-purge");
+        warehouse = new DuckDb(dir.resolve("warehouse.duckdb"));
+        warehouse.execute("create table people (user_id varchar, email varchar, name varchar, plan varchar)",
+                "insert into people values ('" + KEY + "', '" + EMAIL + "', '" + NAME + "', 'gold'), ('john', 'john@example.com', 'John', 'free')");
+        final String app = TestKafka.uniqueName("purge");
+        config = ConfigLoader.withEnvironment(Map.of()).parse(dir.resolve("persona.yaml"), """
+                kafka:
+                  bootstrapServers: %1$s
+                  applicationId: %2$s
+                  topicPrefix: %2$s
+                collections:
+                  - { name: customers, primaryIndex: user_id, secondaryIndices: [email], partitions: %4$d }
+                syncs:
+                  - id: people
+                    collection: customers
+                    source: { type: query, connection: "%3$s", sql: "select user_id, email, name, plan from people", schedule: every 1s }
+                    primaryKey: user_id
+                    mapping: [ { from: email }, { from: name }, { from: plan } ]
+                    onDelete: delete_record
+                  - id: clicks
+                    collection: customers
+                    source: { type: topic, topic: %2$s.clicks }
+                    primaryKey: user_id
+                    mapping: [ { from: last_page } ]
+                    onDelete: clear_fields
+                """.formatted(kafka.bootstrapServers(), app, warehouse.url(), PARTITIONS));
+        for (int i = 0; i < 3; i++) {
+            final Path state = dir.resolve("state-" + i);
+            instances.add(PersonaInstance.start(config, InstanceOptions.local(state, state).withAdminKey(ADMIN)));
+        }
+        Poll.until(TIMEOUT, "three instances running", () -> instances.stream().allMatch(i -> i.streams().state() == KafkaStreams.State.RUNNING));
+    }
+
+    @AfterAll
+    static void stop() {
+        instances.forEach(PersonaInstance::close);
+        kafka.close();
+        TempDirs.delete(dir);
+    }
+
+    private static TestHttp http(final int instance) {
+        return new TestHttp(instances.get(instance).port());
+    }
+
+    private static JsonNode json(final String body) {
+        try {
+            return Json.mapper().readTree(body);
+        } catch (final IOException e) {
+            throw new AssertionError(body, e);
+        }
+    }
+
+    private static String topic(final String name) {
+        return config.kafka().topicPrefix() + "." + name;
+    }
+
+    @Test
+    void shouldLeaveNoTraceOfAPurgedPersonInAnyTopicAndKeepTheSourceFromBringingThemBack() throws Exception {
+        final TopicNames names = new TopicNames(config.kafka());
+        try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+            producer.send(new ProducerRecord<>(topic("clicks"), KEY, utf8("{\"op\":\"upsert\",\"row\":{\"user_id\":\"" + KEY + "\",\"last_page\":\"/pricing\"}}")));
+            // A row that cannot be read, holding the person's data, in a topic of Persona's: a dead letter keyed by them.
+            producer.send(new ProducerRecord<>(names.syncTopic("customers", "people"), KEY, utf8("{\"op\":\"upsert\",\"row\":\"" + EMAIL + " broken\"}")));
+        }
+        for (int i = 0; i < 3; i++) {
+            final TestHttp http = http(i);
+            Poll.until(TIMEOUT, "the person merged from both syncs, by email", () -> {
+                final HttpResponse<String> got = http.get("/v1/collections/customers/records/email/" + EMAIL, bearer(ADMIN));
+                return got.statusCode() == 200 && got.body().contains("/pricing") && got.body().contains("gold");
+            });
+        }
+        Poll.until(TIMEOUT, "the dead letter written", () -> http(0).get("/admin/collections/customers/dead-letters", bearer(ADMIN)).body().contains(KEY));
+
+        try (Admin admin = kafka.admin(); EventStream stream = EventStream.open("http://127.0.0.1:" + instances.get(2).port()
+                + "/v1/collections/customers/records/id/" + KEY + "/changes", bearer(ADMIN))) {
+            assertEquals("record", stream.next(TIMEOUT).name());
+            compactQuickly(admin);
+
+            final HttpResponse<String> answer = http(1).post("/admin/collections/customers/purge",
+                    "{\"index\":\"email\",\"value\":\"" + EMAIL + "\"}", bearer(ADMIN));
+            assertEquals(200, answer.statusCode(), answer.body());
+            final JsonNode audit = json(answer.body());
+            assertEquals(Purges.hash(KEY), audit.path("keySha256").asText());
+            assertEquals(Purges.hash(EMAIL), audit.path("valueSha256").asText());
+            assertEquals("email", audit.path("index").asText());
+            assertTrue(audit.path("by").path("keyId").asText().startsWith("bootstrap-"), "who purged: " + audit);
+            final Set<String> cleared = toSet(audit.path("cleared"));
+            assertEquals(Set.of(names.syncTopic("customers", "people"), names.state(config.sync("people").orElseThrow()),
+                    names.deadLetterTopic("customers")), cleared);
+            assertEquals(Set.of(topic("clicks")), toSet(audit.path("notPersonas")), "another team's topic is named, not changed");
+            assertTrue(!answer.body().contains(KEY) && !answer.body().contains(EMAIL), "the answer holds no data: " + answer.body());
+
+            assertEquals("deleted", stream.next(TIMEOUT).name(), "an open change stream is told");
+        }
+        for (int i = 0; i < 3; i++) {
+            assertEquals(404, http(i).get("/v1/collections/customers/records/id/" + KEY, bearer(ADMIN)).statusCode());
+            assertEquals(404, http(i).get("/v1/collections/customers/records/email/" + EMAIL, bearer(ADMIN)).statusCode());
+        }
+        assertTrue(http(0).get("/admin/collections/customers/dead-letters", bearer(ADMIN)).body().indexOf("\"key\":\"" + KEY) < 0);
+
+        // The warehouse still holds the row: its runs go on, and bring nothing back.
+        final int runs = succeededRuns();
+        Poll.until(TIMEOUT, "two more runs of the query sync", () -> succeededRuns() >= runs + 2);
+        warehouse.execute("update people set plan = 'platinum' where user_id = '" + KEY + "'");
+        Poll.until(TIMEOUT, "a run that read the changed row", () -> succeededRuns() >= runs + 4);
+        assertEquals(404, http(0).get("/v1/collections/customers/records/id/" + KEY, bearer(ADMIN)).statusCode());
+        assertEquals(200, http(0).get("/v1/collections/customers/records/id/john", bearer(ADMIN)).statusCode(), "others stay");
+        // ... and so it wrote the row again: only a tombstone of another purge makes compaction take it.
+        assertEquals(200, http(2).post("/admin/collections/customers/purge", "{\"value\":\"" + KEY + "\"}", bearer(ADMIN)).statusCode());
+
+        // The cleaner never touches an active segment, and removes a tombstone only in a pass after the one that kept
+        // it: writes to the same partitions, paced by a second, until a pass finds nothing.
+        List<String> traces = List.of("not looked yet");
+        final long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        while (!traces.isEmpty() && System.nanoTime() < deadline) {
+            rollSegments();
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
+            traces = traces(Set.of(topic("clicks")), List.of(KEY, EMAIL, NAME, "platinum"));
+        }
+        assertEquals(List.of(), traces);
+
+        warehouse.execute("delete from people where user_id = '" + KEY + "'");
+        final int before = succeededRuns();
+        Poll.until(TIMEOUT, "a run that saw the row deleted", () -> succeededRuns() >= before + 2);
+        warehouse.execute("insert into people values ('" + KEY + "', 'jane.again@example.com', 'Jane, back', 'free')");
+        Poll.until(TIMEOUT, "the person, added again by a source that deleted them, served again", () ->
+                http(0).get("/v1/collections/customers/records/email/jane.again@example.com", bearer(ADMIN)).statusCode() == 200);
+    }
+
+    private static Set<String> toSet(final JsonNode array) {
+        final Set<String> set = new java.util.HashSet<>();
+        array.forEach(n -> set.add(n.asText()));
+        return set;
+    }
+
+    private static int succeededRuns() {
+        int count = 0;
+        for (final JsonNode run : json(http(0).get("/admin/syncs/people/runs", bearer(ADMIN)).body()).path("runs")) {
+            if (run.path("status").asText().equals("succeeded")) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static byte[] utf8(final String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Tiny segments and eager cleaning on every topic, and the broker's cleaner looking every 200 ms. */
+    private static void compactQuickly(final Admin admin) throws Exception {
+        final Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+        for (final String topic : admin.listTopics().names().get()) {
+            if (topic.startsWith("__")) {
+                continue;
+            }
+            changes.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
+                    set("segment.ms", "200"), set("min.cleanable.dirty.ratio", "0.01"), set("delete.retention.ms", "0"),
+                    set("min.compaction.lag.ms", "0"), set("max.compaction.lag.ms", "1000")));
+        }
+        changes.put(new ConfigResource(ConfigResource.Type.BROKER, ""), List.of(set("log.cleaner.backoff.ms", "200")));
+        admin.incrementalAlterConfigs(changes).all().get(30, TimeUnit.SECONDS);
+    }
+
+    private static AlterConfigOp set(final String name, final String value) {
+        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    }
+
+    /**
+     * Appends to the partitions that held the person, so that the segments holding their rows and tombstones are no
+     * longer active: the cleaner never touches an active segment. Keys that land in the same partitions as theirs:
+     * a new warehouse row (sync topic, state, record changelog, index), a row that cannot be read (dead letters), and a
+     * purge of that filler (purge requests).
+     */
+    private static int fillers;
+
+    private static void rollSegments() {
+        final int partition = KeyPartitions.of(KEY, PARTITIONS);
+        final int indexPartition = KeyPartitions.of(IndexEntry.key("email", EMAIL), PARTITIONS);
+        String key;
+        do {
+            key = "filler-" + fillers++;
+        } while (KeyPartitions.of(key, PARTITIONS) != partition || KeyPartitions.of(IndexEntry.key("email", key + "@example.com"), PARTITIONS) != indexPartition);
+        warehouse.execute("insert into people values ('" + key + "', '" + key + "@example.com', 'Filler', 'free')");
+        try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+            producer.send(new ProducerRecord<>(new TopicNames(config.kafka()).syncTopic("customers", "people"), key, utf8("not json")));
+        }
+        http(0).post("/admin/collections/customers/purge", "{\"value\":\"" + key + "\"}", bearer(ADMIN));
+    }
+
+    /** Where any of {@code needles} appears (keys, values, headers) in any topic but {@code skipped}, read uncommitted. */
+    private static List<String> traces(final Set<String> skipped, final List<String> needles) {
+        final List<String> found = new ArrayList<>();
+        final Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (Admin admin = kafka.admin();
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            for (final var description : admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get().values()) {
+                if (!skipped.contains(description.name())) {
+                    description.partitions().forEach(p -> partitions.add(new TopicPartition(description.name(), p.partition())));
+                }
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && System.nanoTime() < deadline) {
+                for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    final StringBuilder all = new StringBuilder();
+                    if (record.key() != null) {
+                        all.append(new String(record.key(), StandardCharsets.UTF_8));
+                    }
+                    if (record.value() != null) {
+                        all.append(new String(record.value(), StandardCharsets.UTF_8));
+                    }
+                    for (final Header header : record.headers()) {
+                        all.append(new String(header.value(), StandardCharsets.UTF_8));
+                    }
+                    for (final String needle : needles) {
+                        if (all.indexOf(needle) >= 0) {
+                            found.add(record.topic() + "/" + record.partition() + "@" + record.offset() + " holds " + needle);
+                        }
+                    }
+                }
+            }
+        } catch (final Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return found.stream().distinct().collect(Collectors.toList());
+    }
+}
