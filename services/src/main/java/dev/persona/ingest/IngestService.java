@@ -93,12 +93,12 @@ public final class IngestService implements AutoCloseable {
     }
 
     /**
-     * Asks the instance that owns a query sync to run it now.
+     * Asks the instance that owns a query sync to run it now, or a CDC sync to read its table again ({@code full}).
      *
-     * @throws IllegalArgumentException when the sync is not a query sync of this configuration
+     * @throws IllegalArgumentException when the sync is neither a query nor a CDC sync of this configuration
      */
     public void requestRun(final String syncId, final boolean full) {
-        control(syncId, Json.mapper().createObjectNode().put("full", full).toString(), "run on request");
+        control(syncId, Json.mapper().createObjectNode().put("full", full).toString(), "run on request", true);
     }
 
     /**
@@ -107,12 +107,13 @@ public final class IngestService implements AutoCloseable {
      * @throws IllegalArgumentException when the sync is not a query sync of this configuration
      */
     public void requestCancel(final String syncId) {
-        control(syncId, Json.mapper().createObjectNode().put("cancel", true).toString(), "have runs to cancel");
+        control(syncId, Json.mapper().createObjectNode().put("cancel", true).toString(), "have runs to cancel", false);
     }
 
-    private void control(final String syncId, final String request, final String what) {
+    private void control(final String syncId, final String request, final String what, final boolean cdcToo) {
         final int partition = runnable.stream().map(SyncConfig::id).toList().indexOf(syncId);
-        if (partition < 0 || !(runnable.get(partition).source() instanceof SourceConfig.Query)) {
+        if (partition < 0 || !(runnable.get(partition).source() instanceof SourceConfig.Query
+                || cdcToo && runnable.get(partition).source() instanceof SourceConfig.Cdc)) {
             throw new IllegalArgumentException("sync '" + syncId + "' is not a query sync; only query syncs " + what);
         }
         final byte[] body = request.getBytes(StandardCharsets.UTF_8);

@@ -72,6 +72,55 @@ class CdcIT {
                 """.formatted(kafka.bootstrapServers(), app, app, sync, connection, table));
     }
 
+    /** {@link #config} with a mapping of {@code name} alone: {@code email} no longer mapped. */
+    private static PersonaConfig nameOnly(final PersonaConfig config, final String sync, final String table) {
+        return ConfigLoader.withEnvironment(Map.of()).parse(Path.of(config.kafka().applicationId() + ".yaml"), """
+                kafka: { bootstrapServers: "%s", applicationId: %s, topicPrefix: %s }
+                collections:
+                  - { name: contacts, primaryIndex: contact_id, partitions: 3 }
+                syncs:
+                  - id: %s
+                    collection: contacts
+                    source: { type: cdc, connection: "%s", table: public.%s }
+                    primaryKey: id
+                    mapping: [ { from: name } ]
+                    onDelete: delete_record
+                """.formatted(kafka.bootstrapServers(), config.kafka().applicationId(), config.kafka().topicPrefix(), sync, TestPostgres.url(), table));
+    }
+
+    @Test
+    void shouldReadTheTableAgainOnAFullResyncRemovingFieldsNoLongerMapped() throws Exception {
+        final String sync = TestKafka.uniqueName("resnap").toLowerCase();
+        final String table = "persona_" + sync;
+        TestPostgres.execute("drop table if exists " + table, "create table " + table + " (id int primary key, name text, email text)",
+                "insert into " + table + " select g, 'n' || g, 'e' || g || '@example.com' from generate_series(1, 50) g");
+        final PersonaConfig config = config(TestKafka.uniqueName("resnapapp"), sync, table, TestPostgres.url());
+        try {
+            try (PersonaInstance instance = start(config)) {
+                awaitSame(new TestHttp(instance.port()), table, 50, "the snapshot");
+            }
+            try (PersonaInstance instance = start(nameOnly(config, sync, table))) {
+                final TestHttp http = new TestHttp(instance.port());
+                Poll.until(TIMEOUT, "the sync running again", () -> lastRun(http).path("status").asText().equals("running"));
+                Poll.until(TIMEOUT, "the records restored, still with the field no longer mapped (streaming alone keeps it)",
+                        () -> record(http, 7).contains("e7@example.com"));
+                final HttpResponse<String> plain = http.post("/admin/syncs/" + sync + "/runs", "", bearer(ADMIN));
+                assertEquals(400, plain.statusCode(), "a CDC sync has no runs but a full one: " + plain.body());
+                assertTrue(plain.body().contains("--full"), plain.body());
+                assertEquals(202, http.post("/admin/syncs/" + sync + "/runs", "{\"full\":true}", bearer(ADMIN)).statusCode());
+                Poll.until(TIMEOUT, "every record without email", () -> java.util.stream.IntStream.rangeClosed(1, 50)
+                        .allMatch(id -> record(http, id).equals("{\"contact_id\":" + id + ",\"name\":\"n" + id + "\"}")));
+                TestPostgres.execute("update " + table + " set name = 'after' where id = 3");
+                Poll.until(TIMEOUT, "changes streamed after the snapshot", () -> record(http, 3).contains("after"));
+                final JsonNode full = Json.mapper().readTree(http.get("/admin/syncs/" + sync + "/runs", bearer(ADMIN)).body()).path("runs").path(0);
+                assertEquals("full", full.path("trigger").asText(), full.toString());
+                assertTrue(full.path("upserted").asLong() >= 50, "the run counts the rows read again: " + full);
+            }
+        } finally {
+            dropCapture(sync, table);
+        }
+    }
+
     private static PersonaInstance start(final PersonaConfig config) throws IOException {
         final Path state = Files.createTempDirectory(dir, "state");
         return PersonaInstance.start(config, InstanceOptions.local(state, state).withAdminKey(ADMIN));

@@ -142,6 +142,9 @@ public final class CdcSyncWorker implements SyncWorker {
         props.put("publication.name", slotName(sync));
         props.put("publication.autocreate.mode", "filtered");
         props.put("snapshot.mode", "initial");
+        // A full resync is an ad-hoc blocking snapshot, signalled through the engine itself: no signal table in the
+        // user's database. Streaming pauses while the table is read again, then resumes where it was.
+        props.put("signal.enabled.channels", "in-process");
         // Debezium skips TRUNCATE by default; Persona wants to see it, so it is not passed over unnoticed.
         props.put("skipped.operations", "none");
         // Keeps the slot's confirmed LSN moving on quiet tables, so it does not hold WAL forever.
@@ -300,8 +303,11 @@ public final class CdcSyncWorker implements SyncWorker {
         final long now = System.currentTimeMillis();
         if (now - lastProgress > 5_000 || !sent.isEmpty() && sent.stream().anyMatch(c -> c.row() == null)) {
             lastProgress = now;
-            run = run.progressed(captured, upserts, deletes, rejected);
-            history.record(run);
+            // A resync replaces the run meanwhile (signalSnapshot): one at a time.
+            synchronized (this) {
+                run = run.progressed(captured, upserts, deletes, rejected);
+                history.record(run);
+            }
         }
     }
 
@@ -320,9 +326,50 @@ public final class CdcSyncWorker implements SyncWorker {
         return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Reads the whole table again (a full resync), while changes keep their place: Debezium's ad-hoc blocking
+     * snapshot. Every row is sent as an upsert, so fields a mapping no longer writes leave every record. Recorded as a
+     * run of its own, triggered {@code full}. An engine still starting (or restarting) takes no signal yet: the
+     * request is retried every half second for two minutes.
+     */
     @Override
     public void trigger(final boolean full) {
-        LOG.info("Sync {} is a CDC sync: it captures changes continuously; a run request does nothing", sync.id());
+        executor.execute(() -> signalSnapshot(System.nanoTime() + RESYNC_PATIENCE.toNanos()));
+    }
+
+    private static final Duration RESYNC_PATIENCE = Duration.ofMinutes(2);
+
+    private void signalSnapshot(final long deadline) {
+        if (closed) {
+            return;
+        }
+        final DebeziumEngine<ChangeEvent<String, String>> current = engine;
+        try {
+            if (current == null) {
+                throw new IllegalStateException("the CDC engine has not started");
+            }
+            current.getSignaler().signal(new DebeziumEngine.Signal(java.util.UUID.randomUUID().toString(), "execute-snapshot",
+                    "{\"data-collections\": [\"" + source.table().replace("\"", "") + "\"], \"type\": \"blocking\"}", Map.of()));
+        } catch (final RuntimeException e) {
+            if (System.nanoTime() > deadline) {
+                LOG.warn("Sync {}: the CDC engine took no resync request for {}: {}; ask again", sync.id(), RESYNC_PATIENCE, e.getMessage());
+            } else {
+                executor.schedule(() -> signalSnapshot(deadline), 500, TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        synchronized (this) {
+            if (run != null && run.isRunning()) {
+                history.record(run.succeeded(captured, upserts, deletes, 0, rejected));
+            }
+            captured = 0;
+            upserts = 0;
+            deletes = 0;
+            rejected = 0;
+            run = SyncRun.start(sync.id(), RunTrigger.FULL, true, instance);
+            history.record(run);
+        }
+        LOG.info("Sync {}: reading {} again (a blocking snapshot; changes resume afterwards)", sync.id(), source.table());
     }
 
     @Override
