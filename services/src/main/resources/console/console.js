@@ -129,10 +129,11 @@ async function showSyncs() {
     actions.appendChild(button("Runs", "runs-" + sync.id, () => showRuns(sync.id)));
     if (sync.source.type === "query") {
       actions.appendChild(button("Run now", "run-" + sync.id, () => requestRun(sync.id, false)));
-      actions.appendChild(button("Full resync", "full-" + sync.id, () => requestRun(sync.id, true)));
-      if (run.status === "running") {
-        actions.appendChild(button("Cancel", "cancel-" + sync.id, () => cancelRun(sync.id)));
-      }
+    }
+    // Every source resyncs: a query sync sends every row, CDC reads its table again, a topic sync its topic from the start.
+    actions.appendChild(button("Full resync", "full-" + sync.id, () => requestRun(sync.id, true)));
+    if (sync.source.type === "query" && run.status === "running") {
+      actions.appendChild(button("Cancel", "cancel-" + sync.id, () => cancelRun(sync.id)));
     }
   }, "No syncs in the configuration.");
 }

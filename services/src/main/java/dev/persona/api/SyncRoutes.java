@@ -56,9 +56,14 @@ final class SyncRoutes {
         auth.requireAdmin(ctx);
         final SyncConfig sync = sync(ctx.pathParam("id"));
         final boolean full = ctx.bodyAsBytes().length > 0 && Requests.body(ctx).path("full").asBoolean(false);
+        if (sync.source() instanceof SourceConfig.Topic && !full) {
+            throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' reads a topic continuously and has no runs to start; "
+                    + "send {\"full\": true} (persona syncs run " + sync.id() + " --full) to read the topic again from its start");
+        }
         if (sync.source() instanceof SourceConfig.Topic) {
-            throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' reads a topic continuously; only query syncs run on "
-                    + "request, and CDC syncs read their table again with {\"full\": true}");
+            ingest.replayTopic(sync.id());
+            ctx.status(202).json(Map.of("sync", sync.id(), "full", true, "status", "requested"));
+            return;
         }
         if (sync.source() instanceof SourceConfig.Cdc && !full) {
             throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' captures changes continuously and has no runs to start; "

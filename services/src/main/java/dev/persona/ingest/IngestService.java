@@ -34,9 +34,20 @@ public final class IngestService implements AutoCloseable {
     private final KafkaProducer<String, byte[]> requests;
     private final SyncOwnership ownership;
     private final SlotLag slots;
+    private final Map<String, Object> clientProperties;
+    private final String instance;
+    private final java.util.concurrent.ExecutorService replays = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        final Thread thread = new Thread(r, "persona-topic-replay");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final java.util.concurrent.atomic.AtomicReference<Boolean> stopping = new java.util.concurrent.atomic.AtomicReference<>(false);
 
     private IngestService(final PersonaConfig config, final List<SyncConfig> runnable, final RunHistory history,
-                          final KafkaProducer<String, byte[]> requests, final SyncOwnership ownership, final SlotLag slots) {
+                          final KafkaProducer<String, byte[]> requests, final SyncOwnership ownership, final SlotLag slots,
+                          final Map<String, Object> clientProperties, final String instance) {
+        this.clientProperties = Map.copyOf(clientProperties);
+        this.instance = instance;
         this.config = config;
         this.slots = slots;
         this.runnable = runnable;
@@ -74,7 +85,21 @@ public final class IngestService implements AutoCloseable {
                 config.kafka().applicationId() + "-sync-runners", clientProperties, sync -> sync.source() instanceof SourceConfig.Query
                         ? new QuerySyncWorker(config, sync, clientProperties, history, alerts, instance)
                         : new CdcSyncWorker(config, sync, clientProperties, history, alerts, instance));
-        return new IngestService(config, runnable, history, requests, ownership, slots);
+        return new IngestService(config, runnable, history, requests, ownership, slots, clientProperties, instance);
+    }
+
+    /**
+     * Reads a topic sync's topic again from its earliest offset (a full resync), on this instance, in the background;
+     * the run history shows it as a run triggered {@code full}.
+     *
+     * @throws IllegalArgumentException when the sync is not a topic sync of this configuration
+     */
+    public void replayTopic(final String syncId) {
+        final SyncConfig sync = config.sync(syncId).filter(s -> s.source() instanceof SourceConfig.Topic)
+                .orElseThrow(() -> new IllegalArgumentException("sync '" + syncId + "' is not a topic sync"));
+        final SyncRun started = SyncRun.start(sync.id(), RunTrigger.FULL, true, instance);
+        history.record(started);
+        replays.execute(() -> history.record(TopicReplay.copy(sync, new TopicNames(config.kafka()), clientProperties, started, stopping)));
     }
 
     /** The run history. */
@@ -126,6 +151,8 @@ public final class IngestService implements AutoCloseable {
 
     @Override
     public void close() {
+        stopping.set(true);
+        replays.shutdownNow();
         slots.close();
         if (ownership != null) {
             ownership.close();

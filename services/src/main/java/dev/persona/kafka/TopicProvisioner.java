@@ -107,6 +107,7 @@ public final class TopicProvisioner {
         final Map<String, String> copartitioned = new LinkedHashMap<>();
         final Set<String> purgeable = new HashSet<>();
         final Set<String> purgeRequests = new HashSet<>();
+        final Set<String> replays = new HashSet<>();
         for (final CollectionConfig collection : config.collections()) {
             wanted.put(names.deadLetterTopic(collection.name()), collection.partitions());
             ownTopics.add(names.deadLetterTopic(collection.name()));
@@ -116,6 +117,11 @@ public final class TopicProvisioner {
             purgeRequests.add(names.purges(collection.name()));
             for (final SyncConfig sync : config.syncsOf(collection.name())) {
                 wanted.putIfAbsent(names.sourceTopic(sync), collection.partitions());
+                if (sync.source() instanceof SourceConfig.Topic) {
+                    wanted.put(names.replay(sync), collection.partitions());
+                    ownTopics.add(names.replay(sync));
+                    replays.add(names.replay(sync));
+                }
                 if (!(sync.source() instanceof SourceConfig.Topic)) {
                     ownTopics.add(names.sourceTopic(sync));
                     purgeable.add(names.sourceTopic(sync));
@@ -126,7 +132,7 @@ public final class TopicProvisioner {
         }
         final List<NewTopic> topics = new ArrayList<>();
         wanted.forEach((topic, partitions) -> topics.add(topic(topic, partitions,
-                purgeRequests.contains(topic) ? COMPACTED : purgeable.contains(topic) ? PURGEABLE : Map.of())));
+                purgeRequests.contains(topic) ? COMPACTED : purgeable.contains(topic) ? PURGEABLE : replays.contains(topic) ? REPLAY : Map.of())));
         topics.add(new NewTopic(names.purgeAudit(), Optional.of(1), Optional.of((short) replication().factor()))
                 .configs(Map.of("min.insync.replicas", Integer.toString(replication().minInsync()), "retention.ms", "-1")));
         final Map<String, TopicDescription> descriptions = kafka("create Persona's topics", () -> createMissing(topics));
@@ -154,6 +160,8 @@ public final class TopicProvisioner {
      */
     private static final Map<String, String> PURGEABLE = Map.of("cleanup.policy", "compact,delete");
     private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+    /** A resync's copy of a topic sync's rows is read within seconds: an hour is plenty, and a purge can clear it. */
+    private static final Map<String, String> REPLAY = Map.of("cleanup.policy", "compact,delete", "retention.ms", "3600000");
 
     /**
      * Turns on compaction for topics made before purges existed (delete only). Their rows without a key (dead letters

@@ -40,7 +40,8 @@ import java.util.concurrent.TimeoutException;
  * Removes one person's record from everywhere Persona keeps it (GDPR erasure), in this order:
  * <ol>
  *   <li>a purge tombstone ({@link Purges#HEADER}) for the key in every topic of Persona's that holds rows by it: the
- *       collection's CDC and query sync topics, its dead letters and the query syncs' state; compaction then removes
+ *       collection's CDC and query sync topics, topic syncs' replay topics, its dead letters and the query syncs' state;
+ *       compaction then removes
  *       the key's earlier rows;</li>
  *   <li>a purge request to the topology, which removes the record and its index entries (tombstones in their
  *       changelogs) and puts the syncs that wrote it on the purge list, so that they cannot bring it back before
@@ -101,6 +102,8 @@ public final class RecordPurger implements AutoCloseable {
         for (final SyncConfig sync : config.syncsOf(collection.name())) {
             if (sync.source() instanceof SourceConfig.Topic topic) {
                 notOurs.add(topic.topic());
+                sent.add(tombstone(names.replay(sync), key));
+                cleared.add(names.replay(sync));
                 continue;
             }
             sent.add(tombstone(names.sourceTopic(sync), key));

@@ -175,6 +175,10 @@ class ConsoleBrowserIT {
             return rows("runs").stream().anyMatch(row -> row.getText().contains("succeeded") && row.getText().contains("yes"));
         });
         assertTrue(browser.findElement(By.id("run-message")).getText().contains("Full resync of plans requested"));
+        // A topic sync resyncs too: its topic read again from the start.
+        browser.findElement(By.id("full-profiles")).click();
+        Poll.until(TIMEOUT, "the resync of the topic sync profiles requested", () ->
+                browser.findElement(By.id("run-message")).getText().contains("Full resync of profiles requested"));
         noJavaScriptErrors("syncs");
         screenshot("syncs");
 

@@ -59,8 +59,14 @@ public final class PersonaTopology {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray()));
             KStream<String, SyncChange> changes = null;
             for (final SyncConfig sync : syncs) {
-                final KStream<byte[], byte[]> source = sources.computeIfAbsent(names.sourceTopic(sync),
+                KStream<byte[], byte[]> source = sources.computeIfAbsent(names.sourceTopic(sync),
                         topic -> builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + topic)));
+                if (sync.source() instanceof SourceConfig.Topic) {
+                    // What a resync reads again from the topic's start comes through the sync's replay topic.
+                    final String replay = names.replay(sync);
+                    source = source.merge(builder.stream(replay, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + replay)),
+                            Named.as(collection.name() + "-" + sync.id() + "-replay"));
+                }
                 final KStream<String, SyncChange> syncChanges = changes(source, collection, sync, names.deadLetterTopic(collection.name()),
                         config.kafka().maxRecordBytes());
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
@@ -101,14 +107,15 @@ public final class PersonaTopology {
             final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
             return DeadLetters.route(source.process(() -> {
                 final RowMapper mapper = new RowMapper(sync);
-                return new DeadLetteringProcessor<String, SyncChange>(sync.id(), (key, value, ts, partition) -> parser.parse(key, value)
-                        .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), mapper.map(row, ts))), maxRecordBytes);
+                return new DeadLetteringProcessor<String, SyncChange>(sync.id(), (key, value, ts, partition, headers) -> parser.parse(key, value)
+                        .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), Replays.mark(mapper.map(row, ts), headers))),
+                        maxRecordBytes);
             }, Named.as(name + "-read")), deadLetters, name + "-read");
         }
         if (sync.source() instanceof SourceConfig.Topic topic) {
             final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
             keyed = DeadLetters.route(source.process(() -> new DeadLetteringProcessor<byte[], byte[]>(sync.id(),
-                            (key, value, ts, partition) -> parser.parse(key, value)
+                            (key, value, ts, partition, headers) -> parser.parse(key, value)
                                     .map(row -> KeyValue.pair(row.key().getBytes(StandardCharsets.UTF_8), fitting(ChangeRowEnvelope.toBytes(row), maxRecordBytes))),
                             maxRecordBytes),
                     Named.as(name + "-parse")), deadLetters, name + "-parse")
@@ -119,7 +126,8 @@ public final class PersonaTopology {
         return DeadLetters.route(keyed.process(() -> {
             final RowMapper mapper = new RowMapper(sync);
             return new DeadLetteringProcessor<String, SyncChange>(sync.id(),
-                    (key, value, ts, partition) -> envelope.parse(key, value).map(row -> KeyValue.pair(row.key(), mapper.map(row, ts))), maxRecordBytes);
+                    (key, value, ts, partition, headers) -> envelope.parse(key, value)
+                            .map(row -> KeyValue.pair(row.key(), Replays.mark(mapper.map(row, ts), headers))), maxRecordBytes);
         }, Named.as(name + "-read")), deadLetters, name + "-read");
     }
 

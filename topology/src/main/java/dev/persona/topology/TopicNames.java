@@ -23,7 +23,8 @@ import dev.persona.config.SyncConfig;
  *   <li>{@code <topicPrefix>.<collection>.purges}: purge requests keyed by primary key, with the collection's partition
  *       count, compacted (each request is tombstoned once applied); the purge list lives in the store
  *       {@code purged-<collection>}, keyed by a hash of the primary key;</li>
- *   <li>{@code <topicPrefix>.purge-audit}: who purged which key when, kept forever.</li>
+ *   <li>{@code <topicPrefix>.purge-audit}: who purged which key when, kept forever;</li>
+ *   <li>{@code <topicPrefix>.<collection>.<sync>.replay}: a topic sync's rows read again by a resync, for an hour.</li>
  * </ul>
  * Every topic name Persona chooses is made here.
  */
@@ -75,6 +76,14 @@ public final class TopicNames {
     /** The API keys. */
     public String apiKeys() {
         return settings.topicPrefix() + ".api-keys";
+    }
+
+    /**
+     * Where a resync of a topic sync copies its topic's rows, read from the start, marked {@link Replays#HEADER}: the
+     * topology reads it beside the sync's topic.
+     */
+    public String replay(final SyncConfig sync) {
+        return settings.topicPrefix() + "." + sync.collection() + "." + sync.id() + ".replay";
     }
 
     /** Where purge requests of a collection's records go, keyed by primary key. */

@@ -53,7 +53,8 @@ public final class DeadLetteringProcessor<K, V> implements Processor<byte[], byt
             return;
         }
         try {
-            step.apply(record.key(), record.value(), record.timestamp(), context.recordMetadata().map(RecordMetadata::partition).orElse(-1))
+            step.apply(record.key(), record.value(), record.timestamp(), context.recordMetadata().map(RecordMetadata::partition).orElse(-1),
+                            record.headers())
                     .ifPresent(kv -> context.forward(record.withKey(kv.key).withValue(new Routed.Ok<>(kv.value))));
         } catch (final MalformedRowException e) {
             deadLetter(record, e.getMessage());

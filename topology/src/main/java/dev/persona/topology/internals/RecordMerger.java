@@ -91,6 +91,10 @@ public final class RecordMerger {
         if (change.version() != null && last != null && last.version() != null && change.version() < last.version()) {
             return new Result(Outcome.IGNORE, current, before, before);
         }
+        // A row read again by a resync, older than what its sync last applied: a live change overtook it.
+        if (change.replayed() && last != null && change.ts() < last.updatedAt()) {
+            return new Result(Outcome.IGNORE, current, before, before);
+        }
 
         // A shallow copy: the merge replaces top-level fields and never changes a nested value in place.
         final ObjectNode fields = before == null ? MAPPER.createObjectNode() : MAPPER.createObjectNode().setAll(before);

@@ -13,14 +13,16 @@ import dev.persona.topology.ChangeRow;
  * @param keyValue the primary-key column as the row had it (keeps its JSON type); null when the row had none
  * @param version  the change's version, or null
  * @param ts       when it happened, epoch milliseconds
+ * @param replayed read again from its topic by a resync ({@link dev.persona.topology.Replays#HEADER}): applied only
+ *                 when no later change of its sync reached the record meanwhile
  */
-public record SyncChange(String sync, ChangeRow.Op op, ObjectNode fields, JsonNode keyValue, Long version, long ts) {
+public record SyncChange(String sync, ChangeRow.Op op, ObjectNode fields, JsonNode keyValue, Long version, long ts, boolean replayed) {
     /** The sync of a purge: no sync id is empty. */
     private static final String PURGE = "";
 
     /** A request to remove the record everywhere and keep its syncs from bringing it back ({@link #isPurge}). */
     public static SyncChange purge(final long ts) {
-        return new SyncChange(PURGE, ChangeRow.Op.DELETE, null, null, null, ts);
+        return new SyncChange(PURGE, ChangeRow.Op.DELETE, null, null, null, ts, false);
     }
 
     /** Whether this is a purge rather than a sync's change. */
