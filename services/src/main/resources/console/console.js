@@ -179,7 +179,22 @@ async function showRuns(id) {
       cell(tr, run[figure], "num");
     }
     cell(tr, run.error);
+    cell(tr, "").appendChild(button("Changes", "changes-" + run.id, () => showChanges(id, run.id)));
   }, "No runs recorded yet.");
+}
+
+async function showChanges(sync, run) {
+  const { body } = await api("/admin/syncs/" + encodeURIComponent(sync) + "/runs/" + encodeURIComponent(run));
+  document.getElementById("changes-panel").hidden = false;
+  document.getElementById("changes-of").textContent = sync + " / " + run;
+  fill("changes", body.changes, (tr, change) => {
+    cell(tr, change.key);
+    cell(tr, change.op);
+    cell(tr, when(change.at));
+    cell(tr, change.changed.join(", "));
+    cell(tr, change.before === undefined ? change.valuesOmitted : JSON.stringify(change.before));
+    cell(tr, change.after === undefined ? "" : JSON.stringify(change.after));
+  }, "No changes sampled for this run (a run that changed nothing has none).");
 }
 
 // ---- collections, dead letters, records ----

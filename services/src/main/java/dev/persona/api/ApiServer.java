@@ -101,7 +101,7 @@ public final class ApiServer implements AutoCloseable {
             new ActivationRoutes(config, finder, auth).register(cfg.routes);
             new InternalRoutes(context.stores(), lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
-            new SyncRoutes(config, context.ingest(), auth).register(cfg.routes);
+            new SyncRoutes(config, context.ingest(), auth, context.topics()).register(cfg.routes);
             new CollectionRoutes(config, auth, context.topics()).register(cfg.routes);
             new PurgeRoutes(config, finder, auth, context.purger()).register(cfg.routes);
             new ConsoleRoutes().register(cfg.routes);

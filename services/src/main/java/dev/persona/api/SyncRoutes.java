@@ -5,29 +5,49 @@ import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.ingest.IngestService;
 import dev.persona.ingest.SyncRun;
+import dev.persona.kafka.TopicTail;
+import dev.persona.topology.Json;
+import dev.persona.topology.RunSamples;
+import dev.persona.topology.TopicNames;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /admin/syncs}: each sync with its last run, a sync's runs, and run requests (admin keys only). */
+/**
+ * {@code /admin/syncs}: each sync with its last run, a sync's runs, one run with a sample of what its changes did
+ * (the run debugger), and run requests (admin keys only).
+ */
 final class SyncRoutes {
+    /** Offsets of the samples topic looked through for one run's samples. */
+    static final int SAMPLE_WINDOW = 200_000;
+    private static final java.time.Duration SAMPLE_TIMEOUT = java.time.Duration.ofSeconds(5);
+
     private final PersonaConfig config;
     private final IngestService ingest;
     private final Authenticator auth;
+    private final TopicTail tail;
 
-    SyncRoutes(final PersonaConfig config, final IngestService ingest, final Authenticator auth) {
+    SyncRoutes(final PersonaConfig config, final IngestService ingest, final Authenticator auth, final TopicTail tail) {
         this.config = config;
         this.ingest = ingest;
         this.auth = auth;
+        this.tail = tail;
     }
 
     void register(final RoutesConfig routes) {
         routes.get("/admin/syncs", this::list);
         routes.get("/admin/syncs/{id}/runs", this::runs);
+        routes.get("/admin/syncs/{id}/runs/{run}", this::run);
         routes.post("/admin/syncs/{id}/runs", this::requestRun);
         routes.post("/admin/syncs/{id}/cancel", this::requestCancel);
     }
@@ -50,6 +70,37 @@ final class SyncRoutes {
         auth.requireAdmin(ctx);
         final SyncConfig sync = sync(ctx.pathParam("id"));
         ctx.json(Map.of("sync", sync.id(), "runs", ingest.history().runs(sync.id()).stream().map(SyncRoutes::view).toList()));
+    }
+
+    /**
+     * One run and a sample of its changes (at most {@link RunSamples#PER_RUN}): for each, the record's key, the
+     * operation, the fields whose values changed, and their values before and after, as the merge saw them.
+     */
+    private void run(final Context ctx) {
+        auth.requireAdmin(ctx);
+        final SyncConfig sync = sync(ctx.pathParam("id"));
+        final String id = ctx.pathParam("run");
+        final SyncRun run = ingest.history().runs(sync.id()).stream().filter(r -> r.id().equals(id)).findFirst()
+                .orElseThrow(() -> ApiException.notFound("run_not_found", "no run '" + id + "' of sync '" + sync.id()
+                        + "' in its history (the newest 100 runs are kept); GET /admin/syncs/" + sync.id() + "/runs lists them"));
+        final byte[] prefix = (id + "/").getBytes(StandardCharsets.UTF_8);
+        final List<JsonNode> changes = new ArrayList<>();
+        for (final ConsumerRecord<byte[], byte[]> record : tail.newest(new TopicNames(config.kafka()).runSamples(), Optional.empty(),
+                SAMPLE_WINDOW, RunSamples.PER_RUN, r -> r.value() != null && r.key() != null && startsWith(r.key(), prefix), SAMPLE_TIMEOUT)) {
+            try {
+                changes.add(Json.mapper().readTree(record.value()));
+            } catch (final java.io.IOException e) {
+                // Written by Persona's merge step: unreadable only if corrupted; left out.
+            }
+        }
+        final Map<String, Object> view = view(run);
+        view.put("sampleLimit", RunSamples.PER_RUN);
+        view.put("changes", changes);
+        ctx.json(view);
+    }
+
+    private static boolean startsWith(final byte[] key, final byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     private void requestRun(final Context ctx) {

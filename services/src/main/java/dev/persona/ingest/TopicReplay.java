@@ -3,6 +3,7 @@ package dev.persona.ingest;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.Replays;
+import dev.persona.topology.RunSamples;
 import dev.persona.topology.TopicNames;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -78,6 +79,8 @@ final class TopicReplay {
                     }
                     final RecordHeaders headers = new RecordHeaders(record.headers().toArray());
                     headers.add(Replays.HEADER, new byte[] {1});
+                    headers.remove(RunSamples.RUN_HEADER);
+                    headers.add(RunSamples.RUN_HEADER, started.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     producer.send(new ProducerRecord<>(replay, source.copartitioned() ? Integer.valueOf(record.partition()) : null,
                             record.timestamp(), record.key(), record.value(), headers), (metadata, e) -> {
                                 if (e != null) {

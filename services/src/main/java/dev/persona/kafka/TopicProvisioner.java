@@ -133,6 +133,7 @@ public final class TopicProvisioner {
         final List<NewTopic> topics = new ArrayList<>();
         wanted.forEach((topic, partitions) -> topics.add(topic(topic, partitions,
                 purgeRequests.contains(topic) ? COMPACTED : purgeable.contains(topic) ? PURGEABLE : replays.contains(topic) ? REPLAY : Map.of())));
+        topics.add(topic(names.runSamples(), 1, PURGEABLE));
         topics.add(new NewTopic(names.purgeAudit(), Optional.of(1), Optional.of((short) replication().factor()))
                 .configs(Map.of("min.insync.replicas", Integer.toString(replication().minInsync()), "retention.ms", "-1")));
         final Map<String, TopicDescription> descriptions = kafka("create Persona's topics", () -> createMissing(topics));

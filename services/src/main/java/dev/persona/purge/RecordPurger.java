@@ -40,7 +40,8 @@ import java.util.concurrent.TimeoutException;
  * Removes one person's record from everywhere Persona keeps it (GDPR erasure), in this order:
  * <ol>
  *   <li>a purge tombstone ({@link Purges#HEADER}) for the key in every topic of Persona's that holds rows by it: the
- *       collection's CDC and query sync topics, topic syncs' replay topics, its dead letters and the query syncs' state;
+ *       collection's CDC and query sync topics, topic syncs' replay topics, its dead letters, the query syncs' state and
+ *       the run debugger's samples;
  *       compaction then removes
  *       the key's earlier rows;</li>
  *   <li>a purge request to the topology, which removes the record and its index entries (tombstones in their
@@ -115,6 +116,11 @@ public final class RecordPurger implements AutoCloseable {
         }
         sent.add(tombstone(names.deadLetterTopic(collection.name()), key));
         cleared.add(names.deadLetterTopic(collection.name()));
+        // The run debugger's samples of the record's changes, keyed <run>/<key>: found by reading the topic.
+        for (final String sample : sampleKeys(key)) {
+            sent.add(tombstone(names.runSamples(), sample));
+        }
+        cleared.add(names.runSamples());
         final ObjectNode asked = MAPPER.createObjectNode().put("at", Instant.now(clock).toString());
         final RecordMetadata placed = await(producer.send(new ProducerRecord<>(names.purges(collection.name()), key, bytes(asked))), "request");
         sent.forEach(f -> await(f, "tombstone"));
@@ -134,6 +140,39 @@ public final class RecordPurger implements AutoCloseable {
         LOG.info("Purged a record of collection {} for key {} ({}); other teams' topics that may still hold it: {}", collection.name(),
                 request.keyName(), request.keyId(), notOurs);
         return audit;
+    }
+
+    /** The keys of the samples topic that hold changes of {@code key}: every run's {@code <run>/<key>}. */
+    private java.util.Set<String> sampleKeys(final String key) {
+        final Map<String, Object> props = new HashMap<>(clientProperties);
+        props.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, "persona-purge-samples");
+        final java.util.Set<String> found = new java.util.LinkedHashSet<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(names.runSamples(), APPLY_TIMEOUT).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, APPLY_TIMEOUT);
+            final long deadline = System.nanoTime() + APPLY_TIMEOUT.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new PurgeFailedException("the run samples could not be read within " + APPLY_TIMEOUT.toSeconds() + " s; purge again");
+                }
+                for (final org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    // Run ids hold no '/': the first one ends the run's part of the key.
+                    if (record.key() != null && record.value() != null && record.key().indexOf('/') >= 0
+                            && record.key().substring(record.key().indexOf('/') + 1).equals(key)) {
+                        found.add(record.key());
+                    }
+                }
+            }
+        } catch (final org.apache.kafka.common.KafkaException e) {
+            throw new PurgeFailedException("the run samples could not be read: " + e.getMessage() + "; purge again");
+        }
+        return found;
     }
 
     private Future<RecordMetadata> tombstone(final String topic, final String key) {

@@ -175,6 +175,16 @@ class ConsoleBrowserIT {
             return rows("runs").stream().anyMatch(row -> row.getText().contains("succeeded") && row.getText().contains("yes"));
         });
         assertTrue(browser.findElement(By.id("run-message")).getText().contains("Full resync of plans requested"));
+        // The run debugger: a run's sampled changes, each record's key among them.
+        Poll.until(TIMEOUT, "the changes of a run of plans shown", () -> {
+            browser.findElement(By.id("runs-plans")).click();
+            final List<WebElement> buttons = browser.findElements(By.cssSelector("#runs tbody button"));
+            if (buttons.isEmpty()) {
+                return false;
+            }
+            buttons.get(buttons.size() - 1).click();
+            return browser.findElement(By.id("changes-panel")).isDisplayed() && text("changes").contains("12345") && text("changes").contains("plan");
+        });
         // A topic sync resyncs too: its topic read again from the start.
         browser.findElement(By.id("full-profiles")).click();
         Poll.until(TIMEOUT, "the resync of the topic sync profiles requested", () ->

@@ -176,6 +176,10 @@ class OpenApiContractIT {
             return runs.body().contains("\"full\":true");
         });
         CONTRACT.check("GET", "/admin/syncs/{id}/runs", http.get("/admin/syncs/nothing/runs", admin));
+        final String firstRun = Json.mapper().readTree(http.get("/admin/syncs/plans/runs", admin).body()).path("runs").path(0).path("id").asText();
+        CONTRACT.check("GET", "/admin/syncs/{id}/runs/{run}", http.get("/admin/syncs/plans/runs/" + firstRun, admin));
+        CONTRACT.check("GET", "/admin/syncs/{id}/runs/{run}", http.get("/admin/syncs/plans/runs/nosuch", admin));
+        CONTRACT.check("GET", "/admin/syncs/{id}/runs/{run}", http.get("/admin/syncs/plans/runs/" + firstRun));
         CONTRACT.check("GET", "/admin/cluster", http.get("/admin/cluster", admin));
         CONTRACT.check("GET", "/admin/collections", http.get("/admin/collections", admin));
         CONTRACT.check("GET", "/admin/collections/{collection}/dead-letters", http.get("/admin/collections/customers/dead-letters", admin));

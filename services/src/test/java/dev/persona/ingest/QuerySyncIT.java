@@ -136,6 +136,24 @@ class QuerySyncIT {
                     && record(http, "4").contains("Dee"));
             assertEquals("{\"person_id\":4,\"name\":\"Dee\",\"tier\":null}", record(http, "4"));
 
+            // The run debugger: what each change of the run did to its record, before and after.
+            final String runPath = "/admin/syncs/people/runs/" + second.path("id").asText();
+            final JsonNode debugged = Poll.until(TIMEOUT, "the second run's three changes sampled", () -> {
+                final JsonNode view = json(http.get(runPath, bearer(ADMIN)).body());
+                return view.path("changes").size() == 3 ? java.util.Optional.of(view) : java.util.Optional.empty();
+            });
+            assertEquals(second.path("id").asText(), debugged.path("id").asText());
+            final java.util.Map<String, JsonNode> byKey = new java.util.HashMap<>();
+            debugged.path("changes").forEach(c -> byKey.put(c.path("key").asText(), c));
+            assertEquals("[\"name\"]", byKey.get("2").path("changed").toString(), debugged.toString());
+            assertEquals("{\"name\":\"Bob\"}", byKey.get("2").path("before").toString());
+            assertEquals("{\"name\":\"Bobby\"}", byKey.get("2").path("after").toString());
+            assertEquals("delete", byKey.get("3").path("op").asText());
+            assertEquals("Cy", byKey.get("3").path("before").path("name").asText());
+            assertTrue(byKey.get("3").path("after").isNull());
+            assertTrue(byKey.get("4").path("before").isNull() && byKey.get("4").path("after").path("name").asText().equals("Dee"));
+            assertEquals(404, http.get("/admin/syncs/people/runs/nosuch", bearer(ADMIN)).statusCode());
+
             final JsonNode third = run(http, "");
             assertEquals(List.of(0, 0, 3), List.of(third.path("upserted").asInt(), third.path("deleted").asInt(), third.path("unchanged").asInt()),
                     "unchanged rows produce nothing: " + third);

@@ -163,7 +163,7 @@ class PurgeIT {
             assertTrue(audit.path("by").path("keyId").asText().startsWith("bootstrap-"), "who purged: " + audit);
             final Set<String> cleared = toSet(audit.path("cleared"));
             assertEquals(Set.of(names.syncTopic("customers", "people"), names.state(config.sync("people").orElseThrow()),
-                    names.deadLetterTopic("customers"), names.replay(config.sync("clicks").orElseThrow())), cleared);
+                    names.deadLetterTopic("customers"), names.replay(config.sync("clicks").orElseThrow()), names.runSamples()), cleared);
             assertEquals(Set.of(topic("clicks")), toSet(audit.path("notPersonas")), "another team's topic is named, not changed");
             assertTrue(!answer.body().contains(KEY) && !answer.body().contains(EMAIL), "the answer holds no data: " + answer.body());
 

@@ -84,7 +84,7 @@ public final class PersonaTopology {
             final KStream<String, IndexChange> indexChanges = DeadLetters.route(
                     changes.process(() -> new MergeProcessor(store, purgeStore, merger, collection, live, maxRecordBytes),
                             Named.as(collection.name() + "-merge"), store, purgeStore),
-                    names.deadLetterTopic(collection.name()), collection.name() + "-merge");
+                    names.deadLetterTopic(collection.name()), names.runSamples(), collection.name() + "-merge");
             if (!collection.secondaryIndices().isEmpty()) {
                 // Index entries live with the index value, not the record: repartitioned by value.
                 final String index = TopicNames.indexStore(collection.name());

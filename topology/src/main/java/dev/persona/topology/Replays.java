@@ -15,11 +15,20 @@ public final class Replays {
     private Replays() {
     }
 
-    /** {@code change}, marked replayed when its record carried {@link #HEADER}. */
+    /**
+     * {@code change} as its record's headers qualify it: replayed when they carry {@link #HEADER}, of the run
+     * {@link RunSamples#RUN_HEADER} names.
+     */
     public static SyncChange mark(final SyncChange change, final Headers headers) {
-        if (headers == null || headers.lastHeader(HEADER) == null) {
+        if (headers == null) {
             return change;
         }
-        return new SyncChange(change.sync(), change.op(), change.fields(), change.keyValue(), change.version(), change.ts(), true);
+        final boolean replayed = headers.lastHeader(HEADER) != null;
+        final org.apache.kafka.common.header.Header run = headers.lastHeader(RunSamples.RUN_HEADER);
+        if (!replayed && run == null) {
+            return change;
+        }
+        return new SyncChange(change.sync(), change.op(), change.fields(), change.keyValue(), change.version(), change.ts(), replayed,
+                run == null ? null : new String(run.value(), java.nio.charset.StandardCharsets.UTF_8));
     }
 }

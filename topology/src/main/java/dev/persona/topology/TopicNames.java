@@ -24,7 +24,8 @@ import dev.persona.config.SyncConfig;
  *       count, compacted (each request is tombstoned once applied); the purge list lives in the store
  *       {@code purged-<collection>}, keyed by a hash of the primary key;</li>
  *   <li>{@code <topicPrefix>.purge-audit}: who purged which key when, kept forever;</li>
- *   <li>{@code <topicPrefix>.<collection>.<sync>.replay}: a topic sync's rows read again by a resync, for an hour.</li>
+ *   <li>{@code <topicPrefix>.<collection>.<sync>.replay}: a topic sync's rows read again by a resync, for an hour;</li>
+ *   <li>{@code <topicPrefix>.sync-samples}: a bounded sample of each run's changes, keyed {@code <run>/<record key>}.</li>
  * </ul>
  * Every topic name Persona chooses is made here.
  */
@@ -84,6 +85,11 @@ public final class TopicNames {
      */
     public String replay(final SyncConfig sync) {
         return settings.topicPrefix() + "." + sync.collection() + "." + sync.id() + ".replay";
+    }
+
+    /** Samples of what each sync run's changes did to records, for the run debugger. */
+    public String runSamples() {
+        return settings.topicPrefix() + ".sync-samples";
     }
 
     /** Where purge requests of a collection's records go, keyed by primary key. */

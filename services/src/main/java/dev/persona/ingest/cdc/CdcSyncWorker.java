@@ -17,7 +17,9 @@ import dev.persona.topology.ChangeRow;
 import dev.persona.topology.ChangeRowEnvelope;
 import dev.persona.topology.ChangeRowParser;
 import dev.persona.topology.MalformedRowException;
+import dev.persona.topology.RunSamples;
 import dev.persona.topology.TopicNames;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
@@ -241,6 +243,9 @@ public final class CdcSyncWorker implements SyncWorker {
     private void handleBatch(final List<ChangeEvent<String, String>> events,
                              final DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
         final List<Sent> sent = new ArrayList<>(events.size());
+        // Every row names the run it belongs to (the engine's start, or a resync), for the run debugger's samples.
+        final RecordHeaders runHeaders = new RecordHeaders();
+        runHeaders.add(RunSamples.RUN_HEADER, run.id().getBytes(StandardCharsets.UTF_8));
         for (final ChangeEvent<String, String> event : events) {
             if (event.value() == null || event.destination() == null || event.destination().startsWith("__debezium-heartbeat")) {
                 continue;
@@ -255,7 +260,7 @@ public final class CdcSyncWorker implements SyncWorker {
                         sent.add(Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), row.get().key(), row.get().version(),
                                 tooLarge.get(), null)));
                     } else {
-                        sent.add(Sent.row(producer, row.get(), new ProducerRecord<>(syncTopic, row.get().key(), envelope)));
+                        sent.add(Sent.row(producer, row.get(), new ProducerRecord<>(syncTopic, null, row.get().key(), envelope, runHeaders)));
                     }
                 } else if (CdcEvents.isTruncate(value)) {
                     LOG.warn("Sync {}: TRUNCATE of {} captured; records are kept (see the dead-letter topic)", sync.id(), source.table());

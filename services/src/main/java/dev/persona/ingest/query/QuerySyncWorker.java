@@ -291,6 +291,9 @@ public final class QuerySyncWorker implements SyncWorker {
         final long version = state.nextVersion(run.startedAt());
         final long ts = run.startedAt();
         final long[] rejected = {0};
+        // Every row names its run, so that the merge can sample what the run did (GET /admin/syncs/{id}/runs/{run}).
+        final org.apache.kafka.common.header.internals.RecordHeaders runHeaders = new org.apache.kafka.common.header.internals.RecordHeaders();
+        runHeaders.add(dev.persona.topology.RunSamples.RUN_HEADER, run.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         final ModelDiff.Counts counts;
         // The transaction opens with the first change, not before the model's statement: a model that takes long to
         // start answering does not eat into the transaction's timeout.
@@ -307,7 +310,7 @@ public final class QuerySyncWorker implements SyncWorker {
                         producer.send(new DeadLetter(sync.id(), key, version, tooLarge.get(), null).toRecord(deadLetterTopic));
                         rejected[0]++;
                     } else {
-                        producer.send(new ProducerRecord<>(syncTopic, key, envelope));
+                        producer.send(new ProducerRecord<>(syncTopic, null, key, envelope, runHeaders));
                     }
                     // A rejected row's hash is kept too: it is dead-lettered again only once it changes.
                     producer.send(new ProducerRecord<>(stateTopic, 0, key, SyncState.hashValue(hash)));
@@ -317,7 +320,8 @@ public final class QuerySyncWorker implements SyncWorker {
                 public void delete(final String key) {
                     transaction.begin();
                     final ObjectNode keyOnly = Json.mapper().createObjectNode().put(sync.primaryKey(), key);
-                    producer.send(new ProducerRecord<>(syncTopic, key, ChangeRowEnvelope.toBytes(ChangeRow.delete(key, keyOnly, version, ts))));
+                    producer.send(new ProducerRecord<>(syncTopic, null, key, ChangeRowEnvelope.toBytes(ChangeRow.delete(key, keyOnly, version, ts)),
+                            runHeaders));
                     producer.send(new ProducerRecord<>(stateTopic, 0, key, null));
                 }
             });

@@ -14,6 +14,25 @@ public final class DeadLetters {
     private DeadLetters() {
     }
 
+    /**
+     * Sends failures to {@code topic} as their original bytes, samples to {@code samples}, and returns the stream of
+     * merged values.
+     */
+    @SuppressWarnings("unchecked")
+    public static <K, V> KStream<K, V> route(final KStream<K, Routed<V>> stream, final String topic, final String samples, final String name) {
+        final Map<String, KStream<K, Routed<V>>> branches = stream
+                .split(Named.as(name + "-sampled-"))
+                .branch((key, value) -> value instanceof Routed.Sampled, Branched.as("yes"))
+                .defaultBranch(Branched.as("no"));
+        branches.get(name + "-sampled-yes")
+                .map((key, value) -> {
+                    final Routed.Sampled<V> sampled = (Routed.Sampled<V>) value;
+                    return KeyValue.pair(sampled.key(), sampled.value());
+                }, Named.as(name + "-sample-bytes"))
+                .to(samples, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-samples"));
+        return route(branches.get(name + "-sampled-no"), topic, name);
+    }
+
     /** Sends failures to {@code topic} as their original bytes and returns the stream of read values. */
     @SuppressWarnings("unchecked")
     public static <K, V> KStream<K, V> route(final KStream<K, Routed<V>> stream, final String topic, final String name) {

@@ -6,6 +6,7 @@ import dev.persona.topology.DeadLetterHeaders;
 import dev.persona.topology.IndexEntry;
 import dev.persona.topology.LiveStores;
 import dev.persona.topology.Purges;
+import dev.persona.topology.RunSamples;
 import dev.persona.topology.StoredRecord;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Headers;
@@ -70,11 +71,20 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
     private int partition;
     private ProcessorContext<String, Routed<IndexChange>> context;
     private final Map<String, Sensor> freshness = new HashMap<>();
+    /** Samples taken per run in this partition: the runs most recently seen, a few dozen at most. */
+    private final Map<String, Integer> samplesTaken = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<String, Integer> eldest) {
+            return size() > 64;
+        }
+    };
+    private final int samplesPerRun;
 
     public MergeProcessor(final String storeName, final String purgeStoreName, final RecordMerger merger, final CollectionConfig collection,
                           final LiveStores live, final int maxRecordBytes) {
         this.storeName = storeName;
         this.purgeStoreName = purgeStoreName;
+        this.samplesPerRun = RunSamples.perPartition(collection.partitions());
         this.merger = merger;
         this.collection = collection;
         this.live = live;
@@ -169,6 +179,9 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
             }
         }
         freshness(record.value().sync()).record(Math.max(0, context.currentSystemTimeMs() - record.value().ts()));
+        if (record.value().run() != null) {
+            sample(record, result);
+        }
         for (final String index : collection.secondaryIndices()) {
             final String before = indexValue(result.before(), index);
             final String after = indexValue(result.after(), index);
@@ -239,6 +252,21 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
             holders.addAll(List.of(new String(stored, StandardCharsets.UTF_8).split("\n")));
         }
         return holders;
+    }
+
+    /** Forwards a sample of a run's change while the run has samples left in this partition. */
+    private void sample(final Record<String, SyncChange> record, final RecordMerger.Result result) {
+        final String run = record.value().run();
+        final int taken = samplesTaken.getOrDefault(run, 0);
+        if (taken >= samplesPerRun) {
+            return;
+        }
+        samplesTaken.put(run, taken + 1);
+        final byte[] sample = RunSamples.sample(record.value().sync(), run, record.key(),
+                record.value().op() == dev.persona.topology.ChangeRow.Op.UPSERT ? "upsert" : "delete", record.value().version(),
+                record.value().ts(), result.before(), result.after());
+        context.forward(new Record<String, Routed<IndexChange>>(null, new Routed.Sampled<>(utf8(RunSamples.key(run, record.key())), sample),
+                record.timestamp()));
     }
 
     private Sensor freshness(final String sync) {

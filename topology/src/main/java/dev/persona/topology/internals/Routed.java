@@ -10,4 +10,8 @@ public sealed interface Routed<V> {
     /** A row that was not, with its original key and value; the reason travels in headers. */
     record Failed<V>(byte[] key, byte[] value) implements Routed<V> {
     }
+
+    /** A sample of a merge, for the run debugger: key {@code <run>/<record key>}, value its JSON. */
+    record Sampled<V>(byte[] key, byte[] value) implements Routed<V> {
+    }
 }

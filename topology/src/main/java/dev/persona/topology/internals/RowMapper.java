@@ -81,7 +81,7 @@ public final class RowMapper {
                 }
             }));
         }
-        return new SyncChange(sync.id(), row.op(), values, keyValue, row.version(), ts, false);
+        return new SyncChange(sync.id(), row.op(), values, keyValue, row.version(), ts, false, null);
     }
 
     @SuppressWarnings("unchecked")

@@ -15,14 +15,17 @@ import dev.persona.topology.ChangeRow;
  * @param ts       when it happened, epoch milliseconds
  * @param replayed read again from its topic by a resync ({@link dev.persona.topology.Replays#HEADER}): applied only
  *                 when no later change of its sync reached the record meanwhile
+ * @param run      the id of the sync run that produced it ({@link dev.persona.topology.RunSamples#RUN_HEADER}), or null:
+ *                 its merge may be sampled for the run debugger
  */
-public record SyncChange(String sync, ChangeRow.Op op, ObjectNode fields, JsonNode keyValue, Long version, long ts, boolean replayed) {
+public record SyncChange(String sync, ChangeRow.Op op, ObjectNode fields, JsonNode keyValue, Long version, long ts, boolean replayed,
+                         String run) {
     /** The sync of a purge: no sync id is empty. */
     private static final String PURGE = "";
 
     /** A request to remove the record everywhere and keep its syncs from bringing it back ({@link #isPurge}). */
     public static SyncChange purge(final long ts) {
-        return new SyncChange(PURGE, ChangeRow.Op.DELETE, null, null, null, ts, false);
+        return new SyncChange(PURGE, ChangeRow.Op.DELETE, null, null, null, ts, false, null);
     }
 
     /** Whether this is a purge rather than a sync's change. */
