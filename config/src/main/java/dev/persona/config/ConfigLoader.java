@@ -368,9 +368,15 @@ public final class ConfigLoader {
         switch (type) {
             case "cdc" -> {
                 node.allowOnly(Set.of("type", "connection", "table"));
-                return new SourceConfig.Cdc(
-                        node.requiredString("connection", "give the JDBC URL of the database, such as jdbc:postgresql://host:5432/db?user=u"),
-                        node.requiredString("table", "name the captured table as schema.table"));
+                final String connection = node.requiredString("connection",
+                        "give the JDBC URL of the database, such as jdbc:postgresql://host:5432/db?user=u");
+                if (!SourceConfig.Cdc.captures(connection)) {
+                    // Named by its scheme alone: the URL may hold a password.
+                    throw node.error("connection", "CDC cannot capture a '" + SourceConfig.scheme(connection) + "' database: this version captures "
+                            + "PostgreSQL (jdbc:postgresql://...) only", "point CDC at PostgreSQL, or read this database with a query sync "
+                            + "(type: query, with a SQL model and a schedule), whose JDBC drivers include MySQL and MariaDB");
+                }
+                return new SourceConfig.Cdc(connection, node.requiredString("table", "name the captured table as schema.table"));
             }
             case "query" -> {
                 node.allowOnly(Set.of("type", "connection", "sql", "schedule", "timeout"));

@@ -7,6 +7,15 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
     String type();
 
     /**
+     * The scheme of a JDBC URL, {@code jdbc:<name>}, which names the database and never holds a secret: what messages
+     * about a URL may show of it.
+     */
+    static String scheme(final String url) {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(jdbc:[A-Za-z0-9_.+-]+)").matcher(url == null ? "" : url.trim());
+        return m.find() ? m.group(1) : "(not a jdbc: URL)";
+    }
+
+    /**
      * A table captured by Debezium.
      *
      * @param connection a JDBC URL of the database
@@ -16,6 +25,11 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
         @Override
         public String type() {
             return "cdc";
+        }
+
+        /** Whether CDC can capture the database a URL names. */
+        public static boolean captures(final String connection) {
+            return "jdbc:postgresql".equals(scheme(connection));
         }
     }
 

@@ -362,6 +362,16 @@ class ConfigLoaderTest {
                 compose.sync("profiles").orElseThrow().source());
     }
 
+    /** It used to be accepted, then logged a stack trace at start while the instance reported ready (issue 21). */
+    @Test
+    void shouldRejectACdcSourceItCannotCaptureNamingTheSchemeAndNeverThePassword() {
+        final ConfigException e = rejected(VALID.replace("source: { type: topic, topic: profiles-in }",
+                "source: { type: cdc, connection: \"jdbc:mariadb://db:3306/shop?user=persona&password=planted-Secret-9\", table: shop.users }"));
+        assertEquals("syncs[0].source.connection", e.key());
+        assertTrue(e.getMessage().contains("'jdbc:mariadb'") && e.getMessage().contains("query sync"), e.getMessage());
+        assertTrue(!e.getMessage().contains("planted-Secret-9"), e.getMessage());
+    }
+
     /** It passed validation, then start-up died with Kafka Streams' TopologyException stack trace. */
     @Test
     void shouldRejectACollectionThatNoSyncFeeds() {
