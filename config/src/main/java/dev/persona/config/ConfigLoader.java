@@ -74,10 +74,12 @@ public final class ConfigLoader {
         if (!root.isObject()) {
             throw root.error("the file is empty or not a mapping", "start from config/persona.example.yaml");
         }
-        root.allowOnly(Set.of("kafka", "collections", "destinations", "syncs", "http"));
+        root.allowOnly(Set.of("kafka", "collections", "destinations", "syncs", "http", "drivers"));
         final List<CollectionConfig> collections = collections(root);
+        final Path base = file.toAbsolutePath().getParent();
+        final Optional<Path> drivers = root.optionalString("drivers").map(d -> base == null ? Path.of(d) : base.resolve(d));
         final PersonaConfig config = new PersonaConfig(file, kafka(root.get("kafka")), collections,
-                destinations(root), withInclusions(syncs(root), collections), http(root.get("http"), file));
+                destinations(root), withInclusions(syncs(root), collections), http(root.get("http"), file), drivers);
         new ConfigValidator(name).validate(config);
         return config;
     }

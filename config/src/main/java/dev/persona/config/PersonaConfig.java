@@ -13,9 +13,15 @@ import java.util.Optional;
  * @param destinations the RudderStack-dialect destinations
  * @param syncs        the syncs, in file order
  * @param http         how the API is served and guarded
+ * @param drivers      a directory of JDBC driver jars besides {@code $PERSONA_HOME/drivers} (relative to the file), if any
  */
 public record PersonaConfig(Path file, KafkaSettings kafka, List<CollectionConfig> collections,
-                            List<DestinationConfig> destinations, List<SyncConfig> syncs, HttpSettings http) {
+                            List<DestinationConfig> destinations, List<SyncConfig> syncs, HttpSettings http, Optional<Path> drivers) {
+    public PersonaConfig(final Path file, final KafkaSettings kafka, final List<CollectionConfig> collections,
+                         final List<DestinationConfig> destinations, final List<SyncConfig> syncs, final HttpSettings http) {
+        this(file, kafka, collections, destinations, syncs, http, Optional.empty());
+    }
+
     public PersonaConfig {
         collections = List.copyOf(collections);
         destinations = List.copyOf(destinations);
@@ -44,11 +50,11 @@ public record PersonaConfig(Path file, KafkaSettings kafka, List<CollectionConfi
 
     /** The same configuration against other Kafka settings. */
     public PersonaConfig withKafka(final KafkaSettings settings) {
-        return new PersonaConfig(file, settings, collections, destinations, syncs, http);
+        return new PersonaConfig(file, settings, collections, destinations, syncs, http, drivers);
     }
 
     /** The same configuration served with other HTTP settings. */
     public PersonaConfig withHttp(final HttpSettings settings) {
-        return new PersonaConfig(file, kafka, collections, destinations, syncs, settings);
+        return new PersonaConfig(file, kafka, collections, destinations, syncs, settings, drivers);
     }
 }

@@ -7,6 +7,7 @@ import dev.persona.kafka.StreamsSettings;
 import dev.persona.kafka.TopicProvisioner;
 import dev.persona.kafka.TopicTail;
 import dev.persona.changes.ChangeFeeds;
+import dev.persona.drivers.JdbcDrivers;
 import dev.persona.purge.RecordPurger;
 import dev.persona.kafka.TopicReplication;
 import dev.persona.topology.TopicNames;
@@ -95,6 +96,9 @@ public final class PersonaInstance implements AutoCloseable {
         // Before anything starts: a taken port found after the broker and the syncs are up left them half-started,
         // dying with stack traces about aborted transactions.
         LogRedaction.install(Secrets.of(config).and(Secrets.ofValues(options.adminKey().map(java.util.Set::of).orElse(java.util.Set.of()))));
+        // A query sync no driver can read stops start-up here, naming the driver to add (issue 21: it used to fail
+        // every run with "No suitable driver" behind a ready instance).
+        JdbcDrivers.loadAndCheck(config, JdbcDrivers.directories(config, options.home()));
         requireFreePort(options.bindHost(), options.port(), "--port");
         config.http().managementPort().ifPresent(p -> requireFreePort(options.bindHost(), p, "http.managementPort in " + config.file()));
         EmbeddedKafkaBroker broker = null;
