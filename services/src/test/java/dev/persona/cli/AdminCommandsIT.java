@@ -96,7 +96,9 @@ class AdminCommandsIT {
         assertTrue(cluster.out().contains("127.0.0.1:" + instance.port()) && cluster.out().contains("records-customers"), cluster.out());
         final Run notQuery = persona("syncs", "run", "profiles");
         assertEquals(2, notQuery.code(), "a topic sync has no runs: the command fails with the API's message");
-        assertTrue(notQuery.err().contains("only query syncs run on request") && !notQuery.err().contains("at dev.persona"), notQuery.err());
+        assertTrue(notQuery.err().contains("persona syncs run profiles --full") && !notQuery.err().contains("at dev.persona"), notQuery.err());
+        final Run resync = persona("syncs", "run", "profiles", "--full");
+        assertEquals(0, resync.code(), "a topic sync resyncs: its topic read again from the start: " + resync.err());
     }
 
     @Test
