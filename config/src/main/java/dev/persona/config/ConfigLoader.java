@@ -374,9 +374,10 @@ public final class ConfigLoader {
                         "give the JDBC URL of the database, such as jdbc:postgresql://host:5432/db?user=u");
                 if (!SourceConfig.Cdc.captures(connection)) {
                     // Named by its scheme alone: the URL may hold a password.
-                    throw node.error("connection", "CDC cannot capture a '" + SourceConfig.scheme(connection) + "' database: this version captures "
-                            + "PostgreSQL (jdbc:postgresql://...) only", "point CDC at PostgreSQL, or read this database with a query sync "
-                            + "(type: query, with a SQL model and a schedule), whose JDBC drivers include MySQL and MariaDB");
+                    throw node.error("connection", "CDC cannot capture a '" + SourceConfig.scheme(connection) + "' database: it captures "
+                            + "PostgreSQL (jdbc:postgresql://) and MySQL (jdbc:mysql://); MariaDB needs Debezium's MariaDB connector, which this "
+                            + "build lacks (docs/sources.md)", "read this database with a query sync (type: query, with a SQL model and a "
+                            + "schedule) and its JDBC driver, or point CDC at PostgreSQL or MySQL");
                 }
                 return new SourceConfig.Cdc(connection, node.requiredString("table", "name the captured table as schema.table"));
             }

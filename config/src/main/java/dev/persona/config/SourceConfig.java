@@ -27,9 +27,9 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
             return "cdc";
         }
 
-        /** Whether CDC can capture the database a URL names. */
+        /** Whether CDC can capture the database a URL names: PostgreSQL, MySQL. */
         public static boolean captures(final String connection) {
-            return "jdbc:postgresql".equals(scheme(connection));
+            return java.util.Set.of("jdbc:postgresql", "jdbc:mysql").contains(scheme(connection));
         }
     }
 

@@ -368,7 +368,8 @@ class ConfigLoaderTest {
         final ConfigException e = rejected(VALID.replace("source: { type: topic, topic: profiles-in }",
                 "source: { type: cdc, connection: \"jdbc:mariadb://db:3306/shop?user=persona&password=planted-Secret-9\", table: shop.users }"));
         assertEquals("syncs[0].source.connection", e.key());
-        assertTrue(e.getMessage().contains("'jdbc:mariadb'") && e.getMessage().contains("query sync"), e.getMessage());
+        assertTrue(e.getMessage().contains("'jdbc:mariadb'") && e.getMessage().contains("MariaDB connector")
+                && e.getMessage().contains("query sync"), e.getMessage());
         assertTrue(!e.getMessage().contains("planted-Secret-9"), e.getMessage());
     }
 

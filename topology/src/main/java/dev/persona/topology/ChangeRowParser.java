@@ -173,9 +173,32 @@ public abstract sealed class ChangeRowParser {
     }
 
     /**
+     * A binary log position as a number that only grows: the file's sequence number (binlog.000042 is 42) in the top
+     * bits, the position in it (below 2^32: a binary log file is at most 1 GiB) and the row within its event below.
+     *
+     * @return null when the event names no binary log position
+     */
+    static Long binlogVersion(final JsonNode source) {
+        final String file = source.path("file").asText("");
+        final JsonNode pos = source.get("pos");
+        final int dot = file.lastIndexOf('.');
+        if (dot < 0 || pos == null || !pos.canConvertToLong()) {
+            return null;
+        }
+        try {
+            final long sequence = Long.parseLong(file.substring(dot + 1));
+            final long row = Math.min(255, Math.max(0, source.path("row").asLong(0)));
+            return (sequence << 40) | (pos.asLong() << 8) | row;
+        } catch (final NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
      * Debezium's JSON change events ({@code before}, {@code after}, {@code op}, {@code source}), with or without
      * the {@code schema}/{@code payload} wrapper. Tombstones after deletes carry nothing new and are skipped.
-     * The version is the source LSN when the connector has one (PostgreSQL).
+     * The version is the source LSN when the connector has one (PostgreSQL), else the binary log position (MySQL,
+     * MariaDB: {@link #binlogVersion}).
      */
     private static final class Debezium extends ChangeRowParser {
         Debezium(final String primaryKey) {
@@ -195,7 +218,7 @@ public abstract sealed class ChangeRowParser {
                 throw new MalformedRowException("not a Debezium change event: no 'op' field");
             }
             final JsonNode source = event.path("source");
-            final Long version = source.isObject() ? longField(source, "lsn") : null;
+            final Long version = !source.isObject() ? null : source.has("lsn") ? longField(source, "lsn") : binlogVersion(source);
             final Long ts = event.has("ts_ms") ? longField(event, "ts_ms") : source.isObject() ? longField(source, "ts_ms") : null;
             final String op = event.get("op").asText();
             return switch (op) {

@@ -74,6 +74,11 @@ public final class TopicNames {
         return settings.topicPrefix() + ".cdc-offsets";
     }
 
+    /** Debezium's history of a MySQL or MariaDB CDC sync's table schema, which its connector needs and creates. */
+    public String cdcSchemaHistory(final SyncConfig sync) {
+        return settings.topicPrefix() + "." + sync.collection() + "." + sync.id() + ".cdc-schema";
+    }
+
     /** The API keys. */
     public String apiKeys() {
         return settings.topicPrefix() + ".api-keys";

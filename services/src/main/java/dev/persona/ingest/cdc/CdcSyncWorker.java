@@ -124,33 +124,14 @@ public final class CdcSyncWorker implements SyncWorker {
 
     static Properties engineProperties(final PersonaConfig config, final SyncConfig sync, final SourceConfig.Cdc source,
                                        final Map<String, Object> clientProperties) {
-        final Properties url = Driver.parseURL(source.connection(), new Properties());
-        if (url == null) {
-            throw new IllegalArgumentException("sync " + sync.id() + ": '" + Secrets.masked(source.connection()) + "' is not a jdbc:postgresql:// URL");
-        }
-        final Properties props = new Properties();
+        final Properties props = BinlogUrl.isBinlog(source.connection())
+                ? binlogProperties(config, sync, source, clientProperties) : postgresProperties(sync, source);
         props.put("name", config.kafka().applicationId() + "-cdc-" + sync.id());
-        props.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        props.put("plugin.name", "pgoutput");
-        // The driver leaves host and port empty for jdbc:postgresql:///db; it then means localhost:5432, as psql does.
-        props.put("database.hostname", orDefault(url.getProperty("PGHOST"), "localhost"));
-        props.put("database.port", orDefault(url.getProperty("PGPORT"), "5432"));
-        props.put("database.dbname", url.getProperty("PGDBNAME", "postgres"));
-        props.put("database.user", url.getProperty("user", "postgres"));
-        props.put("database.password", url.getProperty("password", ""));
         props.put("topic.prefix", "persona_" + sync.id());
-        props.put("table.include.list", source.table());
-        props.put("slot.name", slotName(sync));
-        props.put("publication.name", slotName(sync));
-        props.put("publication.autocreate.mode", "filtered");
         props.put("snapshot.mode", "initial");
         // A full resync is an ad-hoc blocking snapshot, signalled through the engine itself: no signal table in the
         // user's database. Streaming pauses while the table is read again, then resumes where it was.
         props.put("signal.enabled.channels", "in-process");
-        // Debezium skips TRUNCATE by default; Persona wants to see it, so it is not passed over unnoticed.
-        props.put("skipped.operations", "none");
-        // Keeps the slot's confirmed LSN moving on quiet tables, so it does not hold WAL forever.
-        props.put("heartbeat.interval.ms", "10000");
         // Debezium waits this long for more events before handing a batch over (default 500 ms): most of the
         // commit-to-visible time. 25 ms keeps freshness low; batches still fill up under load.
         props.put("poll.interval.ms", "25");
@@ -169,6 +150,63 @@ public final class CdcSyncWorker implements SyncWorker {
         return props;
     }
 
+    private static Properties postgresProperties(final SyncConfig sync, final SourceConfig.Cdc source) {
+        final Properties url = Driver.parseURL(source.connection(), new Properties());
+        if (url == null) {
+            throw new IllegalArgumentException("sync " + sync.id() + ": '" + SourceConfig.scheme(source.connection()) + "' is not a jdbc:postgresql:// URL");
+        }
+        final Properties props = new Properties();
+        props.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        props.put("plugin.name", "pgoutput");
+        // The driver leaves host and port empty for jdbc:postgresql:///db; it then means localhost:5432, as psql does.
+        props.put("database.hostname", orDefault(url.getProperty("PGHOST"), "localhost"));
+        props.put("database.port", orDefault(url.getProperty("PGPORT"), "5432"));
+        props.put("database.dbname", url.getProperty("PGDBNAME", "postgres"));
+        props.put("database.user", url.getProperty("user", "postgres"));
+        props.put("database.password", url.getProperty("password", ""));
+        props.put("table.include.list", source.table());
+        props.put("slot.name", slotName(sync));
+        props.put("publication.name", slotName(sync));
+        props.put("publication.autocreate.mode", "filtered");
+        // Debezium skips TRUNCATE by default; Persona wants to see it, so it is not passed over unnoticed.
+        props.put("skipped.operations", "none");
+        // Keeps the slot's confirmed LSN moving on quiet tables, so it does not hold WAL forever.
+        props.put("heartbeat.interval.ms", "10000");
+        return props;
+    }
+
+    /**
+     * MySQL and MariaDB, through Debezium's MySQL connector (binlog positions, no GTIDs needed). Debezium keeps the
+     * captured table's schema history in a topic of its own, {@link TopicNames#cdcSchemaHistory}, which it creates.
+     */
+    private static Properties binlogProperties(final PersonaConfig config, final SyncConfig sync, final SourceConfig.Cdc source,
+                                               final Map<String, Object> clientProperties) {
+        final BinlogUrl url = BinlogUrl.parse(source.connection());
+        final Properties props = new Properties();
+        props.put("connector.class", "io.debezium.connector.mysql.MySqlConnector");
+        props.put("database.hostname", url.host());
+        props.put("database.port", Integer.toString(url.port()));
+        props.put("database.user", url.user());
+        props.put("database.password", url.password());
+        // A replica's id, unique among the server's replicas: one per application and sync.
+        props.put("database.server.id", Long.toString(5_400 + Math.floorMod((config.kafka().applicationId() + "/" + sync.id()).hashCode(), 1_000_000_000)));
+        final int dot = source.table().indexOf('.');
+        props.put("database.include.list", dot > 0 ? source.table().substring(0, dot) : url.database());
+        props.put("table.include.list", source.table());
+        props.put("include.schema.changes", "false");
+        props.put("schema.history.internal", "io.debezium.storage.kafka.history.KafkaSchemaHistory");
+        props.put("schema.history.internal.kafka.topic", new TopicNames(config.kafka()).cdcSchemaHistory(sync));
+        props.put("schema.history.internal.kafka.bootstrap.servers", String.valueOf(clientProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)));
+        props.put("schema.history.internal.store.only.captured.tables.ddl", "true");
+        // Its producer and consumer reach a secured cluster as every other client does.
+        config.kafka().properties().forEach((key, value) -> {
+            props.put("schema.history.internal.producer." + key, value);
+            props.put("schema.history.internal.consumer." + key, value);
+        });
+        props.put("heartbeat.interval.ms", "10000");
+        return props;
+    }
+
     /** The first of a driver property's comma-separated values, or {@code fallback} when there is none. */
     private static String orDefault(final String value, final String fallback) {
         final String first = value == null ? "" : value.split(",")[0].trim();
@@ -183,10 +221,12 @@ public final class CdcSyncWorker implements SyncWorker {
         history.record(run);
         batchFailure = null;
         final Optional<String> problem;
+        final boolean binlog = BinlogUrl.isBinlog(source.connection());
         try {
-            problem = PostgresPreflight.check(source.connection(), source.table(), sync.primaryKey());
+            problem = binlog ? BinlogPreflight.check(source.connection(), source.table(), sync.primaryKey())
+                    : PostgresPreflight.check(source.connection(), source.table(), sync.primaryKey());
         } catch (final SQLException e) {
-            fail("cannot connect to PostgreSQL: " + e.getMessage());
+            fail("cannot connect to " + (binlog ? "the database" : "PostgreSQL") + ": " + e.getMessage());
             return;
         }
         if (problem.isPresent()) {

@@ -1,0 +1,161 @@
+package dev.persona.ingest.cdc;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Checks what Debezium's MySQL connector needs of a server before capture starts, and says how to fix what is
+ * missing: the binary log on, in {@code ROW} format with {@code FULL} row images, a user who may read it
+ * ({@code REPLICATION SLAVE}, {@code REPLICATION CLIENT} or MariaDB's {@code BINLOG MONITOR}, and {@code SELECT}), and a
+ * table with a primary key in an engine that logs its rows; and a server that is MySQL, not MariaDB.
+ */
+final class BinlogPreflight {
+    /** Storage engines whose rows never reach the binary log as changes Persona could apply. */
+    private static final List<String> UNCAPTURED_ENGINES = List.of("BLACKHOLE", "MEMORY", "FEDERATED", "CONNECT", "SEQUENCE");
+
+    private BinlogPreflight() {
+    }
+
+    /**
+     * The problem that stops CDC on this server, if any.
+     *
+     * @param table {@code database.table}
+     */
+    static Optional<String> check(final String jdbcUrl, final String table, final String primaryKey) throws SQLException {
+        try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+            final Optional<String> binlog = binlogProblem(variable(db, "log_bin"), variable(db, "binlog_format"), variable(db, "binlog_row_image"));
+            if (binlog.isPresent()) {
+                return binlog;
+            }
+            final String user = single(db, "select current_user()", null);
+            final Optional<String> grants = grantsProblem(user, grants(db));
+            if (grants.isPresent()) {
+                return grants;
+            }
+            final int dot = table.indexOf('.');
+            if (dot <= 0) {
+                return Optional.of("source.table '" + table + "' names no database. Fix: write it as database.table");
+            }
+            final String schema = table.substring(0, dot);
+            final String name = table.substring(dot + 1);
+            final String engine = single(db, "select engine from information_schema.tables where table_schema = ? and table_name = '"
+                    + name.replace("'", "''") + "'", schema);
+            if (engine == null) {
+                return Optional.of("table '" + table + "' does not exist, or user " + user + " may not see it. Fix: check source.table "
+                        + "(database.table), then GRANT SELECT ON " + table + " TO " + user + ";");
+            }
+            if (UNCAPTURED_ENGINES.contains(engine.toUpperCase(Locale.ROOT))) {
+                return Optional.of("table " + table + " uses the " + engine + " engine, whose rows Persona cannot capture from the binary log. "
+                        + "Fix: ALTER TABLE " + table + " ENGINE=InnoDB;");
+            }
+            final List<String> key = primaryKeyColumns(db, schema, name);
+            if (key.isEmpty()) {
+                return Optional.of("table " + table + " has no primary key, so its updates and deletes cannot be matched to records. Fix: "
+                        + "ALTER TABLE " + table + " ADD PRIMARY KEY (" + primaryKey + ");");
+            }
+            return vendorProblem(single(db, "select version()", null));
+        }
+    }
+
+    /** The documented error for a server whose binary log is off, not in ROW format, or without full row images. */
+    static Optional<String> binlogProblem(final String logBin, final String format, final String rowImage) {
+        if (!"ON".equalsIgnoreCase(logBin)) {
+            return Optional.of("the server's binary log is off (log_bin=" + logBin + "); CDC reads it. Fix: start the server with "
+                    + "log_bin=ON (MariaDB: log-bin in my.cnf), binlog_format=ROW and binlog_row_image=FULL, then restart it");
+        }
+        if (!"ROW".equalsIgnoreCase(format)) {
+            return Optional.of("the server logs statements (binlog_format=" + format + "), not rows; CDC needs ROW. Fix: SET GLOBAL "
+                    + "binlog_format = 'ROW'; and binlog_format=ROW in my.cnf so that it survives a restart");
+        }
+        if (rowImage != null && !"FULL".equalsIgnoreCase(rowImage)) {
+            return Optional.of("the server logs partial row images (binlog_row_image=" + rowImage + "); an update would lose the columns it "
+                    + "did not change. Fix: SET GLOBAL binlog_row_image = 'FULL'; and in my.cnf");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The documented error for a MariaDB server: Debezium's MySQL connector takes MariaDB 10+ for MySQL 8.4 and asks it
+     * for {@code SHOW BINARY LOG STATUS}, which MariaDB does not know; MariaDB needs Debezium's MariaDB connector.
+     */
+    static Optional<String> vendorProblem(final String version) {
+        if (version == null || !version.toLowerCase(Locale.ROOT).contains("mariadb")) {
+            return Optional.empty();
+        }
+        return Optional.of("the server is MariaDB (" + version + "), whose binary log Debezium's MySQL connector cannot read; it needs "
+                + "Debezium's MariaDB connector, which this build of Persona lacks. Fix: read the table with a query sync (type: query, "
+                + "with a SQL model and a schedule)");
+    }
+
+    /** The documented error for a user who may not read the binary log. */
+    static Optional<String> grantsProblem(final String user, final List<String> grants) {
+        final String all = String.join("\n", grants).toUpperCase(Locale.ROOT);
+        final boolean everything = all.contains("GRANT ALL PRIVILEGES ON *.*");
+        final boolean slave = everything || all.contains("REPLICATION SLAVE") || all.contains("REPLICATION REPLICA");
+        final boolean client = everything || all.contains("REPLICATION CLIENT") || all.contains("BINLOG MONITOR") || all.contains("SUPER");
+        if (slave && client) {
+            return Optional.empty();
+        }
+        final String quoted = quoted(user);
+        return Optional.of("user " + quoted + " may not read the binary log (it lacks " + (slave ? "" : "REPLICATION SLAVE")
+                + (!slave && !client ? " and " : "") + (client ? "" : "REPLICATION CLIENT") + "). Fix: GRANT REPLICATION SLAVE, "
+                + "REPLICATION CLIENT ON *.* TO " + quoted + ";");
+    }
+
+    private static String quoted(final String user) {
+        final int at = user.lastIndexOf('@');
+        return at < 0 ? "'" + user + "'" : "'" + user.substring(0, at) + "'@'" + user.substring(at + 1) + "'";
+    }
+
+    private static String variable(final Connection db, final String name) throws SQLException {
+        try (PreparedStatement statement = db.prepareStatement("show global variables like ?")) {
+            statement.setString(1, name);
+            try (ResultSet result = statement.executeQuery()) {
+                return result.next() ? result.getString(2) : null;
+            }
+        }
+    }
+
+    private static List<String> grants(final Connection db) throws SQLException {
+        final List<String> grants = new ArrayList<>();
+        try (PreparedStatement statement = db.prepareStatement("show grants"); ResultSet result = statement.executeQuery()) {
+            while (result.next()) {
+                grants.add(result.getString(1));
+            }
+        }
+        return grants;
+    }
+
+    private static List<String> primaryKeyColumns(final Connection db, final String schema, final String table) throws SQLException {
+        final List<String> columns = new ArrayList<>();
+        try (PreparedStatement statement = db.prepareStatement("select column_name from information_schema.key_column_usage "
+                + "where table_schema = ? and table_name = ? and constraint_name = 'PRIMARY' order by ordinal_position")) {
+            statement.setString(1, schema);
+            statement.setString(2, table);
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    columns.add(result.getString(1));
+                }
+            }
+        }
+        return columns;
+    }
+
+    private static String single(final Connection db, final String sql, final String parameter) throws SQLException {
+        try (PreparedStatement statement = db.prepareStatement(sql)) {
+            if (parameter != null) {
+                statement.setString(1, parameter);
+            }
+            try (ResultSet result = statement.executeQuery()) {
+                return result.next() ? result.getString(1) : null;
+            }
+        }
+    }
+}
