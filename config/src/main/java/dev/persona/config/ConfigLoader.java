@@ -236,7 +236,7 @@ public final class ConfigLoader {
     private static List<SyncConfig> syncs(final ConfigNode root) {
         final List<SyncConfig> syncs = new ArrayList<>();
         for (final ConfigNode node : root.list("syncs")) {
-            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete", "webhook", "alerts", "alertReminder"));
+            node.allowOnly(Set.of("id", "collection", "source", "primaryKey", "mapping", "onDelete", "webhook", "alerts", "alertReminder", "nest"));
             final Optional<String> reminderText = node.optionalString("alertReminder");
             final Duration reminder = reminderText.isEmpty() ? SyncConfig.DEFAULT_ALERT_REMINDER
                     : Schedules.duration(reminderText.get()).filter(d -> d.toMinutes() >= 1).orElseThrow(() -> node.error("alertReminder",
@@ -268,9 +268,49 @@ public final class ConfigLoader {
                     node.requiredString("primaryKey", "name the source column that holds the record key"),
                     mapping,
                     node.optionalEnum("onDelete", OnDelete.CLEAR_FIELDS, OnDelete::configName),
-                    alerts, reminder, exclude.map(e -> new SyncConfig.IncludeAll(e, e))));
+                    alerts, reminder, exclude.map(e -> new SyncConfig.IncludeAll(e, e)), nest(node, exclude.isPresent())));
         }
         return syncs;
+    }
+
+    private static final java.util.regex.Pattern FIELD_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    /** {@code nest: { into, parentKey, orderBy: "column [asc|desc]", limit }}, if the sync has one. */
+    private static Optional<SyncConfig.Nest> nest(final ConfigNode sync, final boolean includesAll) {
+        final ConfigNode node = sync.get("nest");
+        if (node.isMissing()) {
+            return Optional.empty();
+        }
+        node.allowOnly(Set.of("into", "parentKey", "orderBy", "limit"));
+        final String into = node.requiredString("into", "name the parent's array field, such as into: orders");
+        if (!FIELD_NAME.matcher(into).matches()) {
+            throw node.error("into", "'" + into + "' is not a field name", "use letters, digits and underscores, such as orders");
+        }
+        final String parentKey = node.requiredString("parentKey", "name the row column holding the parent's primary index value, such as customer_id");
+        final Optional<String> orderText = node.optionalString("orderBy");
+        boolean descending = false;
+        Optional<String> orderBy = Optional.empty();
+        if (orderText.isPresent()) {
+            final String[] parts = orderText.get().trim().split("\\s+");
+            if (parts.length > 2 || parts.length == 2 && !parts[1].equalsIgnoreCase("asc") && !parts[1].equalsIgnoreCase("desc")) {
+                throw node.error("orderBy", "'" + orderText.get() + "' is not 'column [asc|desc]'", "write, for example, orderBy: created_at desc");
+            }
+            orderBy = Optional.of(parts[0]);
+            descending = parts.length == 2 && parts[1].equalsIgnoreCase("desc");
+        }
+        final int limit = node.optionalInt("limit", SyncConfig.Nest.DEFAULT_LIMIT);
+        if (limit < 1 || limit > SyncConfig.Nest.MAX_LIMIT) {
+            throw node.error("limit", "must be between 1 and " + SyncConfig.Nest.MAX_LIMIT + ", found " + limit,
+                    "give the most elements the array shows, such as 50; the parent record carries all of them with every change");
+        }
+        if (includesAll) {
+            throw node.error("into", "a nested sync cannot also copy every column (include: \"*\")", "map the columns each element carries");
+        }
+        if (!sync.get("onDelete").isMissing() && !"clear_fields".equals(sync.optionalString("onDelete").orElse(""))) {
+            throw sync.error("onDelete", "a nested sync's delete removes the row's element from its parent's array; it cannot be "
+                    + sync.optionalString("onDelete").orElse(""), "leave onDelete out (or write clear_fields)");
+        }
+        return Optional.of(new SyncConfig.Nest(into, parentKey, orderBy, descending, limit));
     }
 
     /** {@code - include: "*"}, with an optional {@code exclude: [columns]}: the excluded columns. */
@@ -306,7 +346,8 @@ public final class ConfigLoader {
             syncs.stream().filter(other -> other != sync && other.collection().equals(sync.collection()))
                     .forEach(other -> skipped.addAll(other.ownedFields()));
             completed.add(new SyncConfig(sync.id(), sync.collection(), sync.source(), sync.primaryKey(), sync.mapping(), sync.onDelete(),
-                    sync.alerts(), sync.alertReminder(), Optional.of(new SyncConfig.IncludeAll(sync.includeAll().get().exclude(), skipped))));
+                    sync.alerts(), sync.alertReminder(), Optional.of(new SyncConfig.IncludeAll(sync.includeAll().get().exclude(), skipped)),
+                    sync.nest()));
         }
         return completed;
     }

@@ -17,10 +17,11 @@ import java.util.Optional;
  * @param alertReminder how often a sync that keeps failing is reported again
  * @param includeAll besides {@code mapping}, every other column of each row, under its own name
  *                   ({@code - include: "*"}, RudderStack's default), if so
+ * @param nest       each row becomes an element of an array in its parent record, rather than a record, if so
  */
 public record SyncConfig(String id, String collection, SourceConfig source, String primaryKey,
                          List<FieldMapping> mapping, OnDelete onDelete, List<AlertChannel> alerts, java.time.Duration alertReminder,
-                         Optional<IncludeAll> includeAll) {
+                         Optional<IncludeAll> includeAll, Optional<Nest> nest) {
     public static final java.time.Duration DEFAULT_ALERT_REMINDER = java.time.Duration.ofHours(1);
 
     public SyncConfig {
@@ -32,7 +33,32 @@ public record SyncConfig(String id, String collection, SourceConfig source, Stri
     public SyncConfig(final String id, final String collection, final SourceConfig source, final String primaryKey,
                       final List<FieldMapping> mapping, final OnDelete onDelete, final List<AlertChannel> alerts,
                       final java.time.Duration alertReminder) {
-        this(id, collection, source, primaryKey, mapping, onDelete, alerts, alertReminder, Optional.empty());
+        this(id, collection, source, primaryKey, mapping, onDelete, alerts, alertReminder, Optional.empty(), Optional.empty());
+    }
+
+    /** A sync that may copy every column, and nests nothing. */
+    public SyncConfig(final String id, final String collection, final SourceConfig source, final String primaryKey,
+                      final List<FieldMapping> mapping, final OnDelete onDelete, final List<AlertChannel> alerts,
+                      final java.time.Duration alertReminder, final Optional<IncludeAll> includeAll) {
+        this(id, collection, source, primaryKey, mapping, onDelete, alerts, alertReminder, includeAll, Optional.empty());
+    }
+
+    /**
+     * {@code nest:}: child rows nested into their parent. Each row's mapped fields (and its primary key) become one
+     * element of the array {@code into} of the record whose primary index equals the row's {@code parentKey} column;
+     * the array is ordered by {@code orderBy} and holds at most {@code limit} elements. The sync owns {@code into}.
+     *
+     * @param into       the array field of the parent record
+     * @param parentKey  the row column holding the parent's primary index value
+     * @param orderBy    the row column elements are ordered by; the child's primary key when not given
+     * @param descending whether larger values come first
+     * @param limit      the most elements the array shows
+     */
+    public record Nest(String into, String parentKey, Optional<String> orderBy, boolean descending, int limit) {
+        /** The array's length unless {@code limit} says otherwise. */
+        public static final int DEFAULT_LIMIT = 50;
+        /** The largest {@code limit}: every element of the array travels with every change of the record. */
+        public static final int MAX_LIMIT = 1_000;
     }
 
     /**
@@ -64,8 +90,11 @@ public record SyncConfig(String id, String collection, SourceConfig source, Stri
         return ownedFields().contains(field) || includeAll.map(all -> all.includes(field)).orElse(false);
     }
 
-    /** The record fields this sync owns, in mapping order. */
+    /** The record fields this sync owns, in mapping order; a nested sync owns its array alone. */
     public List<String> ownedFields() {
+        if (nest.isPresent()) {
+            return List.of(nest.get().into());
+        }
         return mapping.stream().map(FieldMapping::to).toList();
     }
 }

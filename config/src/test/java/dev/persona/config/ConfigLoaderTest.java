@@ -362,6 +362,21 @@ class ConfigLoaderTest {
                 compose.sync("profiles").orElseThrow().source());
     }
 
+    @Test
+    void shouldReadANestedSyncAndRejectWhatANestCannotDo() {
+        final String nested = VALID.replace("    source: { type: topic, topic: profiles-in }\n    primaryKey: id\n",
+                "    source: { type: topic, topic: orders-in }\n    primaryKey: order_id\n"
+                        + "    nest: { into: orders, parentKey: customer_id, orderBy: created_at desc, limit: 20 }\n")
+                .replace("    onDelete: delete_record\n", "").replace("secondaryIndices: [email]", "secondaryIndices: []");
+        assertTrue(nested.contains("nest:"), nested);
+        final SyncConfig orders = parse(nested).sync("profiles").orElseThrow();
+        assertEquals(Optional.of(new SyncConfig.Nest("orders", "customer_id", Optional.of("created_at"), true, 20)), orders.nest());
+        assertEquals(List.of("orders"), orders.ownedFields(), "a nested sync owns its array alone");
+        assertEquals("syncs[0].nest.limit", rejected(nested.replace("limit: 20", "limit: 5000")).key());
+        assertEquals("syncs[0].nest.orderBy", rejected(nested.replace("created_at desc", "created_at sideways")).key());
+        assertEquals("syncs[0].onDelete", rejected(nested.replace("nest: {", "onDelete: delete_record\n    nest: {")).key());
+    }
+
     /** It used to be accepted, then logged a stack trace at start while the instance reported ready (issue 21). */
     @Test
     void shouldRejectACdcSourceItCannotCaptureNamingTheSchemeAndNeverThePassword() {

@@ -9,6 +9,10 @@ import dev.persona.topology.internals.DeadLetters;
 import dev.persona.topology.internals.IndexChange;
 import dev.persona.topology.internals.IndexProcessor;
 import dev.persona.topology.internals.MergeProcessor;
+import dev.persona.topology.internals.NestAggregator;
+import dev.persona.topology.internals.NestChange;
+import dev.persona.topology.internals.NestOp;
+import dev.persona.topology.internals.NestRouter;
 import dev.persona.topology.internals.RecordMerger;
 import dev.persona.topology.internals.RowMapper;
 import dev.persona.topology.internals.SyncChange;
@@ -67,8 +71,11 @@ public final class PersonaTopology {
                     source = source.merge(builder.stream(replay, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + replay)),
                             Named.as(collection.name() + "-" + sync.id() + "-replay"));
                 }
-                final KStream<String, SyncChange> syncChanges = changes(source, collection, sync, names.deadLetterTopic(collection.name()),
-                        config.kafka().maxRecordBytes());
+                final KStream<String, SyncChange> syncChanges = sync.nest().isPresent()
+                        ? nested(builder, changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
+                                (mapper, row, ts, headers) -> mapper.mapNested(row, ts)), collection, sync)
+                        : changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
+                                (mapper, row, ts, headers) -> Replays.mark(mapper.map(row, ts), headers));
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
             }
             // Purge requests, keyed and partitioned as the collection; their tombstones (written once a purge is applied) are no request.
@@ -97,8 +104,32 @@ public final class PersonaTopology {
         }
     }
 
-    private static KStream<String, SyncChange> changes(final KStream<byte[], byte[]> source, final CollectionConfig collection,
-                                                       final SyncConfig sync, final String deadLetters, final int maxRecordBytes) {
+    /** What a sync makes of one read row: a change of its record, or of a parent's array. */
+    @FunctionalInterface
+    private interface RowMapping<V> {
+        V apply(RowMapper mapper, ChangeRow row, long ts, org.apache.kafka.common.header.Headers headers);
+    }
+
+    /**
+     * A nested sync's child rows, routed to their parents (a store remembers each child's parent, so that a move or a
+     * delete reaches the right one), repartitioned by parent, and folded into each parent's array.
+     */
+    private static KStream<String, SyncChange> nested(final StreamsBuilder builder, final KStream<String, NestChange> children,
+                                                      final CollectionConfig collection, final SyncConfig sync) {
+        final String name = collection.name() + "-" + sync.id();
+        final String parents = "nest-parents-" + collection.name() + "-" + sync.id();
+        final String arrays = "nest-" + collection.name() + "-" + sync.id();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(parents), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(arrays), Serdes.String(), Serdes.ByteArray()));
+        return children.process(() -> new NestRouter(parents), Named.as(name + "-nest-route"), parents)
+                .repartition(Repartitioned.with(Serdes.String(), NestOp.serde()).withName(name + "-nest-by-parent")
+                        .withNumberOfPartitions(collection.partitions()))
+                .process(() -> new NestAggregator(arrays, sync), Named.as(name + "-nest"), arrays);
+    }
+
+    private static <V> KStream<String, V> changes(final KStream<byte[], byte[]> source, final CollectionConfig collection,
+                                                  final SyncConfig sync, final String deadLetters, final int maxRecordBytes,
+                                                  final RowMapping<V> mapping) {
         final String name = collection.name() + "-" + sync.id();
         final ChangeRowParser envelope = ChangeRowParser.envelope(sync.primaryKey());
         KStream<byte[], byte[]> keyed = source;
@@ -107,8 +138,8 @@ public final class PersonaTopology {
             final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
             return DeadLetters.route(source.process(() -> {
                 final RowMapper mapper = new RowMapper(sync);
-                return new DeadLetteringProcessor<String, SyncChange>(sync.id(), (key, value, ts, partition, headers) -> parser.parse(key, value)
-                        .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), Replays.mark(mapper.map(row, ts), headers))),
+                return new DeadLetteringProcessor<String, V>(sync.id(), (key, value, ts, partition, headers) -> parser.parse(key, value)
+                        .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), mapping.apply(mapper, row, ts, headers))),
                         maxRecordBytes);
             }, Named.as(name + "-read")), deadLetters, name + "-read");
         }
@@ -125,9 +156,9 @@ public final class PersonaTopology {
         // One mapper per task: compiled Liquid templates are not shared between stream threads.
         return DeadLetters.route(keyed.process(() -> {
             final RowMapper mapper = new RowMapper(sync);
-            return new DeadLetteringProcessor<String, SyncChange>(sync.id(),
+            return new DeadLetteringProcessor<String, V>(sync.id(),
                     (key, value, ts, partition, headers) -> envelope.parse(key, value)
-                            .map(row -> KeyValue.pair(row.key(), Replays.mark(mapper.map(row, ts), headers))), maxRecordBytes);
+                            .map(row -> KeyValue.pair(row.key(), mapping.apply(mapper, row, ts, headers))), maxRecordBytes);
         }, Named.as(name + "-read")), deadLetters, name + "-read");
     }
 

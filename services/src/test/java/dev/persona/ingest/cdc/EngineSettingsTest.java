@@ -54,6 +54,19 @@ class EngineSettingsTest {
         final Properties props = properties("jdbc:postgresql:///app");
         assertEquals("localhost", props.get("database.hostname"));
         assertEquals("5432", props.get("database.port"));
-        assertThrows(IllegalArgumentException.class, () -> properties("jdbc:mysql://db/app"));
+        assertThrows(dev.persona.config.ConfigException.class, () -> properties("jdbc:sqlserver://db;databaseName=app"),
+                "a database CDC cannot capture is refused with the configuration");
+    }
+
+    @Test
+    void shouldReadAMySqlTableThroughTheMySqlConnectorWithItsSchemaHistoryInKafka() {
+        final Properties props = properties("jdbc:mysql://cdc:secret@db:3307/shop");
+        assertEquals("io.debezium.connector.mysql.MySqlConnector", props.get("connector.class"));
+        assertEquals("db", props.get("database.hostname"));
+        assertEquals("3307", props.get("database.port"));
+        assertEquals("cdc", props.get("database.user"));
+        assertEquals("secret", props.get("database.password"));
+        assertEquals("io.debezium.storage.kafka.history.KafkaSchemaHistory", props.get("schema.history.internal"));
+        assertEquals("in-process", props.get("signal.enabled.channels"));
     }
 }

@@ -84,6 +84,32 @@ public final class RowMapper {
         return new SyncChange(sync.id(), row.op(), values, keyValue, row.version(), ts, false, null);
     }
 
+    /**
+     * Maps one child row of a nested sync: the element its parent's array shows (its mapped fields, and its primary
+     * key under the key column's name unless mapped), its parent and its order value.
+     *
+     * @throws MalformedRowException when an upsert names no parent in its {@code parentKey} column
+     */
+    public NestChange mapNested(final ChangeRow row, final long fallbackTs) {
+        final SyncConfig.Nest nest = sync.nest().orElseThrow();
+        final SyncChange mapped = map(row, fallbackTs);
+        final JsonNode parent = row.row() == null ? null : row.row().get(nest.parentKey());
+        final boolean noParent = parent == null || parent.isNull() || parent.asText().isEmpty();
+        if (row.op() == ChangeRow.Op.DELETE) {
+            return new NestChange(row.key(), row.op(), null, noParent ? null : parent.asText(), null, row.version(), mapped.ts());
+        }
+        if (noParent) {
+            throw new MalformedRowException("the row has no parent: its column '" + nest.parentKey() + "' (nest.parentKey) is missing or empty");
+        }
+        final ObjectNode element = MAPPER.createObjectNode();
+        if (!mapped.fields().has(sync.primaryKey())) {
+            element.set(sync.primaryKey(), mapped.keyValue() != null ? mapped.keyValue() : TextNode.valueOf(row.key()));
+        }
+        element.setAll(mapped.fields());
+        final JsonNode order = nest.orderBy().map(column -> row.row().get(column)).orElse(element.get(sync.primaryKey()));
+        return new NestChange(row.key(), row.op(), element, parent.asText(), order, row.version(), mapped.ts());
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> variables(final ObjectNode row) {
         return MAPPER.convertValue(row, Map.class);

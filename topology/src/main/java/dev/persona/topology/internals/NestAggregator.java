@@ -1,0 +1,138 @@
+package dev.persona.topology.internals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.persona.config.SyncConfig;
+import dev.persona.topology.ChangeRow;
+import dev.persona.topology.Json;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps every child of each parent of a nested sync (a changelogged store, parent key -> {@code {child: {"o": order,
+ * "v": version, "e": element}}}) and, on each change, hands the merge the parent's array: the elements ordered by
+ * {@code orderBy} (nulls last, then by child key), at most {@code limit}; or, when no child is left, a delete that
+ * clears the array. A child's change older (by version) than the one it holds is ignored. The array carries no
+ * version of its own: its children's versions come from many rows, in no order between them.
+ */
+public final class NestAggregator implements Processor<String, NestOp, String, SyncChange> {
+    private static final ObjectMapper MAPPER = Json.mapper();
+
+    private final String storeName;
+    private final SyncConfig sync;
+    private final SyncConfig.Nest nest;
+    private KeyValueStore<String, byte[]> children;
+    private ProcessorContext<String, SyncChange> context;
+
+    public NestAggregator(final String storeName, final SyncConfig sync) {
+        this.storeName = storeName;
+        this.sync = sync;
+        this.nest = sync.nest().orElseThrow();
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, SyncChange> context) {
+        this.context = context;
+        children = context.getStateStore(storeName);
+    }
+
+    @Override
+    public void process(final Record<String, NestOp> record) {
+        final NestOp op = record.value();
+        final ObjectNode held = read(children.get(record.key()));
+        final JsonNode current = held.get(op.child());
+        if (current != null && op.version() != null && current.path("v").canConvertToLong() && current.path("v").asLong() > op.version()) {
+            return;
+        }
+        if (op.remove()) {
+            if (current == null) {
+                return;
+            }
+            held.remove(op.child());
+        } else {
+            final ObjectNode entry = held.putObject(op.child());
+            entry.set("o", op.order());
+            if (op.version() != null) {
+                entry.put("v", op.version());
+            }
+            entry.set("e", op.element());
+        }
+        if (held.isEmpty()) {
+            children.delete(record.key());
+            context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.DELETE, MAPPER.createObjectNode(), null, null,
+                    op.ts(), false, null), record.timestamp()));
+            return;
+        }
+        children.put(record.key(), write(held));
+        final ObjectNode fields = MAPPER.createObjectNode();
+        fields.set(nest.into(), array(held));
+        context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.UPSERT, fields, null, null, op.ts(), false, null),
+                record.timestamp()));
+    }
+
+    /** The parent's array: ordered, limited. */
+    private ArrayNode array(final ObjectNode held) {
+        final List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
+        final Iterator<Map.Entry<String, JsonNode>> it = held.fields();
+        it.forEachRemaining(entries::add);
+        Comparator<Map.Entry<String, JsonNode>> byOrder = (a, b) -> compare(a.getValue().get("o"), b.getValue().get("o"));
+        if (nest.descending()) {
+            byOrder = byOrder.reversed();
+        }
+        // Nulls last whatever the direction; then the child key, so that equal values keep one order.
+        final Comparator<Map.Entry<String, JsonNode>> order = Comparator.<Map.Entry<String, JsonNode>, Boolean>comparing(e -> isNull(e.getValue().get("o")))
+                .thenComparing(byOrder).thenComparing(Map.Entry::getKey);
+        entries.sort(order);
+        final ArrayNode array = MAPPER.createArrayNode();
+        for (int i = 0; i < entries.size() && i < nest.limit(); i++) {
+            array.add(entries.get(i).getValue().get("e"));
+        }
+        return array;
+    }
+
+    private static boolean isNull(final JsonNode value) {
+        return value == null || value.isNull() || value.isMissingNode();
+    }
+
+    /** Numbers by value, anything else by its text (ISO-8601 times sort as text). */
+    static int compare(final JsonNode a, final JsonNode b) {
+        if (isNull(a) || isNull(b)) {
+            return 0;
+        }
+        if (a.isNumber() && b.isNumber()) {
+            return a.decimalValue().compareTo(b.decimalValue());
+        }
+        return a.asText().compareTo(b.asText());
+    }
+
+    private static ObjectNode read(final byte[] bytes) {
+        if (bytes == null) {
+            return MAPPER.createObjectNode();
+        }
+        try {
+            return (ObjectNode) MAPPER.readTree(bytes);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("corrupt nested children", e);
+        }
+    }
+
+    private static byte[] write(final ObjectNode held) {
+        try {
+            return MAPPER.writeValueAsBytes(held);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

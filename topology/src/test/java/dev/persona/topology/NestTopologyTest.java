@@ -1,0 +1,122 @@
+package dev.persona.topology;
+
+import dev.persona.config.PersonaConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * Child rows nested into their parent: inserts add an element, updates replace it, deletes (carrying only the
+ * child's key) remove it, a child whose parent changes moves, and the array stays ordered and at most {@code limit}
+ * long, the next child filling in when one leaves.
+ */
+class NestTopologyTest {
+    private static final String CONFIG = """
+            collections:
+              - { name: customers, primaryIndex: user_id, partitions: 1 }
+            syncs:
+              - id: profiles
+                collection: customers
+                source: { type: topic, topic: profiles, copartitioned: true }
+                primaryKey: id
+                mapping: [ { from: name } ]
+              - id: orders
+                collection: customers
+                source: { type: topic, topic: orders }
+                primaryKey: order_id
+                mapping: [ { from: total }, { from: created_at } ]
+                nest: { into: orders, parentKey: customer_id, orderBy: created_at desc, limit: 3 }
+            """;
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> profiles;
+    private TestInputTopic<byte[], byte[]> orders;
+    private KeyValueStore<String, byte[]> records;
+
+    @BeforeEach
+    void start() {
+        final PersonaConfig config = TopologyDrivers.config(CONFIG);
+        driver = TopologyDrivers.start(config, "nest-test", stateDir, Instant.ofEpochMilli(0));
+        profiles = driver.createInputTopic("profiles", new ByteArraySerializer(), new ByteArraySerializer());
+        orders = driver.createInputTopic("orders", new ByteArraySerializer(), new ByteArraySerializer());
+        records = driver.getKeyValueStore(TopicNames.recordStore("customers"));
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private static byte[] utf8(final String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void order(final String id, final String customer, final int total, final String createdAt) {
+        orders.pipeInput(utf8(id), utf8("{\"op\":\"upsert\",\"row\":{\"order_id\":\"" + id + "\",\"customer_id\":\"" + customer
+                + "\",\"total\":" + total + ",\"created_at\":\"" + createdAt + "\"}}"));
+    }
+
+    private String record(final String key) {
+        final byte[] stored = records.get(key);
+        return stored == null || !StoredRecord.isPresent(stored) ? null : new String(StoredRecord.body(stored), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldAddReplaceRemoveAndMoveChildrenInTheirParentsArrays() {
+        profiles.pipeInput(utf8("c1"), utf8("{\"op\":\"upsert\",\"row\":{\"id\":\"c1\",\"name\":\"Ann\"}}"));
+        order("o1", "c1", 10, "2026-12-01T10:00:00Z");
+        order("o2", "c1", 20, "2026-12-02T10:00:00Z");
+        assertEquals("{\"user_id\":\"c1\",\"name\":\"Ann\",\"orders\":[{\"order_id\":\"o2\",\"total\":20,\"created_at\":\"2026-12-02T10:00:00Z\"},"
+                + "{\"order_id\":\"o1\",\"total\":10,\"created_at\":\"2026-12-01T10:00:00Z\"}]}", record("c1"), "newest first");
+
+        order("o1", "c1", 15, "2026-12-01T10:00:00Z");
+        assertEquals("{\"user_id\":\"c1\",\"name\":\"Ann\",\"orders\":[{\"order_id\":\"o2\",\"total\":20,\"created_at\":\"2026-12-02T10:00:00Z\"},"
+                + "{\"order_id\":\"o1\",\"total\":15,\"created_at\":\"2026-12-01T10:00:00Z\"}]}", record("c1"), "an update replaces its element");
+
+        orders.pipeInput(utf8("o2"), (byte[]) null);
+        assertEquals("{\"user_id\":\"c1\",\"name\":\"Ann\",\"orders\":[{\"order_id\":\"o1\",\"total\":15,\"created_at\":\"2026-12-01T10:00:00Z\"}]}",
+                record("c1"), "a delete that names only the child removes it");
+
+        order("o1", "c2", 15, "2026-12-01T10:00:00Z");
+        assertEquals("{\"user_id\":\"c1\",\"name\":\"Ann\"}", record("c1"), "a child that moved leaves its old parent; no child, no array");
+        assertEquals("{\"user_id\":\"c2\",\"orders\":[{\"order_id\":\"o1\",\"total\":15,\"created_at\":\"2026-12-01T10:00:00Z\"}]}", record("c2"));
+
+        orders.pipeInput(utf8("o1"), (byte[]) null);
+        assertNull(record("c2"), "a parent made only of its children goes with the last of them");
+    }
+
+    @Test
+    void shouldKeepTheArrayAtItsLimitWithTheNextChildFillingIn() {
+        for (int day = 1; day <= 5; day++) {
+            order("d" + day, "c3", day, "2026-12-0" + day + "T00:00:00Z");
+        }
+        assertEquals("[\"d5\",\"d4\",\"d3\"]", ids(record("c3")), "the three newest of five");
+        orders.pipeInput(utf8("d5"), (byte[]) null);
+        assertEquals("[\"d4\",\"d3\",\"d2\"]", ids(record("c3")), "the next one fills in");
+    }
+
+    private static String ids(final String record) {
+        try {
+            final com.fasterxml.jackson.databind.node.ArrayNode ids = Json.mapper().createArrayNode();
+            Json.mapper().readTree(record).path("orders").forEach(o -> ids.add(o.path("order_id")));
+            return ids.toString();
+        } catch (final java.io.IOException e) {
+            throw new AssertionError(record, e);
+        }
+    }
+}
