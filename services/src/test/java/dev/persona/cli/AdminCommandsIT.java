@@ -73,7 +73,8 @@ class AdminCommandsIT {
     void shouldCreateListAndRevokeKeysFromTheCommandLine() {
         final Run created = persona("keys", "create", "--name", "web-app", "--collections", "customers");
         assertEquals(0, created.code(), created.out());
-        final String id = created.out().lines().findFirst().orElseThrow().split(" ")[2];
+        // Log lines of the instance's background threads share the captured standard output: find the command's own.
+        final String id = created.out().lines().filter(l -> l.startsWith("Created key ")).findFirst().orElseThrow().split(" ")[2];
         final String secret = created.out().lines().filter(l -> l.startsWith("Secret, shown once: ")).findFirst().orElseThrow()
                 .substring("Secret, shown once: ".length());
         assertEquals(200, new TestHttp(instance.port()).get("/readyz").statusCode());
@@ -82,7 +83,8 @@ class AdminCommandsIT {
         final Run listed = persona("keys", "list");
         assertTrue(listed.out().contains(id) && listed.out().contains("web-app") && listed.out().contains("customers"), listed.out());
         assertTrue(!listed.out().contains(secret), "a listing never shows a secret");
-        assertEquals(0, persona("keys", "revoke", id).code());
+        final Run revoked = persona("keys", "revoke", id);
+        assertEquals(0, revoked.code(), revoked.out() + revoked.err());
         assertEquals(401, new TestHttp(instance.port()).get("/v1/collections/customers/records/id/nobody", TestHttp.bearer(secret)).statusCode());
     }
 
