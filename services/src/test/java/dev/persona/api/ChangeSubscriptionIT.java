@@ -37,7 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Change subscriptions on a three-instance cluster: a stream opened on an instance that does not own the record
  * gets every committed change in order and a {@code deleted} event; a client resumes with {@code Last-Event-ID}
- * without a gap; key scope, field allow-list and revocation hold on the stream as on a lookup.
+ * without a gap; key scope, field allow-list and revocation hold on the stream as on a lookup. The cluster also
+ * serves the issue's other items across instances: a topic sync's resync asked of one instance, its run debugger read
+ * on another.
  */
 class ChangeSubscriptionIT {
     private static final String ADMIN = "change-subscription-admin-key";
@@ -278,5 +280,27 @@ class ChangeSubscriptionIT {
     private static int subscriptions(final TestHttp http) {
         return http.get("/metrics").body().lines().filter(l -> l.startsWith("persona_change_subscriptions "))
                 .mapToInt(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+    }
+
+    /** Resync and run debugger on the cluster too: the instance asked copies the topic; every instance shows the run. */
+    @Test
+    void shouldResyncATopicSyncFromAnyInstanceAndShowItsSampledChangesOnAnother() throws Exception {
+        final String key = "sub-resync";
+        upsert(key, "before resync");
+        awaitName(key, "before resync");
+        final TestHttp asked = new TestHttp(instances.get(1).port());
+        assertEquals(202, asked.post("/admin/syncs/profiles/runs", "{\"full\":true}", bearer(ADMIN)).statusCode());
+        final TestHttp other = new TestHttp(instances.get(2).port());
+        final JsonNode run = Poll.until(TIMEOUT, "the resync succeeded, as another instance sees it", () -> {
+            final JsonNode last = json(other.get("/admin/syncs/profiles/runs", bearer(ADMIN)).body()).path("runs").path(0);
+            return last.path("status").asText().equals("succeeded") && last.path("full").asBoolean()
+                    ? java.util.Optional.of(last) : java.util.Optional.empty();
+        });
+        assertTrue(run.path("rowsRead").asLong() > 0, run.toString());
+        final String path = "/admin/syncs/profiles/runs/" + run.path("id").asText();
+        Poll.until(TIMEOUT, "the resync's sampled changes, the record among them", () ->
+                json(other.get(path, bearer(ADMIN)).body()).path("changes").findValuesAsText("key").contains(key));
+        assertEquals("before resync", json(new TestHttp(instances.get(0).port()).get("/v1/collections/customers/records/id/" + key,
+                bearer(ADMIN)).body()).path("full_name").asText(), "reading the topic again changes nothing that was current");
     }
 }
