@@ -137,8 +137,8 @@ public final class RecordPurger implements AutoCloseable {
         audit.set("cleared", MAPPER.valueToTree(cleared));
         audit.set("notPersonas", MAPPER.valueToTree(notOurs));
         await(producer.send(new ProducerRecord<>(names.purgeAudit(), Purges.hash(key), bytes(audit))), "audit entry");
-        LOG.info("Purged a record of collection {} for key {} ({}); other teams' topics that may still hold it: {}", collection.name(),
-                request.keyName(), request.keyId(), notOurs);
+        LOG.info("Purged a record of collection {} at the request of API key '{}' ({}); other teams' topics that may still hold it: {}",
+                collection.name(), request.keyName(), request.keyId(), notOurs);
         return audit;
     }
 
