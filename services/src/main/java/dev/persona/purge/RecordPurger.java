@@ -40,8 +40,8 @@ import java.util.concurrent.TimeoutException;
  * Removes one person's record from everywhere Persona keeps it (GDPR erasure), in this order:
  * <ol>
  *   <li>a purge tombstone ({@link Purges#HEADER}) for the key in every topic of Persona's that holds rows by it: the
- *       collection's CDC and query sync topics, topic syncs' replay topics, its dead letters, the query syncs' state and
- *       the run debugger's samples;
+ *       collection's CDC and query sync topics, topic syncs' replay topics, its dead letters and the run debugger's
+ *       samples (not a query sync's state, which holds the key and a hash of the row, no data: see below);
  *       compaction then removes
  *       the key's earlier rows;</li>
  *   <li>a purge request to the topology, which removes the record and its index entries (tombstones in their
@@ -109,10 +109,9 @@ public final class RecordPurger implements AutoCloseable {
             }
             sent.add(tombstone(names.sourceTopic(sync), key));
             cleared.add(names.sourceTopic(sync));
-            if (sync.source() instanceof SourceConfig.Query) {
-                sent.add(tombstone(names.state(sync), key));
-                cleared.add(names.state(sync));
-            }
+            // A query sync's state (the key and a 64-bit hash of its row, no data) is left as it is: without it, a
+            // restart of the sync would take the row, which its source still holds, for a new one and write it to the
+            // sync topic again. The source's delete of the row removes it.
         }
         sent.add(tombstone(names.deadLetterTopic(collection.name()), key));
         cleared.add(names.deadLetterTopic(collection.name()));

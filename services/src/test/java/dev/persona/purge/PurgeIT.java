@@ -55,8 +55,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A GDPR purge on a three-instance cluster, with a query sync (Persona's own topics) and a topic sync (another team's
  * topic): every lookup answers 404, open change streams get {@code deleted}, a source that still holds the row does
- * not bring it back, and after compaction no topic of Persona's holds the key or any of the person's data, the
- * audit entry included; once the source deletes the row, the sync may add the person again.
+ * not bring it back, and after compaction no topic of Persona's holds any of the person's data, the audit entry
+ * included, nor the key but in the query sync's state (key and row hash, while the warehouse holds the row); once
+ * the source deletes the row, the sync may add the person again.
  */
 class PurgeIT {
     private static final String ADMIN = "purge-admin-key-0123456789";
@@ -162,8 +163,8 @@ class PurgeIT {
             assertEquals("email", audit.path("index").asText());
             assertTrue(audit.path("by").path("keyId").asText().startsWith("bootstrap-"), "who purged: " + audit);
             final Set<String> cleared = toSet(audit.path("cleared"));
-            assertEquals(Set.of(names.syncTopic("customers", "people"), names.state(config.sync("people").orElseThrow()),
-                    names.deadLetterTopic("customers"), names.replay(config.sync("clicks").orElseThrow()), names.runSamples()), cleared);
+            assertEquals(Set.of(names.syncTopic("customers", "people"), names.deadLetterTopic("customers"),
+                    names.replay(config.sync("clicks").orElseThrow()), names.runSamples()), cleared);
             assertEquals(Set.of(topic("clicks")), toSet(audit.path("notPersonas")), "another team's topic is named, not changed");
             assertTrue(!answer.body().contains(KEY) && !answer.body().contains(EMAIL), "the answer holds no data: " + answer.body());
 
@@ -192,7 +193,9 @@ class PurgeIT {
         while (!traces.isEmpty() && System.nanoTime() < deadline) {
             rollSegments();
             java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
-            traces = traces(Set.of(topic("clicks")), List.of(KEY, EMAIL, NAME, "platinum"));
+            // The query sync's state keeps the key and a hash of the row while the warehouse holds it: no data.
+            traces = traces(Set.of(topic("clicks")), List.of(EMAIL, NAME, "platinum"));
+            traces.addAll(traces(Set.of(topic("clicks"), new TopicNames(config.kafka()).state(config.sync("people").orElseThrow())), List.of(KEY)));
         }
         assertEquals(List.of(), traces);
 
@@ -306,6 +309,6 @@ class PurgeIT {
         } catch (final Exception e) {
             throw new IllegalStateException(e);
         }
-        return found.stream().distinct().collect(Collectors.toList());
+        return new ArrayList<>(found.stream().distinct().collect(Collectors.toList()));
     }
 }
