@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -84,7 +83,7 @@ public final class NestedBenchmark {
             final AtomicInteger seen = new AtomicInteger();
             final AtomicLong highest = new AtomicLong();
             client.sendAsync(HttpRequest.newBuilder(URI.create(url + "/changes")).header("Authorization", "Bearer " + KEY).build(),
-                    HttpResponse.BodyHandlers.fromLineSubscriber(new Lines(line -> {
+                    HttpResponse.BodyHandlers.fromLineSubscriber(new SseLines(line -> {
                         final Matcher m = HOT.matcher(line);
                         if (!line.startsWith("data: ") || !m.find()) {
                             return;
@@ -135,26 +134,5 @@ public final class NestedBenchmark {
     private static ProducerRecord<String, String> row(final String id, final long total, final String createdAt) {
         return new ProducerRecord<>("nested.orders", id, "{\"op\":\"upsert\",\"row\":{\"order_id\":\"" + id + "\",\"customer_id\":\"p1\",\"total\":"
                 + total + ",\"created_at\":\"" + createdAt + "\"}}");
-    }
-
-    /** Hands each line of a stream to a callback. */
-    private record Lines(java.util.function.Consumer<String> each) implements Flow.Subscriber<String> {
-        @Override
-        public void onSubscribe(final Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(final String line) {
-            each.accept(line);
-        }
-
-        @Override
-        public void onError(final Throwable throwable) {
-        }
-
-        @Override
-        public void onComplete() {
-        }
     }
 }

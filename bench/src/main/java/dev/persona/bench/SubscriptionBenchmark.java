@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -84,7 +83,7 @@ public final class SubscriptionBenchmark {
             for (int i = 0; i < subscribers; i++) {
                 final HttpRequest request = HttpRequest.newBuilder(URI.create(base + "p" + i + "/changes"))
                         .header("Authorization", "Bearer " + KEY).header("Accept", "text/event-stream").build();
-                streams.add(client.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new Lines(line -> {
+                streams.add(client.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new SseLines(line -> {
                     if (line.startsWith("retry:")) {
                         opened.incrementAndGet();
                     }
@@ -156,27 +155,6 @@ public final class SubscriptionBenchmark {
                 throw new IllegalStateException(url + " not visible within 3 minutes");
             }
             LockSupport.parkNanos(50_000_000);
-        }
-    }
-
-    /** Hands each line of a stream to a callback, asking for lines as they come. */
-    private record Lines(java.util.function.Consumer<String> each) implements Flow.Subscriber<String> {
-        @Override
-        public void onSubscribe(final Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(final String line) {
-            each.accept(line);
-        }
-
-        @Override
-        public void onError(final Throwable throwable) {
-        }
-
-        @Override
-        public void onComplete() {
         }
     }
 }

@@ -5,7 +5,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -34,8 +33,8 @@ final class BinlogPreflight {
             if (binlog.isPresent()) {
                 return binlog;
             }
-            final String user = single(db, "select current_user()", null);
-            final Optional<String> grants = grantsProblem(user, grants(db));
+            final String user = Queries.single(db, "select current_user()");
+            final Optional<String> grants = grantsProblem(user, Queries.column(db, "show grants"));
             if (grants.isPresent()) {
                 return grants;
             }
@@ -45,8 +44,8 @@ final class BinlogPreflight {
             }
             final String schema = table.substring(0, dot);
             final String name = table.substring(dot + 1);
-            final String engine = single(db, "select engine from information_schema.tables where table_schema = ? and table_name = '"
-                    + name.replace("'", "''") + "'", schema);
+            final String engine = Queries.single(db, "select engine from information_schema.tables where table_schema = ? and table_name = ?",
+                    schema, name);
             if (engine == null) {
                 return Optional.of("table '" + table + "' does not exist, or user " + user + " may not see it. Fix: check source.table "
                         + "(database.table), then GRANT SELECT ON " + table + " TO " + user + ";");
@@ -55,12 +54,13 @@ final class BinlogPreflight {
                 return Optional.of("table " + table + " uses the " + engine + " engine, whose rows Persona cannot capture from the binary log. "
                         + "Fix: ALTER TABLE " + table + " ENGINE=InnoDB;");
             }
-            final List<String> key = primaryKeyColumns(db, schema, name);
+            final List<String> key = Queries.column(db, "select column_name from information_schema.key_column_usage "
+                    + "where table_schema = ? and table_name = ? and constraint_name = 'PRIMARY' order by ordinal_position", schema, name);
             if (key.isEmpty()) {
                 return Optional.of("table " + table + " has no primary key, so its updates and deletes cannot be matched to records. Fix: "
                         + "ALTER TABLE " + table + " ADD PRIMARY KEY (" + primaryKey + ");");
             }
-            return vendorProblem(single(db, "select version()", null));
+            return vendorProblem(Queries.single(db, "select version()"));
         }
     }
 
@@ -119,42 +119,6 @@ final class BinlogPreflight {
             statement.setString(1, name);
             try (ResultSet result = statement.executeQuery()) {
                 return result.next() ? result.getString(2) : null;
-            }
-        }
-    }
-
-    private static List<String> grants(final Connection db) throws SQLException {
-        final List<String> grants = new ArrayList<>();
-        try (PreparedStatement statement = db.prepareStatement("show grants"); ResultSet result = statement.executeQuery()) {
-            while (result.next()) {
-                grants.add(result.getString(1));
-            }
-        }
-        return grants;
-    }
-
-    private static List<String> primaryKeyColumns(final Connection db, final String schema, final String table) throws SQLException {
-        final List<String> columns = new ArrayList<>();
-        try (PreparedStatement statement = db.prepareStatement("select column_name from information_schema.key_column_usage "
-                + "where table_schema = ? and table_name = ? and constraint_name = 'PRIMARY' order by ordinal_position")) {
-            statement.setString(1, schema);
-            statement.setString(2, table);
-            try (ResultSet result = statement.executeQuery()) {
-                while (result.next()) {
-                    columns.add(result.getString(1));
-                }
-            }
-        }
-        return columns;
-    }
-
-    private static String single(final Connection db, final String sql, final String parameter) throws SQLException {
-        try (PreparedStatement statement = db.prepareStatement(sql)) {
-            if (parameter != null) {
-                statement.setString(1, parameter);
-            }
-            try (ResultSet result = statement.executeQuery()) {
-                return result.next() ? result.getString(1) : null;
             }
         }
     }

@@ -21,24 +21,24 @@ final class PostgresPreflight {
     /** The problem that stops CDC on this database, if any. */
     static Optional<String> check(final String jdbcUrl, final String table, final String primaryKey) throws SQLException {
         try (Connection db = DriverManager.getConnection(jdbcUrl)) {
-            final Optional<String> wal = walLevelProblem(single(db, "show wal_level", null));
+            final Optional<String> wal = walLevelProblem(Queries.single(db, "show wal_level"));
             if (wal.isPresent()) {
                 return wal;
             }
-            final String user = single(db, "select current_user", null);
-            final String replication = single(db, "select (rolreplication or rolsuper)::text from pg_roles where rolname = current_user", null);
+            final String user = Queries.single(db, "select current_user");
+            final String replication = Queries.single(db, "select (rolreplication or rolsuper)::text from pg_roles where rolname = current_user");
             if (!"true".equals(replication)) {
                 return Optional.of("PostgreSQL role '" + user + "' may not stream changes. Fix: ALTER ROLE " + user + " WITH REPLICATION;");
             }
-            final String exists = single(db, "select (to_regclass(?) is not null)::text", table);
+            final String exists = Queries.single(db, "select (to_regclass(?) is not null)::text", table);
             if (!"true".equals(exists)) {
                 return Optional.of("table '" + table + "' does not exist in this database. Fix: check source.table (schema.table)");
             }
-            final String select = single(db, "select has_table_privilege(?, 'SELECT')::text", table);
+            final String select = Queries.single(db, "select has_table_privilege(?, 'SELECT')::text", table);
             if (!"true".equals(select)) {
                 return Optional.of("PostgreSQL role '" + user + "' may not read " + table + ". Fix: GRANT SELECT ON " + table + " TO " + user + ";");
             }
-            return replicaIdentityProblem(table, primaryKey, single(db, "select relreplident::text from pg_class where oid = to_regclass(?)", table),
+            return replicaIdentityProblem(table, primaryKey, Queries.single(db, "select relreplident::text from pg_class where oid = to_regclass(?)", table),
                     identityColumns(db, table));
         }
     }
@@ -86,16 +86,5 @@ final class PostgresPreflight {
             }
         }
         return columns;
-    }
-
-    private static String single(final Connection db, final String sql, final String parameter) throws SQLException {
-        try (PreparedStatement statement = db.prepareStatement(sql)) {
-            if (parameter != null) {
-                statement.setString(1, parameter);
-            }
-            try (ResultSet result = statement.executeQuery()) {
-                return result.next() ? result.getString(1) : null;
-            }
-        }
     }
 }
