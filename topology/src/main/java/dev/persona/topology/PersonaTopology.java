@@ -73,7 +73,7 @@ public final class PersonaTopology {
                 }
                 final KStream<String, SyncChange> syncChanges = sync.nest().isPresent()
                         ? nested(builder, changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
-                                (mapper, row, ts, headers) -> mapper.mapNested(row, ts)), collection, sync)
+                                (mapper, row, ts, headers) -> mapper.mapNested(row, ts)), collection, sync, config.kafka().maxRecordBytes())
                         : changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
                                 (mapper, row, ts, headers) -> Replays.mark(mapper.map(row, ts), headers));
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
@@ -115,7 +115,7 @@ public final class PersonaTopology {
      * delete reaches the right one), repartitioned by parent, and folded into each parent's array.
      */
     private static KStream<String, SyncChange> nested(final StreamsBuilder builder, final KStream<String, NestChange> children,
-                                                      final CollectionConfig collection, final SyncConfig sync) {
+                                                      final CollectionConfig collection, final SyncConfig sync, final int maxRecordBytes) {
         final String name = collection.name() + "-" + sync.id();
         final String parents = "nest-parents-" + collection.name() + "-" + sync.id();
         final String arrays = "nest-" + collection.name() + "-" + sync.id();
@@ -124,7 +124,7 @@ public final class PersonaTopology {
         return children.process(() -> new NestRouter(parents), Named.as(name + "-nest-route"), parents)
                 .repartition(Repartitioned.with(Serdes.String(), NestOp.serde()).withName(name + "-nest-by-parent")
                         .withNumberOfPartitions(collection.partitions()))
-                .process(() -> new NestAggregator(arrays, sync), Named.as(name + "-nest"), arrays);
+                .process(() -> new NestAggregator(arrays, sync, maxRecordBytes), Named.as(name + "-nest"), arrays);
     }
 
     private static <V> KStream<String, V> changes(final KStream<byte[], byte[]> source, final CollectionConfig collection,

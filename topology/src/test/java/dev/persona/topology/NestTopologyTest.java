@@ -119,4 +119,16 @@ class NestTopologyTest {
             throw new AssertionError(record, e);
         }
     }
+
+    @Test
+    void shouldKeepABoundedNumberOfChildrenPerParent() throws Exception {
+        final int many = 3 + dev.persona.topology.internals.NestAggregatorAccess.spare(3) + 50;
+        for (int i = 0; i < many; i++) {
+            order(String.format("m%04d", i), "c4", i, String.format("2026-01-01T00:%02d:%02dZ", i / 60, i % 60));
+        }
+        final KeyValueStore<String, byte[]> children = driver.getKeyValueStore("nest-customers-orders");
+        final int kept = Json.mapper().readTree(new String(children.get("c4"), StandardCharsets.UTF_8)).size();
+        assertEquals(3 + dev.persona.topology.internals.NestAggregatorAccess.spare(3), kept, "the lowest-ranked beyond the spares go");
+        assertEquals(String.format("[\"m%04d\",\"m%04d\",\"m%04d\"]", many - 1, many - 2, many - 3), ids(record("c4")), "the newest stay shown");
+    }
 }

@@ -26,6 +26,10 @@ import java.util.Map;
  * {@code orderBy} (nulls last, then by child key), at most {@code limit}; or, when no child is left, a delete that
  * clears the array. A child's change older (by version) than the one it holds is ignored. The array carries no
  * version of its own: its children's versions come from many rows, in no order between them.
+ *
+ * <p>A parent keeps at most {@link #spare} children beyond its {@code limit}, and never more bytes than a record may
+ * take: the lowest-ranked go first, since they are the last the array would show. Unbounded, a parent with a hundred
+ * thousand children would make a changelog record Kafka refuses, and the stream thread would fail on it again and again.
  */
 public final class NestAggregator implements Processor<String, NestOp, String, SyncChange> {
     private static final ObjectMapper MAPPER = Json.mapper();
@@ -33,13 +37,20 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
     private final String storeName;
     private final SyncConfig sync;
     private final SyncConfig.Nest nest;
+    private final int maxBytes;
     private KeyValueStore<String, byte[]> children;
     private ProcessorContext<String, SyncChange> context;
 
-    public NestAggregator(final String storeName, final SyncConfig sync) {
+    public NestAggregator(final String storeName, final SyncConfig sync, final int maxBytes) {
         this.storeName = storeName;
         this.sync = sync;
         this.nest = sync.nest().orElseThrow();
+        this.maxBytes = maxBytes;
+    }
+
+    /** Children kept beyond the limit, so that one leaving is replaced: as many again as the limit, at least 100. */
+    static int spare(final int limit) {
+        return Math.max(limit, 100);
     }
 
     @Override
@@ -75,7 +86,16 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
                     op.ts(), false, null), record.timestamp()));
             return;
         }
-        children.put(record.key(), write(held));
+        final List<Map.Entry<String, JsonNode>> ranked = ranked(held);
+        for (int i = ranked.size() - 1; i >= nest.limit() + spare(nest.limit()); i--) {
+            held.remove(ranked.get(i).getKey());
+        }
+        byte[] bytes = write(held);
+        for (int i = Math.min(ranked.size(), nest.limit() + spare(nest.limit())) - 1; bytes.length + record.key().length() > maxBytes && i > 0; i--) {
+            held.remove(ranked.get(i).getKey());
+            bytes = write(held);
+        }
+        children.put(record.key(), bytes);
         final ObjectNode fields = MAPPER.createObjectNode();
         fields.set(nest.into(), array(held));
         context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.UPSERT, fields, null, null, op.ts(), false, null),
@@ -84,6 +104,16 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
 
     /** The parent's array: ordered, limited. */
     private ArrayNode array(final ObjectNode held) {
+        final List<Map.Entry<String, JsonNode>> entries = ranked(held);
+        final ArrayNode array = MAPPER.createArrayNode();
+        for (int i = 0; i < entries.size() && i < nest.limit(); i++) {
+            array.add(entries.get(i).getValue().get("e"));
+        }
+        return array;
+    }
+
+    /** Every child held, in the array's order. */
+    private List<Map.Entry<String, JsonNode>> ranked(final ObjectNode held) {
         final List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
         final Iterator<Map.Entry<String, JsonNode>> it = held.fields();
         it.forEachRemaining(entries::add);
@@ -95,11 +125,7 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
         final Comparator<Map.Entry<String, JsonNode>> order = Comparator.<Map.Entry<String, JsonNode>, Boolean>comparing(e -> isNull(e.getValue().get("o")))
                 .thenComparing(byOrder).thenComparing(Map.Entry::getKey);
         entries.sort(order);
-        final ArrayNode array = MAPPER.createArrayNode();
-        for (int i = 0; i < entries.size() && i < nest.limit(); i++) {
-            array.add(entries.get(i).getValue().get("e"));
-        }
-        return array;
+        return entries;
     }
 
     private static boolean isNull(final JsonNode value) {
