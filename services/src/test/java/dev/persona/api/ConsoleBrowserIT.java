@@ -177,18 +177,28 @@ class ConsoleBrowserIT {
         assertTrue(browser.findElement(By.id("run-message")).getText().contains("Full resync of plans requested"));
         // The run debugger: a run's sampled changes, each record's key among them.
         Poll.until(TIMEOUT, "the changes of a run of plans shown", () -> {
-            browser.findElement(By.id("runs-plans")).click();
-            final List<WebElement> buttons = browser.findElements(By.cssSelector("#runs tbody button"));
-            if (buttons.isEmpty()) {
+            try {
+                browser.findElement(By.id("runs-plans")).click();
+                final List<WebElement> buttons = browser.findElements(By.cssSelector("#runs tbody button"));
+                if (buttons.isEmpty()) {
+                    return false;
+                }
+                buttons.get(buttons.size() - 1).click();
+                return browser.findElement(By.id("changes-panel")).isDisplayed() && text("changes").contains("12345") && text("changes").contains("plan");
+            } catch (final org.openqa.selenium.StaleElementReferenceException e) {
                 return false;
             }
-            buttons.get(buttons.size() - 1).click();
-            return browser.findElement(By.id("changes-panel")).isDisplayed() && text("changes").contains("12345") && text("changes").contains("plan");
         });
-        // A topic sync resyncs too: its topic read again from the start.
-        browser.findElement(By.id("full-profiles")).click();
-        Poll.until(TIMEOUT, "the resync of the topic sync profiles requested", () ->
-                browser.findElement(By.id("run-message")).getText().contains("Full resync of profiles requested"));
+        // A topic sync resyncs too: its topic read again from the start. The syncs table re-renders as runs come in:
+        // a button found may be replaced before it is clicked, so finding and clicking are retried together.
+        Poll.until(TIMEOUT, "the resync of the topic sync profiles requested", () -> {
+            try {
+                browser.findElement(By.id("full-profiles")).click();
+            } catch (final org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+            return browser.findElement(By.id("run-message")).getText().contains("Full resync of profiles requested");
+        });
         noJavaScriptErrors("syncs");
         screenshot("syncs");
 
