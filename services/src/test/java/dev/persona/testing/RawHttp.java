@@ -77,7 +77,22 @@ public final class RawHttp {
         } else {
             body = in.readAllBytes();
         }
-        return new Answer(status, headers, new String(body, StandardCharsets.UTF_8));
+        return new Answer(status, headers, new String(decoded(body, headers.getOrDefault("Content-Encoding", "")), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The body as the server meant it: a request may ask for {@code Accept-Encoding: gzip}, and then a large answer
+     * comes compressed. A body that says gzip but is not stays as it came, for the test to find.
+     */
+    private static byte[] decoded(final byte[] body, final String encoding) {
+        if (!"gzip".equalsIgnoreCase(encoding.trim()) || body.length == 0) {
+            return body;
+        }
+        try (java.util.zip.GZIPInputStream gzip = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+            return gzip.readAllBytes();
+        } catch (final IOException e) {
+            return body;
+        }
     }
 
     private static byte[] chunks(final InputStream in) throws IOException {
