@@ -62,11 +62,6 @@ public final class Subscription implements ChangeFeed.Listener {
         this.executor = executor;
     }
 
-    /** The record's primary key. */
-    public String key() {
-        return key;
-    }
-
     /** Completes when the stream ends, for whatever reason. */
     public CompletableFuture<Void> ended() {
         return ended;

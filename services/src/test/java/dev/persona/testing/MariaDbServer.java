@@ -16,7 +16,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -181,21 +180,6 @@ public final class MariaDbServer implements AutoCloseable {
         } catch (final SQLException e) {
             throw new IllegalStateException("MariaDB: " + e.getMessage(), e);
         }
-    }
-
-    /** Kills the server with SIGKILL, as a crash would. */
-    public void kill() {
-        process.destroyForcibly();
-        try {
-            process.waitFor(30, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The server's process, for tests that restart it. */
-    public Optional<ProcessHandle> handle() {
-        return process.isAlive() ? Optional.of(process.toHandle()) : Optional.empty();
     }
 
     @Override
