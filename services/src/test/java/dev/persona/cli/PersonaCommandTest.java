@@ -1,10 +1,8 @@
 package dev.persona.cli;
 
+import dev.persona.testing.Ran;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,26 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line as a user meets it first: help on every command, and a configuration checked without starting. */
 class PersonaCommandTest {
-    /** What one run printed, and its exit code. */
-    private record Ran(int exit, String out, String err) {
-    }
-
     private static Ran run(final String... args) {
-        final PrintStream systemOut = System.out;
-        final PrintStream systemErr = System.err;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            final int exit = PersonaCommand.commandLine().execute(args);
-            System.out.flush();
-            System.err.flush();
-            return new Ran(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(systemOut);
-            System.setErr(systemErr);
-        }
+        return Ran.persona(args);
     }
 
     @Test

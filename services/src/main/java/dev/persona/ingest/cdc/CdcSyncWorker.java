@@ -221,12 +221,10 @@ public final class CdcSyncWorker implements SyncWorker {
         history.record(run);
         batchFailure = null;
         final Optional<String> problem;
-        final boolean binlog = BinlogUrl.isBinlog(source.connection());
         try {
-            problem = binlog ? BinlogPreflight.check(source.connection(), source.table(), sync.primaryKey())
-                    : PostgresPreflight.check(source.connection(), source.table(), sync.primaryKey());
+            problem = CdcPreflight.problem(source, sync.primaryKey());
         } catch (final SQLException e) {
-            fail("cannot connect to " + (binlog ? "the database" : "PostgreSQL") + ": " + e.getMessage());
+            fail("cannot connect to " + CdcPreflight.engineName(source) + ": " + e.getMessage());
             return;
         }
         if (problem.isPresent()) {

@@ -98,12 +98,7 @@ final class ModelRows implements AutoCloseable {
      */
     static ModelRows open(final String connection, final String sql, final String primaryKey,
                           final AtomicReference<Statement> running) throws SQLException {
-        final Properties properties = new Properties();
-        if (connection.startsWith("jdbc:duckdb:")) {
-            // Read-only: the warehouse stays writable by its owner (the DuckDB CLI, `persona warehouse`) between runs.
-            properties.put("duckdb.read_only", "true");
-        }
-        final Connection db = DriverManager.getConnection(connection, properties);
+        final Connection db = connect(connection);
         Statement statement = null;
         try {
             statement = db.createStatement();
@@ -118,6 +113,16 @@ final class ModelRows implements AutoCloseable {
             closeQuietly(statement, db);
             throw e;
         }
+    }
+
+    /** A connection to the warehouse, as a run opens it. */
+    static Connection connect(final String connection) throws SQLException {
+        final Properties properties = new Properties();
+        if (connection.startsWith("jdbc:duckdb:")) {
+            // Read-only: the warehouse stays writable by its owner (the DuckDB CLI, `persona warehouse`) between runs.
+            properties.put("duckdb.read_only", "true");
+        }
+        return DriverManager.getConnection(connection, properties);
     }
 
     /**

@@ -1,0 +1,33 @@
+package dev.persona.ingest.cdc;
+
+import dev.persona.config.SourceConfig;
+
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * What would stop a CDC sync from capturing, asked of its database before Debezium starts: the binary log of MySQL
+ * ({@code jdbc:mysql://}), or PostgreSQL's logical decoding. Each problem names its fix. Both a sync's start and
+ * {@code persona validate --connect} ask it.
+ */
+public final class CdcPreflight {
+    private CdcPreflight() {
+    }
+
+    /**
+     * The problem that stops CDC of this source, if any.
+     *
+     * @param primaryKey the sync's key column, which the table must identify rows by
+     * @throws SQLException when the database cannot be reached or refuses the login
+     */
+    public static Optional<String> problem(final SourceConfig.Cdc source, final String primaryKey) throws SQLException {
+        return BinlogUrl.isBinlog(source.connection())
+                ? BinlogPreflight.check(source.connection(), source.table(), primaryKey)
+                : PostgresPreflight.check(source.connection(), source.table(), primaryKey);
+    }
+
+    /** What the database is called in a message about reaching it. */
+    public static String engineName(final SourceConfig.Cdc source) {
+        return BinlogUrl.isBinlog(source.connection()) ? "the database" : "PostgreSQL";
+    }
+}
