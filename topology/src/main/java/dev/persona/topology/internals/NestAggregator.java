@@ -21,11 +21,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Keeps every child of each parent of a nested sync (a changelogged store, parent key -> {@code {child: {"o": order,
- * "v": version, "e": element}}}) and, on each change, hands the merge the parent's array: the elements ordered by
- * {@code orderBy} (nulls last, then by child key), at most {@code limit}; or, when no child is left, a delete that
- * clears the array. A child's change older (by version) than the one it holds is ignored. The array carries no
- * version of its own: its children's versions come from many rows, in no order between them.
+ * Keeps every child of each parent of a nested sync (a changelogged store, parent key -> {@code {"v": version,
+ * "c": {child: {"o": order, "v": version, "e": element}}}}) and, on each change, hands the merge the parent's array:
+ * the elements ordered by {@code orderBy} (nulls last, then by child key), at most {@code limit}; or, when no child is
+ * left, a delete that clears the array. A child's change older (by version) than the one it holds is ignored.
+ *
+ * <p>The array's version, which {@code _meta} shows and the merge compares, is the highest version of any child row
+ * that built it. Children's rows arrive in no order between them, so a child's own version may be lower than one its
+ * sibling brought; the array's version never goes back, and it is kept when the last child leaves, or the next child
+ * (with a lower version of its own) would be ignored by the merge as older than the array's removal.
  *
  * <p>A parent keeps at most {@link #spare} children beyond its {@code limit}, and never more bytes than a record may
  * take: the lowest-ranked go first, since they are the last the array would show. Unbounded, a parent with a hundred
@@ -62,7 +66,8 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
     @Override
     public void process(final Record<String, NestOp> record) {
         final NestOp op = record.value();
-        final ObjectNode held = read(children.get(record.key()));
+        final ObjectNode parent = read(children.get(record.key()));
+        final ObjectNode held = (ObjectNode) parent.get("c");
         final JsonNode current = held.get(op.child());
         if (current != null && op.version() != null && current.path("v").canConvertToLong() && current.path("v").asLong() > op.version()) {
             return;
@@ -80,9 +85,14 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
             }
             entry.set("e", op.element());
         }
+        final Long version = arrayVersion(parent, op.version());
         if (held.isEmpty()) {
-            children.delete(record.key());
-            context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.DELETE, MAPPER.createObjectNode(), null, null,
+            if (version == null) {
+                children.delete(record.key());
+            } else {
+                children.put(record.key(), write(parent));
+            }
+            context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.DELETE, MAPPER.createObjectNode(), null, version,
                     op.ts(), false, null), record.timestamp()));
             return;
         }
@@ -90,16 +100,27 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
         for (int i = ranked.size() - 1; i >= nest.limit() + spare(nest.limit()); i--) {
             held.remove(ranked.get(i).getKey());
         }
-        byte[] bytes = write(held);
+        byte[] bytes = write(parent);
         for (int i = Math.min(ranked.size(), nest.limit() + spare(nest.limit())) - 1; bytes.length + record.key().length() > maxBytes && i > 0; i--) {
             held.remove(ranked.get(i).getKey());
-            bytes = write(held);
+            bytes = write(parent);
         }
         children.put(record.key(), bytes);
         final ObjectNode fields = MAPPER.createObjectNode();
         fields.set(nest.into(), array(held));
-        context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.UPSERT, fields, null, null, op.ts(), false, null),
+        context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.UPSERT, fields, null, version, op.ts(), false, null),
                 record.timestamp()));
+    }
+
+    /** The array's version after a child's change: the highest it has seen, kept in the parent's entry. */
+    private static Long arrayVersion(final ObjectNode parent, final Long childVersion) {
+        final JsonNode held = parent.get("v");
+        final Long before = held != null && held.canConvertToLong() ? held.asLong() : null;
+        if (childVersion == null || before != null && before >= childVersion) {
+            return before;
+        }
+        parent.put("v", childVersion);
+        return childVersion;
     }
 
     /** The parent's array: ordered, limited. */
@@ -143,20 +164,27 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
         return a.asText().compareTo(b.asText());
     }
 
+    /** A parent's entry: {@code {"v": version, "c": children}}, either possibly absent. */
     private static ObjectNode read(final byte[] bytes) {
         if (bytes == null) {
-            return MAPPER.createObjectNode();
+            final ObjectNode parent = MAPPER.createObjectNode();
+            parent.putObject("c");
+            return parent;
         }
         try {
-            return (ObjectNode) MAPPER.readTree(bytes);
+            final ObjectNode parent = (ObjectNode) MAPPER.readTree(bytes);
+            if (!(parent.get("c") instanceof ObjectNode)) {
+                parent.putObject("c");
+            }
+            return parent;
         } catch (final IOException e) {
             throw new UncheckedIOException("corrupt nested children", e);
         }
     }
 
-    private static byte[] write(final ObjectNode held) {
+    private static byte[] write(final ObjectNode parent) {
         try {
-            return MAPPER.writeValueAsBytes(held);
+            return MAPPER.writeValueAsBytes(parent);
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }
