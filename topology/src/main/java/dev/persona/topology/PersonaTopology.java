@@ -19,9 +19,11 @@ import dev.persona.topology.internals.SyncChange;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
@@ -61,6 +63,10 @@ public final class PersonaTopology {
             }
             final String store = TopicNames.recordStore(collection);
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray()));
+            // Purge requests, keyed and partitioned as the collection; their tombstones (written once a purge is applied) are no request.
+            final KStream<String, byte[]> purgeRequests = builder.stream(names.purges(collection.name()), Consumed.with(Serdes.String(), Serdes.ByteArray())
+                            .withName("source-" + names.purges(collection.name())))
+                    .filter((key, value) -> key != null && value != null, Named.as(collection.name() + "-purge-requests"));
             KStream<String, SyncChange> changes = null;
             for (final SyncConfig sync : syncs) {
                 KStream<byte[], byte[]> source = sources.computeIfAbsent(names.sourceTopic(sync),
@@ -73,17 +79,15 @@ public final class PersonaTopology {
                 }
                 final KStream<String, SyncChange> syncChanges = sync.nest().isPresent()
                         ? nested(builder, changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
-                                (mapper, row, ts, headers) -> mapper.mapNested(row, ts)), collection, sync, config.kafka().maxRecordBytes())
+                                (mapper, row, ts, headers) -> mapper.mapNested(row, ts)), purgeRequests, collection, sync,
+                                sync.source() instanceof SourceConfig.Topic ? names.replay(sync) : names.sourceTopic(sync), config.kafka().maxRecordBytes())
                         : changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
                                 (mapper, row, ts, headers) -> Replays.mark(mapper.map(row, ts), headers));
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
             }
-            // Purge requests, keyed and partitioned as the collection; their tombstones (written once a purge is applied) are no request.
             final String purgeStore = TopicNames.purgeStore(collection.name());
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(purgeStore), Serdes.String(), Serdes.ByteArray()));
-            changes = changes.merge(builder.stream(names.purges(collection.name()), Consumed.with(Serdes.String(), Serdes.ByteArray())
-                            .withName("source-" + names.purges(collection.name())))
-                    .filter((key, value) -> key != null && value != null, Named.as(collection.name() + "-purge-requests"))
+            changes = changes.merge(purgeRequests
                     .mapValues((key, value) -> SyncChange.purge(System.currentTimeMillis()), Named.as(collection.name() + "-purge")),
                     Named.as(collection.name() + "-purge-join"));
             final RecordMerger merger = new RecordMerger(collection, syncs);
@@ -112,19 +116,30 @@ public final class PersonaTopology {
 
     /**
      * A nested sync's child rows, routed to their parents (a store remembers each child's parent, so that a move or a
-     * delete reaches the right one), repartitioned by parent, and folded into each parent's array.
+     * delete reaches the right one), repartitioned by parent, and folded into each parent's array. A parent's purge
+     * reaches its array too: the children's rows in {@code purgedTopic} (Persona's topic of the sync's rows) get
+     * tombstones.
      */
     private static KStream<String, SyncChange> nested(final StreamsBuilder builder, final KStream<String, NestChange> children,
-                                                      final CollectionConfig collection, final SyncConfig sync, final int maxRecordBytes) {
+                                                      final KStream<String, byte[]> purgeRequests, final CollectionConfig collection,
+                                                      final SyncConfig sync, final String purgedTopic, final int maxRecordBytes) {
         final String name = collection.name() + "-" + sync.id();
         final String parents = "nest-parents-" + collection.name() + "-" + sync.id();
         final String arrays = "nest-" + collection.name() + "-" + sync.id();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(parents), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(arrays), Serdes.String(), Serdes.ByteArray()));
-        return children.process(() -> new NestRouter(parents), Named.as(name + "-nest-route"), parents)
+        final Map<String, KStream<String, SyncChange>> out = children.process(() -> new NestRouter(parents), Named.as(name + "-nest-route"), parents)
                 .repartition(Repartitioned.with(Serdes.String(), NestOp.serde()).withName(name + "-nest-by-parent")
                         .withNumberOfPartitions(collection.partitions()))
-                .process(() -> new NestAggregator(arrays, sync, maxRecordBytes), Named.as(name + "-nest"), arrays);
+                .merge(purgeRequests.mapValues((key, value) -> NestOp.purgeOf(System.currentTimeMillis()), Named.as(name + "-nest-purge")),
+                        Named.as(name + "-nest-purge-join"))
+                .process(() -> new NestAggregator(arrays, sync, maxRecordBytes), Named.as(name + "-nest"), arrays)
+                .split(Named.as(name + "-nest-purged-"))
+                .branch((key, value) -> value == null, Branched.as("yes"))
+                .defaultBranch(Branched.as("no"));
+        out.get(name + "-nest-purged-yes").mapValues(value -> (byte[]) null, Named.as(name + "-nest-purge-tombstones"))
+                .to(purgedTopic, Produced.with(Serdes.String(), Serdes.ByteArray()).withName(name + "-nest-purged-rows"));
+        return out.get(name + "-nest-purged-no");
     }
 
     private static <V> KStream<String, V> changes(final KStream<byte[], byte[]> source, final CollectionConfig collection,

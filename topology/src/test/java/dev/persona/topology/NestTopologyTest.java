@@ -134,6 +134,41 @@ class NestTopologyTest {
         assertEquals(61L, arrayVersion("c5"));
     }
 
+    @Test
+    void shouldForgetAPurgedParentsChildrenAndTombstoneTheirRows() throws Exception {
+        final PersonaConfig config = TopologyDrivers.config(CONFIG);
+        final TopicNames names = new TopicNames(config.kafka());
+        final TestInputTopic<String, byte[]> purges = driver.createInputTopic(names.purges("customers"),
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> replayed = driver.createOutputTopic(
+                names.replay(config.syncs().get(1)), new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        final KeyValueStore<String, byte[]> children = driver.getKeyValueStore("nest-customers-orders");
+        profiles.pipeInput(utf8("c6"), utf8("{\"op\":\"upsert\",\"row\":{\"id\":\"c6\",\"name\":\"Eve\"}}"));
+        order("p1", "c6", 10, "2026-12-01T10:00:00Z");
+        order("p2", "c6", 20, "2026-12-02T10:00:00Z");
+        order("q1", "c7", 30, "2026-12-02T10:00:00Z");
+
+        purges.pipeInput("c6", utf8("{\"at\":\"2026-12-03T00:00:00Z\"}"));
+
+        assertNull(record("c6"));
+        assertNull(children.get("c6"), "the children's data is forgotten with the parent");
+        final java.util.List<org.apache.kafka.streams.test.TestRecord<String, byte[]>> tombstones = replayed.readRecordsToList();
+        assertEquals(java.util.Set.of("p1", "p2"), tombstones.stream().map(org.apache.kafka.streams.test.TestRecord::key)
+                .collect(java.util.stream.Collectors.toSet()), "a tombstone for each child's row, so that compaction removes them");
+        tombstones.forEach(t -> {
+            assertNull(t.value());
+            assertEquals(1, t.headers().lastHeader(Purges.HEADER).value()[0], "marked as a purge's, which the topology skips");
+        });
+        assertEquals("[\"q1\"]", ids(record("c7")), "another parent keeps its children");
+
+        order("p1", "c6", 11, "2026-12-01T10:00:00Z");
+        assertNull(record("c6"), "a child its source still holds does not bring the purged parent back");
+        orders.pipeInput(utf8("p1"), (byte[]) null);
+        order("p3", "c6", 12, "2026-12-03T10:00:00Z");
+        assertEquals("[\"p3\"]", ids(record("c6")), "once the source deleted what it held, a new child is a new array");
+    }
+
     private static String ids(final String record) {
         try {
             final com.fasterxml.jackson.databind.node.ArrayNode ids = Json.mapper().createArrayNode();

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.ChangeRow;
 import dev.persona.topology.Json;
+import dev.persona.topology.Purges;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -24,7 +26,8 @@ import java.util.Map;
  * Keeps every child of each parent of a nested sync (a changelogged store, parent key -> {@code {"v": version,
  * "c": {child: {"o": order, "v": version, "e": element}}}}) and, on each change, hands the merge the parent's array:
  * the elements ordered by {@code orderBy} (nulls last, then by child key), at most {@code limit}; or, when no child is
- * left, a delete that clears the array. A child's change older (by version) than the one it holds is ignored.
+ * left, a delete that clears the array. A child's change older (by version) than the one it holds is ignored. A
+ * purge of the parent forgets its children and tombstones their rows (see {@link #purge}).
  *
  * <p>The array's version, which {@code _meta} shows and the merge compares, is the highest version of any child row
  * that built it. Children's rows arrive in no order between them, so a child's own version may be lower than one its
@@ -66,6 +69,10 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
     @Override
     public void process(final Record<String, NestOp> record) {
         final NestOp op = record.value();
+        if (op.purge()) {
+            purge(record);
+            return;
+        }
         final ObjectNode parent = read(children.get(record.key()));
         final ObjectNode held = (ObjectNode) parent.get("c");
         final JsonNode current = held.get(op.child());
@@ -110,6 +117,25 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
         fields.set(nest.into(), array(held));
         context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.UPSERT, fields, null, version, op.ts(), false, null),
                 record.timestamp()));
+    }
+
+    /**
+     * Forgets a purged parent's children, and forwards, keyed by each child, a tombstone marked {@link Purges#HEADER}
+     * (a null value) for the sync's topic: compaction then removes the children's rows, which carry the parent's data.
+     * The merge removes the record itself.
+     */
+    private void purge(final Record<String, NestOp> record) {
+        final byte[] bytes = children.get(record.key());
+        if (bytes == null) {
+            return;
+        }
+        children.delete(record.key());
+        final Iterator<String> held = read(bytes).get("c").fieldNames();
+        while (held.hasNext()) {
+            final RecordHeaders headers = new RecordHeaders();
+            headers.add(Purges.HEADER, new byte[] {1});
+            context.forward(new Record<String, SyncChange>(held.next(), null, record.timestamp(), headers));
+        }
     }
 
     /** The array's version after a child's change: the highest it has seen, kept in the parent's entry. */

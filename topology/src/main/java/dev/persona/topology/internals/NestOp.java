@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 
 /**
  * One child's change as its parent's array sees it, keyed by the parent on its way to {@link NestAggregator}: its
- * element put in the array, or taken out.
+ * element put in the array, or taken out; or the parent's purge, which takes every child out.
  *
  * @param child   the child's primary key
  * @param remove  true to take the child out
@@ -19,8 +19,19 @@ import java.io.UncheckedIOException;
  * @param order   the value elements are ordered by, or null
  * @param version the change's version, or null
  * @param ts      when it happened, epoch milliseconds
+ * @param purge   true when the parent was purged: no child is named, all go, and leave no trace
  */
-public record NestOp(String child, boolean remove, ObjectNode element, JsonNode order, Long version, long ts) {
+public record NestOp(String child, boolean remove, ObjectNode element, JsonNode order, Long version, long ts, boolean purge) {
+
+    /** A child's change. */
+    public NestOp(final String child, final boolean remove, final ObjectNode element, final JsonNode order, final Long version, final long ts) {
+        this(child, remove, element, order, version, ts, false);
+    }
+
+    /** The purge of the parent the op is keyed by. */
+    public static NestOp purgeOf(final long ts) {
+        return new NestOp(null, true, null, null, null, ts, true);
+    }
 
     /** JSON on the repartition topic. */
     public static Serde<NestOp> serde() {
