@@ -1,6 +1,7 @@
 package dev.persona.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.persona.testing.MariaDbServer;
 import dev.persona.testing.PostgresCluster;
 import dev.persona.testing.TempDirs;
 import dev.persona.testing.TestKafka;
@@ -42,8 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fault suite ({@code mvn -B verify -Pfaults}): a three-broker KRaft cluster, three Persona instances, a private
- * PostgreSQL and a DuckDB warehouse, all real processes, with a workload writing through CDC, a query sync and a
- * topic source, and a reader looking keys up throughout. Each scenario injects its fault, then, once the sources are
+ * PostgreSQL, a private MariaDB and a DuckDB warehouse, all real processes, with a workload writing through CDC, two
+ * query syncs and a topic source, and a reader looking keys up throughout. Each scenario injects its fault, then, once the sources are
  * quiet, the oracle compares every record over the API with the sources, field by field, the secondary index too.
  * A report (rows written, lost, wrong answers, 5xx, the unavailability window, the time to agree again) is printed
  * and written to {@code target/faults/REPORT.md}; every scenario must lose nothing and answer nothing wrong.
@@ -55,6 +56,7 @@ class ReliabilityFaultIT {
     private KafkaCluster kafka;
     private PersonaNodes nodes;
     private PostgresCluster postgres;
+    private MariaDbServer maria;
     private Workload workload;
     private Reader reader;
 
@@ -75,8 +77,9 @@ class ReliabilityFaultIT {
             }
             final Path warehouse = dir.resolve("warehouse.duckdb");
             final Path config = dir.resolve("persona.yaml");
-            Files.writeString(config, config(kafka.bootstrapServers(), postgres.url(), "jdbc:duckdb:" + warehouse));
-            workload = new Workload(postgres.url(), "jdbc:duckdb:" + warehouse, kafka.bootstrapServers());
+            maria = MariaDbServer.shared();
+            Files.writeString(config, config(kafka.bootstrapServers(), postgres.url(), "jdbc:duckdb:" + warehouse, maria.url()));
+            workload = new Workload(postgres.url(), "jdbc:duckdb:" + warehouse, maria.url(), kafka.bootstrapServers());
             workload.seed();
             nodes = new PersonaNodes(dir, config);
             nodes.startAll();
@@ -118,6 +121,15 @@ class ReliabilityFaultIT {
                 hold(Duration.ofSeconds(5));
                 postgres.restart();
             });
+            scenario("MariaDB killed -9 during query runs, twice", () -> {
+                maria.kill();
+                hold(Duration.ofSeconds(5));
+                maria.restart();
+                hold(Duration.ofSeconds(6));
+                maria.kill();
+                hold(Duration.ofSeconds(3));
+                maria.restart();
+            });
             scenario("poison input: non-JSON, no key, 2 MB rows, a too-large record", this::poison);
             scenario("at_least_once: rolling restart into it, then kill -9 an instance, 5 times", () -> {
                 nodes.restartWithGuarantee("at_least_once");
@@ -154,7 +166,7 @@ class ReliabilityFaultIT {
         }
     }
 
-    private static String config(final String bootstrap, final String postgresUrl, final String duckdbUrl) {
+    private static String config(final String bootstrap, final String postgresUrl, final String duckdbUrl, final String mariadbUrl) {
         return """
                 kafka:
                   bootstrapServers: "%s"
@@ -188,7 +200,13 @@ class ReliabilityFaultIT {
                     primaryKey: id
                     mapping: [ { from: last_event }, { from: event_n } ]
                     onDelete: clear_fields
-                """.formatted(bootstrap, postgresUrl, duckdbUrl, Workload.TOPIC);
+                  - id: plans
+                    collection: people
+                    source: { type: query, connection: "%s", sql: "select id, plan, n from plans", schedule: every 2s }
+                    primaryKey: id
+                    mapping: [ { from: plan }, { from: n, to: plan_n } ]
+                    onDelete: clear_fields
+                """.formatted(bootstrap, postgresUrl, duckdbUrl, Workload.TOPIC, mariadbUrl);
     }
 
     /** Runs one scenario under the workload, then stops writing and waits for the API to agree with the sources. */

@@ -33,6 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>CDC: table {@code people} in PostgreSQL (name, email, n), through sync {@code cdc};</li>
  *   <li>query sync {@code model}: table {@code accounts} in DuckDB (tier, n), every 2 s;</li>
+ *   <li>query sync {@code plans}: table {@code plans} in a private MariaDB (plan, n), every 2 s;</li>
  *   <li>topic sync {@code events}: envelopes on topic {@code fault-events} (last_event, event_n), full rows, partial
  *       updates and deletes, each sent until acknowledged.</li>
  * </ul>
@@ -47,9 +48,11 @@ final class Workload implements AutoCloseable {
     private static final long CDC_FIRST = 10_000;
     private static final long MODEL_FIRST = 20_000;
     private static final long TOPIC_FIRST = 30_000;
+    private static final long MARIA_FIRST = 40_000;
 
     private final String postgres;
     private final String duckdb;
+    private final String mariadb;
     private final KafkaProducer<String, byte[]> producer;
     private final Map<Long, ObjectNode> topicRows = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Long> keys = new ConcurrentSkipListSet<>();
@@ -62,10 +65,12 @@ final class Workload implements AutoCloseable {
     private long cdcNext = CDC_FIRST;
     private long modelNext = MODEL_FIRST;
     private long topicNext = TOPIC_FIRST;
+    private long mariaNext = MARIA_FIRST;
 
-    Workload(final String postgres, final String duckdb, final String bootstrapServers) {
+    Workload(final String postgres, final String duckdb, final String mariadb, final String bootstrapServers) {
         this.postgres = postgres;
         this.duckdb = duckdb;
+        this.mariadb = mariadb;
         this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Duration.ofMinutes(10).toMillis(),
@@ -76,19 +81,22 @@ final class Workload implements AutoCloseable {
     void seed() throws SQLException {
         sql(postgres, "drop table if exists people", "create table people (id int primary key, name text, email text, n int)");
         sql(duckdb, "drop table if exists accounts", "create table accounts (id integer primary key, tier varchar, n integer)");
+        sql(mariadb, "drop table if exists plans", "create table plans (id int primary key, plan varchar(64), n int)");
         for (long id = 1; id <= BASE; id++) {
             sql(postgres, "insert into people values (" + id + ", 'name-" + id + "', 'p" + id + "@example.com', 0)");
             sql(duckdb, "insert into accounts values (" + id + ", 'tier-" + id + "', 0)");
+            sql(mariadb, "insert into plans values (" + id + ", 'plan-" + id + "', 0)");
             send(id, row(id).put("last_event", "seed").put("event_n", 0));
             keys.add(id);
         }
     }
 
-    /** Starts the writers: CDC and topic every 40 ms, the warehouse every 150 ms. */
+    /** Starts the writers: CDC and topic every 40 ms, the warehouses every 150 ms. */
     void start() {
         running.set(true);
         writers.add(writer("cdc-writer", 40, this::writeCdc));
         writers.add(writer("model-writer", 150, this::writeModel));
+        writers.add(writer("maria-writer", 150, this::writeMaria));
         writers.add(writer("topic-writer", 40, this::writeTopic));
         writers.forEach(Thread::start);
     }
@@ -168,6 +176,22 @@ final class Workload implements AutoCloseable {
         written.incrementAndGet();
     }
 
+    private void writeMaria() throws SQLException {
+        final int action = random.nextInt(10);
+        if (action < 5) {
+            // Used up before the insert, as CDC's: a commit whose answer was lost (MariaDB killed) may still count.
+            final long id = mariaNext++;
+            keys.add(id);
+            sql(mariadb, "insert into plans values (" + id + ", 'plan-" + id + "', 1)");
+        } else if (action < 9) {
+            final long id = 1 + random.nextInt(BASE);
+            sql(mariadb, "update plans set n = n + 1, plan = 'plan-" + id + "-" + sequence.incrementAndGet() + "' where id = " + id);
+        } else if (mariaNext > MARIA_FIRST + 10) {
+            sql(mariadb, "delete from plans where id = " + (MARIA_FIRST + random.nextInt((int) (mariaNext - MARIA_FIRST - 10))));
+        }
+        written.incrementAndGet();
+    }
+
     private void writeTopic() {
         final int action = random.nextInt(10);
         if (action < 5) {
@@ -226,6 +250,8 @@ final class Workload implements AutoCloseable {
                 .put("name", result.getString(2)).put("email", result.getString(3)).put("cdc_n", result.getInt(4)));
         query(duckdb, "select id, tier, n from accounts", result -> record(records, result.getLong(1))
                 .put("tier", result.getString(2)).put("model_n", result.getInt(3)));
+        query(mariadb, "select id, plan, n from plans", result -> record(records, result.getLong(1))
+                .put("plan", result.getString(2)).put("plan_n", result.getInt(3)));
         topicRows.forEach((id, row) -> {
             final ObjectNode record = record(records, id);
             if (row.has("last_event")) {

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * tests never depend on, or change, the machine's MariaDB. As root, the server runs as the unprivileged {@code mysql}
  * OS user. It has a database {@code test} and a user {@code persona} (password {@link #PASSWORD}) with every
  * privilege, replication included. One per JVM ({@link #shared}); with none to be had, tests are skipped, except
- * under {@code CI=true}, where that fails the build.
+ * under {@code CI=true}, where that fails the build. The fault suite {@link #kill}s it and {@link #restart}s it on the
+ * same data directory and port.
  */
 public final class MariaDbServer implements AutoCloseable {
     /** The password of the {@code persona} user: tests look for it in every output, where it must never appear. */
@@ -34,12 +35,13 @@ public final class MariaDbServer implements AutoCloseable {
 
     private final Path dataDir;
     private final int port;
-    private final Process process;
+    private final List<String> command;
+    private volatile Process process;
 
-    private MariaDbServer(final Path dataDir, final int port, final Process process) {
+    private MariaDbServer(final Path dataDir, final int port, final List<String> command) {
         this.dataDir = dataDir;
         this.port = port;
-        this.process = process;
+        this.command = List.copyOf(command);
     }
 
     /** The server this JVM's tests share, started on first use. */
@@ -81,9 +83,8 @@ public final class MariaDbServer implements AutoCloseable {
                     "--bind-address=127.0.0.1", "--socket=" + data.resolve("mariadb.sock"), "--pid-file=" + data.resolve("mariadb.pid"),
                     "--skip-name-resolve", "--log-bin=" + data.resolve("binlog"), "--binlog-format=ROW", "--binlog-row-image=FULL",
                     "--server-id=1", "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M", "--skip-log-error"));
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(parent.resolve("server.log").toFile()).start();
-            final MariaDbServer server = new MariaDbServer(data, port, process);
+            final MariaDbServer server = new MariaDbServer(data, port, command);
+            server.launch();
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-test-mariadb"));
             server.awaitRoot();
             server.rootExecute("create database test", "create user 'persona'@'%' identified by '" + PASSWORD + "'",
@@ -92,6 +93,43 @@ public final class MariaDbServer implements AutoCloseable {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot create a MariaDB data directory: " + e.getMessage(), e);
         }
+    }
+
+    private void launch() throws IOException {
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.getParent().resolve("server.log").toFile())).start();
+    }
+
+    /**
+     * Kills the server with SIGKILL, as a crash would: no shutdown, InnoDB recovers at the next start. The signal goes
+     * to {@code mariadbd} itself (its pid file), not to the {@code runuser} that started it as the {@code mysql} user.
+     */
+    public void kill() {
+        try {
+            final String pid = Files.readString(dataDir.resolve("mariadb.pid")).trim();
+            run(List.of("kill", "-9", pid), Duration.ofSeconds(10));
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("mariadbd " + pid + " still runs 30 s after kill -9");
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts the server again on its data directory and port, once it was killed; returns when it accepts connections. */
+    public void restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("MariaDB is running: kill() it first");
+        }
+        try {
+            launch();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitRoot();
     }
 
     private static void run(final List<String> command, final Duration timeout) {
