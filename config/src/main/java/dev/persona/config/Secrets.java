@@ -15,16 +15,21 @@ import java.util.regex.Pattern;
  * The secrets a configuration holds (passwords in connection URLs, the cluster secret, secret Kafka client
  * properties) and their removal from any text that may leave the process: run errors, alerts, responses, logs. A
  * driver's error message may quote the URL it was given, with the password substituted from the environment in it.
- * Known values are replaced wherever they appear; {@code password=...} and {@code user:password@} are masked whatever
- * their value.
+ * Known values are replaced wherever they appear; {@code password=...} (and any parameter named for a password, a
+ * token, a key or a secret: {@code PWD=}, {@code token=}, {@code OAuthAccessToken=}, {@code private_key_file_pwd=}),
+ * {@code user:password@} and Oracle's {@code user/password@} are masked whatever their value.
  */
 public final class Secrets {
     /** What a secret is replaced with. */
     public static final String MASK = "***";
-    private static final Pattern URL_PASSWORD = Pattern.compile("(?i)([?&;]password=)([^&;\\s]*)");
+    /** Names of URL parameters and properties whose value is a secret: passwords, tokens, keys' passphrases. */
+    private static final String SECRET_NAME = "[\\w.-]*?(?:password|passwd|pwd|secret|token|apikey|api_key|credentials?)";
+    private static final Pattern URL_PASSWORD = Pattern.compile("(?i)([?&;]" + SECRET_NAME + "=)([^&;\\s]*)");
     private static final Pattern USER_INFO = Pattern.compile("(//[^:/@\\s]+:)([^@/\\s]*)@");
+    /** Oracle's thin URL: {@code jdbc:oracle:thin:user/password@host:1521/service}. */
+    private static final Pattern ORACLE_USER_PASSWORD = Pattern.compile("(?i)(jdbc:oracle:\\w+:[^/@:\\s]+/)([^@\\s]+)@");
     private static final Pattern JAAS_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*\")([^\"]*)\"");
-    private static final Pattern ANY_PASSWORD = Pattern.compile("(?i)\\b(password|passwd|pwd|secret)(\\s*[=:]\\s*)([^&;,\\s'\"})]+)");
+    private static final Pattern ANY_PASSWORD = Pattern.compile("(?i)\\b(" + SECRET_NAME + ")(\\s*[=:]\\s*)([^&;,\\s'\"})]+)");
     private static final int SHORTEST = 4;
 
     private final List<String> values;
@@ -98,6 +103,7 @@ public final class Secrets {
         }
         String out = URL_PASSWORD.matcher(text).replaceAll("$1" + MASK);
         out = USER_INFO.matcher(out).replaceAll("$1" + MASK + "@");
+        out = ORACLE_USER_PASSWORD.matcher(out).replaceAll("$1" + MASK + "@");
         out = JAAS_PASSWORD.matcher(out).replaceAll("$1" + MASK + "\"");
         return ANY_PASSWORD.matcher(out).replaceAll(m -> m.group(3).equals(MASK) ? Matcher.quoteReplacement(m.group())
                 : Matcher.quoteReplacement(m.group(1) + m.group(2) + MASK));
@@ -106,6 +112,7 @@ public final class Secrets {
     private static void addFromUrl(final String url, final Set<String> found) {
         collect(URL_PASSWORD, 2, url, found);
         collect(USER_INFO, 2, url, found);
+        collect(ORACLE_USER_PASSWORD, 2, url, found);
     }
 
     private static void collect(final Pattern pattern, final int group, final String text, final Set<String> found) {

@@ -50,4 +50,46 @@ class SecretsTest {
                 Secrets.masked("No suitable driver found for jdbc:x://h/db;user=a;password=hunter2"));
         assertEquals("nothing secret here", Secrets.masked("nothing secret here"));
     }
+
+    @Test
+    void shouldMaskTheTokensAndKeysOfEveryWarehouseUrlInDocsSources() {
+        // The URL forms of docs/sources.md, each with the secret a user would put in it.
+        final Map<String, String> urls = Map.of(
+                "jdbc:snowflake://acme.snowflakecomputing.com/?user=persona&authenticator=oauth&token=sf-oauth-7781",
+                "jdbc:snowflake://acme.snowflakecomputing.com/?user=persona&authenticator=oauth&token=***",
+                "jdbc:snowflake://acme.snowflakecomputing.com/?user=persona&private_key_file=/keys/p8&private_key_file_pwd=pk-pass-5521",
+                "jdbc:snowflake://acme.snowflakecomputing.com/?user=persona&private_key_file=/keys/p8&private_key_file_pwd=***",
+                "jdbc:bigquery://https://www.googleapis.com/bigquery/v2:443;ProjectId=p1;OAuthType=2;OAuthAccessToken=ya29.bq-9912",
+                "jdbc:bigquery://https://www.googleapis.com/bigquery/v2:443;ProjectId=p1;OAuthType=2;OAuthAccessToken=***",
+                "jdbc:databricks://dbc.cloud.databricks.com:443/default;transportMode=http;ssl=1;AuthMech=3;UID=token;PWD=dapi-4410",
+                "jdbc:databricks://dbc.cloud.databricks.com:443/default;transportMode=http;ssl=1;AuthMech=3;UID=token;PWD=***",
+                "jdbc:trino://trino:8443/hive?SSL=true&accessToken=trino-jwt-3361",
+                "jdbc:trino://trino:8443/hive?SSL=true&accessToken=***",
+                "jdbc:oracle:thin:persona/ora-pass-8822@db:1521/ORCLPDB1",
+                "jdbc:oracle:thin:persona/***@db:1521/ORCLPDB1",
+                "jdbc:sqlserver://sql:1433;databaseName=crm;user=persona;password=mssql-6620;encrypt=true",
+                "jdbc:sqlserver://sql:1433;databaseName=crm;user=persona;password=***;encrypt=true",
+                "jdbc:redshift://rs.example.com:5439/dev?user=persona&password=rs-pass-1109",
+                "jdbc:redshift://rs.example.com:5439/dev?user=persona&password=***");
+        urls.forEach((url, expected) -> assertEquals(expected, Secrets.masked(url)));
+        urls.keySet().forEach(url -> {
+            final String secret = url.replaceAll(".*(?:token=|_pwd=|Token=|PWD=|persona/|password=)([^&;@]+).*", "$1");
+            final Secrets known = Secrets.ofValues(java.util.Set.of()).and(secretsOf(url));
+            assertEquals("driver says: login failed for ***", known.redact("driver says: login failed for " + secret),
+                    "the value alone, as a driver may quote it, is known from the URL: " + url);
+        });
+    }
+
+    private static Secrets secretsOf(final String url) {
+        return Secrets.of(ConfigLoader.withEnvironment(Map.of()).parse(Path.of("w.yaml"), """
+                kafka: { bootstrapServers: "k:9092" }
+                collections: [ { name: people, primaryIndex: person_id } ]
+                syncs:
+                  - id: people
+                    collection: people
+                    source: { type: query, connection: "%s", sql: "select 1 as id", schedule: "every 1m" }
+                    primaryKey: id
+                    mapping: [ { from: id } ]
+                """.formatted(url)));
+    }
 }
