@@ -27,6 +27,11 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
             return "cdc";
         }
 
+        /** Whether the capture reads a MySQL binary log (and keeps Debezium's schema history), rather than PostgreSQL's WAL. */
+        public boolean readsBinaryLog() {
+            return "jdbc:mysql".equals(scheme(connection));
+        }
+
         /** Whether CDC can capture the database a URL names: PostgreSQL, MySQL. */
         public static boolean captures(final String connection) {
             return java.util.Set.of("jdbc:postgresql", "jdbc:mysql").contains(scheme(connection));

@@ -108,6 +108,7 @@ public final class TopicProvisioner {
         final Set<String> purgeable = new HashSet<>();
         final Set<String> purgeRequests = new HashSet<>();
         final Set<String> replays = new HashSet<>();
+        final Set<String> schemaHistories = new HashSet<>();
         for (final CollectionConfig collection : config.collections()) {
             wanted.put(names.deadLetterTopic(collection.name()), collection.partitions());
             ownTopics.add(names.deadLetterTopic(collection.name()));
@@ -121,6 +122,9 @@ public final class TopicProvisioner {
                     wanted.put(names.replay(sync), collection.partitions());
                     ownTopics.add(names.replay(sync));
                     replays.add(names.replay(sync));
+                }
+                if (sync.source() instanceof SourceConfig.Cdc cdc && cdc.readsBinaryLog()) {
+                    schemaHistories.add(names.cdcSchemaHistory(sync));
                 }
                 if (!(sync.source() instanceof SourceConfig.Topic)) {
                     ownTopics.add(names.sourceTopic(sync));
@@ -136,6 +140,11 @@ public final class TopicProvisioner {
         topics.add(topic(names.runSamples(), 1, PURGEABLE));
         topics.add(new NewTopic(names.purgeAudit(), Optional.of(1), Optional.of((short) replication().factor()))
                 .configs(Map.of("min.insync.replicas", Integer.toString(replication().minInsync()), "retention.ms", "-1")));
+        // Debezium's schema history of a binary log: one partition, never deleted nor compacted (it replays every DDL
+        // in order); made here with the cluster's replication rather than by Debezium with the broker's default.
+        schemaHistories.forEach(topic -> topics.add(new NewTopic(topic, Optional.of(1), Optional.of((short) replication().factor()))
+                .configs(Map.of("min.insync.replicas", Integer.toString(replication().minInsync()), "cleanup.policy", "delete",
+                        "retention.ms", "-1", "retention.bytes", "-1"))));
         final Map<String, TopicDescription> descriptions = kafka("create Persona's topics", () -> createMissing(topics));
         try {
             kafka("make Persona's sync and dead-letter topics compacted as well as time-limited", () -> compactAsWell(purgeable));

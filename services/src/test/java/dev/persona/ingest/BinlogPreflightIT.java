@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static dev.persona.testing.TestHttp.bearer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -68,7 +69,7 @@ class BinlogPreflightIT {
     }
 
     @Test
-    void shouldNameEachFixInTurnAndRefuseMariaDbWithTheReason() {
+    void shouldNameEachFixInTurnAndRefuseMariaDbWithTheReason() throws Exception {
         final String table = "pf_" + TestKafka.uniqueName("t").toLowerCase();
         maria.execute("create table " + table + " (id int, name varchar(64))",
                 "create user if not exists 'reader'@'%' identified by '" + MariaDbServer.PASSWORD + "'",
@@ -89,6 +90,16 @@ class BinlogPreflightIT {
         try (PersonaInstance instance = PersonaInstance.start(config, InstanceOptions.local(dir.resolve("state"), dir).withAdminKey(ADMIN))) {
             final TestHttp http = new TestHttp(instance.port());
             final JsonNode grants = failedWith(http, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'reader'@'%';");
+            // Debezium never started (every start failed its preflight), yet its schema history topic is there: Persona's.
+            try (org.apache.kafka.clients.admin.Admin admin = kafka.admin()) {
+                final String history = new dev.persona.topology.TopicNames(config.kafka()).cdcSchemaHistory(config.syncs().get(0));
+                assertEquals(1, admin.describeTopics(java.util.List.of(history)).allTopicNames().get().get(history).partitions().size());
+                final org.apache.kafka.common.config.ConfigResource resource =
+                        new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, history);
+                final org.apache.kafka.clients.admin.Config configs = admin.describeConfigs(java.util.List.of(resource)).all().get().get(resource);
+                assertEquals("-1", configs.get("retention.ms").value(), "the schema history is never deleted");
+                assertEquals("delete", configs.get("cleanup.policy").value(), "nor compacted");
+            }
             assertTrue(!grants.toString().contains(MariaDbServer.PASSWORD), grants.toString());
             Poll.until(TIMEOUT, "ready while the sync fails: a sync that cannot start fails alone", () -> http.get("/readyz").statusCode() == 200);
 

@@ -177,7 +177,7 @@ public final class CdcSyncWorker implements SyncWorker {
 
     /**
      * MySQL and MariaDB, through Debezium's MySQL connector (binlog positions, no GTIDs needed). Debezium keeps the
-     * captured table's schema history in a topic of its own, {@link TopicNames#cdcSchemaHistory}, which it creates.
+     * captured table's schema history in a topic of its own, {@link TopicNames#cdcSchemaHistory}, which Persona provisions.
      */
     private static Properties binlogProperties(final PersonaConfig config, final SyncConfig sync, final SourceConfig.Cdc source,
                                                final Map<String, Object> clientProperties) {
