@@ -66,7 +66,8 @@ final class ValidateCommand implements Callable<Integer> {
             try {
                 return CdcPreflight.problem(cdc, sync.primaryKey());
             } catch (final SQLException e) {
-                return Optional.of("cannot connect to " + CdcPreflight.engineName(cdc) + ": " + e.getMessage());
+                return Optional.of("cannot connect to " + CdcPreflight.engineName(cdc) + ": " + e.getMessage() + ". Fix: check "
+                        + "source.connection (host, database, user, password) and that this machine reaches the database");
             }
         }
         if (sync.source() instanceof SourceConfig.Query query) {

@@ -19,7 +19,8 @@ public final class QueryPreflight {
         try (Connection db = ModelRows.connect(source.connection())) {
             return Optional.empty();
         } catch (final SQLException e) {
-            return Optional.of("cannot connect to the warehouse: " + e.getMessage());
+            return Optional.of("cannot connect to the warehouse: " + e.getMessage() + ". Fix: check source.connection (host, database, "
+                    + "user, password or token) and that this machine reaches the warehouse");
         }
     }
 }
