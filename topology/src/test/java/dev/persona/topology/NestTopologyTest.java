@@ -169,6 +169,15 @@ class NestTopologyTest {
         assertEquals("[\"p3\"]", ids(record("c6")), "once the source deleted what it held, a new child is a new array");
     }
 
+    @Test
+    void shouldReadAParentsChildrenStoredBeforeArraysHadAVersion() {
+        final KeyValueStore<String, byte[]> children = driver.getKeyValueStore("nest-customers-orders");
+        children.put("c8", utf8("{\"x1\":{\"o\":\"2026-01-01T00:00:00Z\",\"v\":3,\"e\":{\"order_id\":\"x1\",\"total\":1,"
+                + "\"created_at\":\"2026-01-01T00:00:00Z\"}}}"));
+        order("x2", "c8", 2, "2026-01-02T00:00:00Z");
+        assertEquals("[\"x2\",\"x1\"]", ids(record("c8")), "the child stored before is kept");
+    }
+
     private static String ids(final String record) {
         try {
             final com.fasterxml.jackson.databind.node.ArrayNode ids = Json.mapper().createArrayNode();

@@ -198,14 +198,33 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
             return parent;
         }
         try {
-            final ObjectNode parent = (ObjectNode) MAPPER.readTree(bytes);
-            if (!(parent.get("c") instanceof ObjectNode)) {
-                parent.putObject("c");
+            final ObjectNode read = (ObjectNode) MAPPER.readTree(bytes);
+            if (isVersioned(read)) {
+                return read;
             }
+            // Written before arrays had a version: the children at the top level.
+            final ObjectNode parent = MAPPER.createObjectNode();
+            parent.set("c", read);
             return parent;
         } catch (final IOException e) {
             throw new UncheckedIOException("corrupt nested children", e);
         }
+    }
+
+    /** Whether an entry is {@code {"v": version, "c": children}}: every child an object with its element. */
+    private static boolean isVersioned(final ObjectNode entry) {
+        final JsonNode children = entry.get("c");
+        if (!(children instanceof ObjectNode) || entry.size() > 2 || entry.size() == 2 && !entry.path("v").isNumber()) {
+            return false;
+        }
+        final Iterator<JsonNode> each = children.elements();
+        while (each.hasNext()) {
+            final JsonNode child = each.next();
+            if (!child.isObject() || !child.has("e")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] write(final ObjectNode parent) {
