@@ -127,6 +127,12 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
                     ctx.status(e.getStatus()).json(error(codeOf(e.getStatus()), e.getMessage())));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                if (endedEarly(e)) {
+                    // The client's fault, not ours (Jetty's HttpEofException): no stack trace for anyone to flood the log with.
+                    LOG.debug("Request body of {} {} ended early", ctx.method(), ctx.path(), e);
+                    ctx.status(400).json(error("invalid_body", "the request body ended before the length its Content-Length header gave"));
+                    return;
+                }
                 LOG.error("Unexpected error answering {} {}", ctx.method(), ctx.path(), e);
                 ctx.status(500).json(error("internal_error", "the request failed unexpectedly; see the server log"));
             });
@@ -170,5 +176,18 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+    }
+
+    /** Whether a failure is the request body's end before its declared length, found anywhere in its causes. */
+    static boolean endedEarly(final Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.io.EOFException) {
+                return true;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
     }
 }

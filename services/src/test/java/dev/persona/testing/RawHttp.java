@@ -47,6 +47,17 @@ public final class RawHttp {
         }
     }
 
+    /** Sends {@code request} as is, then ends the request stream (a half close, as a client that gave up would), and reads the answer. */
+    public Answer sendAndHalfClose(final String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            socket.shutdownOutput();
+            return read(socket.getInputStream(), false);
+        }
+    }
+
     private static Answer read(final InputStream in, final boolean head) throws IOException {
         final ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
         int matched = 0;
