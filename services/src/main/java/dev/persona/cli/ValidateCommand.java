@@ -3,17 +3,14 @@ package dev.persona.cli;
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import dev.persona.config.Secrets;
-import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.drivers.JdbcDrivers;
-import dev.persona.ingest.cdc.CdcPreflight;
-import dev.persona.ingest.query.QueryPreflight;
 import dev.persona.runtime.PersonaHome;
+import dev.persona.runtime.SyncPreflight;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -46,7 +43,7 @@ final class ValidateCommand implements Callable<Integer> {
         final Secrets secrets = Secrets.of(valid);
         int problems = 0;
         for (final SyncConfig sync : valid.syncs()) {
-            final Optional<String> problem = problem(sync);
+            final Optional<String> problem = SyncPreflight.problem(sync);
             final String where = "sync " + sync.id() + " (" + sync.source().type() + " into " + sync.collection() + ")";
             if (problem.isPresent()) {
                 problems++;
@@ -59,21 +56,5 @@ final class ValidateCommand implements Callable<Integer> {
             throw new CommandFailure(problems + " sync(s) of " + config + " could not start; each is named above with its fix");
         }
         return 0;
-    }
-
-    private static Optional<String> problem(final SyncConfig sync) {
-        if (sync.source() instanceof SourceConfig.Cdc cdc) {
-            try {
-                return CdcPreflight.problem(cdc, sync.primaryKey());
-            } catch (final SQLException e) {
-                return Optional.of("cannot connect to " + CdcPreflight.engineName(cdc) + ": " + e.getMessage() + ". Fix: check "
-                        + "source.connection (host, database, user, password) and that this machine reaches the database");
-            }
-        }
-        if (sync.source() instanceof SourceConfig.Query query) {
-            return QueryPreflight.problem(query);
-        }
-        // A topic sync reads the cluster serve is given, which validate does not reach.
-        return Optional.empty();
     }
 }
