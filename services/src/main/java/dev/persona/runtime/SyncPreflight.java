@@ -23,8 +23,7 @@ public final class SyncPreflight {
             try {
                 return CdcPreflight.problem(cdc, sync.primaryKey());
             } catch (final SQLException e) {
-                return Optional.of("cannot connect to " + CdcPreflight.engineName(cdc) + ": " + e.getMessage() + ". Fix: check "
-                        + "source.connection (host, database, user, password) and that this machine reaches the database");
+                return Optional.of(CdcPreflight.cannotConnect(cdc, e));
             }
         }
         if (sync.source() instanceof SourceConfig.Query query) {

@@ -1,6 +1,7 @@
 package dev.persona.ingest.cdc;
 
 import dev.persona.config.SourceConfig;
+import dev.persona.ingest.DriverMessage;
 
 import java.sql.SQLException;
 import java.util.Optional;
@@ -26,8 +27,10 @@ public final class CdcPreflight {
                 : PostgresPreflight.check(source.connection(), source.table(), primaryKey);
     }
 
-    /** What the database is called in a message about reaching it. */
-    public static String engineName(final SourceConfig.Cdc source) {
-        return BinlogUrl.isBinlog(source.connection()) ? "the database" : "PostgreSQL";
+    /** The problem when the database cannot be reached or refuses the login, with what to check. */
+    public static String cannotConnect(final SourceConfig.Cdc source, final SQLException failure) {
+        return "cannot connect to " + (BinlogUrl.isBinlog(source.connection()) ? "the database" : "PostgreSQL") + ": "
+                + DriverMessage.of(failure) + ". Fix: check source.connection (host, port, database, user, password) and that "
+                + "this machine reaches the database";
     }
 }

@@ -224,7 +224,7 @@ public final class CdcSyncWorker implements SyncWorker {
         try {
             problem = CdcPreflight.problem(source, sync.primaryKey());
         } catch (final SQLException e) {
-            fail("cannot connect to " + CdcPreflight.engineName(source) + ": " + e.getMessage());
+            fail(CdcPreflight.cannotConnect(source, e));
             return;
         }
         if (problem.isPresent()) {

@@ -1,6 +1,7 @@
 package dev.persona.ingest.query;
 
 import dev.persona.config.SourceConfig;
+import dev.persona.ingest.DriverMessage;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,8 +20,8 @@ public final class QueryPreflight {
         try (Connection db = ModelRows.connect(source.connection())) {
             return Optional.empty();
         } catch (final SQLException e) {
-            return Optional.of("cannot connect to the warehouse: " + e.getMessage() + ". Fix: check source.connection (host, database, "
-                    + "user, password or token) and that this machine reaches the warehouse");
+            return Optional.of("cannot connect to the warehouse: " + DriverMessage.of(e) + ". Fix: check source.connection (host, port, "
+                    + "database, user, password or token) and that this machine reaches the warehouse");
         }
     }
 }
