@@ -167,6 +167,13 @@ class NestTopologyTest {
         orders.pipeInput(utf8("p1"), (byte[]) null);
         order("p3", "c6", 12, "2026-12-03T10:00:00Z");
         assertEquals("[\"p3\"]", ids(record("c6")), "once the source deleted what it held, a new child is a new array");
+
+        order("r1", "c9", 1, "2026-12-01T10:00:00Z");
+        order("r2", "c9", 2, "2026-12-02T10:00:00Z");
+        purges.pipeInput("c9", utf8("{\"at\":\"2026-12-03T00:00:00Z\"}"));
+        orders.pipeInput(utf8("r2"), (byte[]) null);
+        order("r3", "c9", 3, "2026-12-04T10:00:00Z");
+        assertEquals("[\"r3\"]", ids(record("c9")), "the source deleting a child it held releases the parent, with nothing held since the purge");
     }
 
     @Test

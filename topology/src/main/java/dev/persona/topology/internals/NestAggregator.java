@@ -73,7 +73,8 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
             purge(record);
             return;
         }
-        final ObjectNode parent = read(children.get(record.key()));
+        final byte[] stored = children.get(record.key());
+        final ObjectNode parent = read(stored);
         final ObjectNode held = (ObjectNode) parent.get("c");
         final JsonNode current = held.get(op.child());
         if (current != null && op.version() != null && current.path("v").canConvertToLong() && current.path("v").asLong() > op.version()) {
@@ -81,6 +82,12 @@ public final class NestAggregator implements Processor<String, NestOp, String, S
         }
         if (op.remove()) {
             if (current == null) {
+                if (stored == null) {
+                    // A parent with nothing held, most often purged: its source deleting a child it still held says so,
+                    // and that delete releases the sync from the purge list, or a new child of the parent would stay out.
+                    context.forward(new Record<>(record.key(), new SyncChange(sync.id(), ChangeRow.Op.DELETE, MAPPER.createObjectNode(), null,
+                            op.version(), op.ts(), false, null), record.timestamp()));
+                }
                 return;
             }
             held.remove(op.child());
