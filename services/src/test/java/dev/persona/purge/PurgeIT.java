@@ -53,8 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A GDPR purge on a three-instance cluster, with a query sync (Persona's own topics) and a topic sync (another team's
- * topic): every lookup answers 404, open change streams get {@code deleted}, a source that still holds the row does
+ * A GDPR purge on a three-instance cluster, with a query sync (Persona's own topics), a topic sync (another team's
+ * topic) and a query sync nested into the record (the person's orders): every lookup answers 404, open change streams get {@code deleted}, a source that still holds the row does
  * not bring it back, and after compaction no topic of Persona's holds any of the person's data, the audit entry
  * included, nor the key but in the query sync's state (key and row hash, while the warehouse holds the row); once
  * the source deletes the row, the sync may add the person again.
@@ -66,6 +66,9 @@ class PurgeIT {
     private static final String EMAIL = "jane.purgeable@example.com";
     private static final String NAME = "Jane Purgeable";
     private static final int PARTITIONS = 4;
+    /** What the person ordered: a nested child's data, which the purge must remove as well. */
+    private static final String ORDER_ITEM = "Vinyl for Jane Purgeable";
+    private static String orderId;
 
     private static TestKafka kafka;
     private static PersonaConfig config;
@@ -80,6 +83,13 @@ class PurgeIT {
         warehouse = new DuckDb(dir.resolve("warehouse.duckdb"));
         warehouse.execute("create table people (user_id varchar, email varchar, name varchar, plan varchar)",
                 "insert into people values ('" + KEY + "', '" + EMAIL + "', '" + NAME + "', 'gold'), ('john', 'john@example.com', 'John', 'free')");
+        // The order's rows are keyed by its id: one in the person's partition, so that the fillers roll its segments too.
+        int n = 0;
+        do {
+            orderId = "order-" + n++;
+        } while (KeyPartitions.of(orderId, PARTITIONS) != KeyPartitions.of(KEY, PARTITIONS));
+        warehouse.execute("create table orders (order_id varchar, user_id varchar, item varchar)",
+                "insert into orders values ('" + orderId + "', '" + KEY + "', '" + ORDER_ITEM + "'), ('order-john', 'john', 'Socks')");
         final String app = TestKafka.uniqueName("purge");
         config = ConfigLoader.withEnvironment(Map.of()).parse(dir.resolve("persona.yaml"), """
                 kafka:
@@ -101,6 +111,12 @@ class PurgeIT {
                     primaryKey: user_id
                     mapping: [ { from: last_page } ]
                     onDelete: clear_fields
+                  - id: orders
+                    collection: customers
+                    source: { type: query, connection: "%3$s", sql: "select order_id, user_id, item from orders", schedule: every 1s }
+                    primaryKey: order_id
+                    mapping: [ { from: item } ]
+                    nest: { into: orders, parentKey: user_id, limit: 10 }
                 """.formatted(kafka.bootstrapServers(), app, warehouse.url(), PARTITIONS));
         for (int i = 0; i < 3; i++) {
             final Path state = dir.resolve("state-" + i);
@@ -144,7 +160,7 @@ class PurgeIT {
             final TestHttp http = http(i);
             Poll.until(TIMEOUT, "the person merged from both syncs, by email", () -> {
                 final HttpResponse<String> got = http.get("/v1/collections/customers/records/email/" + EMAIL, bearer(ADMIN));
-                return got.statusCode() == 200 && got.body().contains("/pricing") && got.body().contains("gold");
+                return got.statusCode() == 200 && got.body().contains("/pricing") && got.body().contains("gold") && got.body().contains(ORDER_ITEM);
             });
         }
         Poll.until(TIMEOUT, "the dead letter written", () -> http(0).get("/admin/collections/customers/dead-letters", bearer(ADMIN)).body().contains(KEY));
@@ -163,7 +179,7 @@ class PurgeIT {
             assertEquals("email", audit.path("index").asText());
             assertTrue(audit.path("by").path("keyId").asText().startsWith("bootstrap-"), "who purged: " + audit);
             final Set<String> cleared = toSet(audit.path("cleared"));
-            assertEquals(Set.of(names.syncTopic("customers", "people"), names.deadLetterTopic("customers"),
+            assertEquals(Set.of(names.syncTopic("customers", "people"), names.syncTopic("customers", "orders"), names.deadLetterTopic("customers"),
                     names.replay(config.sync("clicks").orElseThrow()), names.runSamples()), cleared);
             assertEquals(Set.of(topic("clicks")), toSet(audit.path("notPersonas")), "another team's topic is named, not changed");
             assertTrue(!answer.body().contains(KEY) && !answer.body().contains(EMAIL), "the answer holds no data: " + answer.body());
@@ -194,8 +210,10 @@ class PurgeIT {
             rollSegments();
             java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
             // The query sync's state keeps the key and a hash of the row while the warehouse holds it: no data.
-            traces = traces(Set.of(topic("clicks")), List.of(EMAIL, NAME, "platinum"));
-            traces.addAll(traces(Set.of(topic("clicks"), new TopicNames(config.kafka()).state(config.sync("people").orElseThrow())), List.of(KEY)));
+            traces = traces(Set.of(topic("clicks")), List.of(EMAIL, NAME, "platinum", ORDER_ITEM));
+            // So does the map of each nested child to its parent, until the child's row is deleted or moves.
+            traces.addAll(traces(Set.of(topic("clicks"), new TopicNames(config.kafka()).state(config.sync("people").orElseThrow()),
+                    config.kafka().applicationId() + "-nest-parents-customers-orders-changelog"), List.of(KEY)));
         }
         assertEquals(List.of(), traces);
 
@@ -261,7 +279,8 @@ class PurgeIT {
         do {
             key = "filler-" + fillers++;
         } while (KeyPartitions.of(key, PARTITIONS) != partition || KeyPartitions.of(IndexEntry.key("email", key + "@example.com"), PARTITIONS) != indexPartition);
-        warehouse.execute("insert into people values ('" + key + "', '" + key + "@example.com', 'Filler', 'free')");
+        warehouse.execute("insert into people values ('" + key + "', '" + key + "@example.com', 'Filler', 'free')",
+                "insert into orders values ('" + key + "', '" + key + "', 'Filler order')");
         try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
             producer.send(new ProducerRecord<>(new TopicNames(config.kafka()).syncTopic("customers", "people"), key, utf8("not json")));
         }
