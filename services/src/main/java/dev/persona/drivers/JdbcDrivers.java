@@ -101,6 +101,19 @@ public final class JdbcDrivers {
         }
     }
 
+    /**
+     * Whether a file is a jar that can be read. A damaged or half-downloaded jar would make the service loader fail
+     * for the whole directory, leaving the good drivers beside it unloaded: it is skipped, and named.
+     */
+    private static boolean readable(final Path jar) {
+        try (java.util.jar.JarFile ignored = new java.util.jar.JarFile(jar.toFile())) {
+            return true;
+        } catch (final IOException e) {
+            LOG.warn("Skipping {}: not a readable jar ({}); download the driver's jar again", jar, e.getMessage());
+            return false;
+        }
+    }
+
     /** Registers every driver in the jars of {@code dir}, once per process. */
     static void load(final Path dir) {
         if (!Files.isDirectory(dir) || !LOADED.add(dir)) {
@@ -109,7 +122,9 @@ public final class JdbcDrivers {
         final List<URL> jars = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (final Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) {
-                jars.add(jar.toUri().toURL());
+                if (readable(jar)) {
+                    jars.add(jar.toUri().toURL());
+                }
             }
         } catch (final MalformedURLException e) {
             throw new IllegalStateException(e);

@@ -81,7 +81,15 @@ class DriversDirectoryIT {
                 && missing.getMessage().contains(home.resolve("drivers").toString()), missing.getMessage());
         assertTrue(!missing.getMessage().contains("planted-pw-7731"), "never the password: " + missing.getMessage());
 
-        try (PersonaInstance instance = PersonaInstance.start(config(app, "drivers: " + DRIVERS),
+        // A damaged jar beside the driver, sorted before it, is skipped; the driver still loads.
+        final Path drivers = Files.createDirectories(dir.resolve("drivers-with-a-damaged-jar"));
+        Files.writeString(drivers.resolve("a-damaged.jar"), "half a download");
+        try (java.util.stream.Stream<Path> jars = Files.list(DRIVERS)) {
+            for (final Path jar : jars.toList()) {
+                Files.copy(jar, drivers.resolve(jar.getFileName()));
+            }
+        }
+        try (PersonaInstance instance = PersonaInstance.start(config(app, "drivers: " + drivers),
                 InstanceOptions.local(home.resolve("state"), home).withAdminKey(ADMIN))) {
             final TestHttp http = new TestHttp(instance.port());
             Poll.until(Duration.ofSeconds(90), "the row read through H2's driver", () ->
