@@ -194,6 +194,52 @@ class CdcIT {
         }
     }
 
+    @Test
+    void shouldNestEachRowOfTheWalIntoItsParentsArrayMovesAndKeyOnlyDeletesIncluded() throws Exception {
+        final String sync = TestKafka.uniqueName("nestcdc").toLowerCase();
+        final String table = "persona_" + sync;
+        TestPostgres.execute("drop table if exists " + table, "create table " + table
+                        + " (order_id int primary key, customer_id text, total int, created_at text)",
+                "insert into " + table + " values (1, 'c1', 10, '2026-12-01'), (2, 'c1', 20, '2026-12-02'), (3, 'c2', 30, '2026-12-03')");
+        final String app = TestKafka.uniqueName("nestcdcapp");
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of(app + ".yaml"), """
+                kafka: { bootstrapServers: "%s", applicationId: %s, topicPrefix: %s }
+                collections:
+                  - { name: customers, primaryIndex: user_id, partitions: 3 }
+                syncs:
+                  - id: %s
+                    collection: customers
+                    source: { type: cdc, connection: "%s", table: public.%s }
+                    primaryKey: order_id
+                    mapping: [ { from: total }, { from: created_at } ]
+                    nest: { into: orders, parentKey: customer_id, orderBy: created_at desc, limit: 3 }
+                """.formatted(kafka.bootstrapServers(), app, app, sync, TestPostgres.url(), table));
+        try (PersonaInstance instance = start(config)) {
+            final TestHttp http = new TestHttp(instance.port());
+            Poll.until(TIMEOUT, "the snapshot nested", () -> customer(http, "c1").equals("{\"user_id\":\"c1\",\"orders\":[{\"order_id\":2,"
+                    + "\"total\":20,\"created_at\":\"2026-12-02\"},{\"order_id\":1,\"total\":10,\"created_at\":\"2026-12-01\"}]}")
+                    && customer(http, "c2").equals("{\"user_id\":\"c2\",\"orders\":[{\"order_id\":3,\"total\":30,\"created_at\":\"2026-12-03\"}]}"));
+            // A delete in the WAL carries the key alone (replica identity default): the child's parent is remembered.
+            TestPostgres.execute("update " + table + " set total = 11 where order_id = 1", "update " + table + " set customer_id = 'c2' where order_id = 2",
+                    "delete from " + table + " where order_id = 3");
+            Poll.until(TIMEOUT, "an update, a move and a delete", () -> customer(http, "c1").equals("{\"user_id\":\"c1\",\"orders\":[{\"order_id\":1,"
+                    + "\"total\":11,\"created_at\":\"2026-12-01\"}]}")
+                    && customer(http, "c2").equals("{\"user_id\":\"c2\",\"orders\":[{\"order_id\":2,\"total\":20,\"created_at\":\"2026-12-02\"}]}"));
+            final JsonNode meta = Json.mapper().readTree(http.get("/v1/collections/customers/records/id/c2?meta=true", bearer(ADMIN)).body());
+            assertEquals(sync, meta.path("_meta").path("fields").path("orders").path("sync").asText(), meta.toString());
+            assertTrue(meta.path("_meta").path("fields").path("orders").path("version").asLong() > 0, "the array's version is an LSN: " + meta);
+            TestPostgres.execute("delete from " + table + " where order_id = 1");
+            Poll.until(TIMEOUT, "a parent made only of its children goes with the last", () -> customer(http, "c1").equals("404"));
+        } finally {
+            dropCapture(sync, table);
+        }
+    }
+
+    private static String customer(final TestHttp http, final String id) {
+        final HttpResponse<String> response = http.get("/v1/collections/customers/records/id/" + id, bearer(ADMIN));
+        return response.statusCode() == 200 ? response.body() : String.valueOf(response.statusCode());
+    }
+
     private static JsonNode lastRun(final TestHttp http) {
         try {
             return Json.mapper().readTree(http.get("/admin/syncs", bearer(ADMIN)).body()).path("syncs").path(0).path("lastRun");
