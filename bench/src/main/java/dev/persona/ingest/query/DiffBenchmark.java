@@ -121,7 +121,7 @@ public final class DiffBenchmark {
         final long wall0 = System.nanoTime();
         final long[] sent = {0, 0};
         final ModelDiff.Counts counts;
-        try (ModelRows model = ModelRows.open(url, sql, "id", new AtomicReference<>())) {
+        try (ModelRows model = ModelRows.open(url, sql, "id", new AtomicReference<>(), java.time.Duration.ofMinutes(30))) {
             counts = ModelDiff.run(model, hashes, false, new ModelDiff.Changes() {
                 @Override
                 public void upsert(final String key, final ObjectNode row, final long hash) {

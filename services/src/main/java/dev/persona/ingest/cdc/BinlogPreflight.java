@@ -28,7 +28,7 @@ final class BinlogPreflight {
      * @param table {@code database.table}
      */
     static Optional<String> check(final String jdbcUrl, final String table, final String primaryKey) throws SQLException {
-        try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+        try (Connection db = Queries.connect(jdbcUrl)) {
             final Optional<String> binlog = binlogProblem(variable(db, "log_bin"), variable(db, "binlog_format"), variable(db, "binlog_row_image"));
             if (binlog.isPresent()) {
                 return binlog;

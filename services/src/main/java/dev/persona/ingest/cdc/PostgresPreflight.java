@@ -20,7 +20,7 @@ final class PostgresPreflight {
 
     /** The problem that stops CDC on this database, if any. */
     static Optional<String> check(final String jdbcUrl, final String table, final String primaryKey) throws SQLException {
-        try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+        try (Connection db = Queries.connect(jdbcUrl)) {
             final Optional<String> wal = walLevelProblem(Queries.single(db, "show wal_level"));
             if (wal.isPresent()) {
                 return wal;

@@ -59,7 +59,7 @@ public final class SlotLag implements AutoCloseable {
     }
 
     private void read(final String sync, final String url, final String slot) {
-        try (Connection db = DriverManager.getConnection(url);
+        try (Connection db = Queries.connect(url);
              PreparedStatement statement = db.prepareStatement(QUERY)) {
             statement.setQueryTimeout(10);
             statement.setString(1, slot);

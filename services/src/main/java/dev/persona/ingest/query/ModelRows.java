@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.persona.ingest.JdbcTimeouts;
 import dev.persona.topology.Json;
 import net.jpountz.xxhash.XXHash64;
 import net.jpountz.xxhash.XXHashFactory;
@@ -20,12 +21,14 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -40,6 +43,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * an unchanged row cheap (issue 16: a couple of microseconds instead of 26).
  */
 final class ModelRows implements AutoCloseable {
+    /** How long opening a connection to the warehouse may take. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
     private static final Logger LOG = LoggerFactory.getLogger(ModelRows.class);
     private static final ObjectMapper MAPPER = Json.mapper();
     private static final XXHash64 XX = XXHashFactory.fastestJavaInstance().hash64();
@@ -97,8 +102,9 @@ final class ModelRows implements AutoCloseable {
      * @throws RunFailure when the model has no column named as the primary key
      */
     static ModelRows open(final String connection, final String sql, final String primaryKey,
-                          final AtomicReference<Statement> running) throws SQLException {
-        final Connection db = connect(connection);
+                          final AtomicReference<Statement> running, final Duration timeout) throws SQLException {
+        // No read may wait longer than the run may take: past its timeout the run's thread would stay blocked in it.
+        final Connection db = connect(connection, timeout.plus(Duration.ofSeconds(10)));
         Statement statement = null;
         try {
             statement = db.createStatement();
@@ -115,14 +121,18 @@ final class ModelRows implements AutoCloseable {
         }
     }
 
-    /** A connection to the warehouse, as a run opens it. */
-    static Connection connect(final String connection) throws SQLException {
+    /**
+     * A connection to the warehouse, as a run opens it.
+     *
+     * @param read how long one read may wait for the warehouse (PostgreSQL, MySQL, MariaDB)
+     */
+    static Connection connect(final String connection, final Duration read) throws SQLException {
         final Properties properties = new Properties();
         if (connection.startsWith("jdbc:duckdb:")) {
             // Read-only: the warehouse stays writable by its owner (the DuckDB CLI, `persona warehouse`) between runs.
             properties.put("duckdb.read_only", "true");
         }
-        return DriverManager.getConnection(connection, properties);
+        return DriverManager.getConnection(connection, JdbcTimeouts.limited(connection, properties, CONNECT_TIMEOUT, read));
     }
 
     /**

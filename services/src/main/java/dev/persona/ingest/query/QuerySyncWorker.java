@@ -298,7 +298,7 @@ public final class QuerySyncWorker implements SyncWorker {
         // The transaction opens with the first change, not before the model's statement: a model that takes long to
         // start answering does not eat into the transaction's timeout.
         final Transaction transaction = new Transaction();
-        try (ModelRows model = ModelRows.open(source.connection(), source.sql(), sync.primaryKey(), running)) {
+        try (ModelRows model = ModelRows.open(source.connection(), source.sql(), sync.primaryKey(), running, source.timeout())) {
             counts = ModelDiff.run(model, state.hashes, full, new ModelDiff.Changes() {
                 @Override
                 public void upsert(final String key, final ObjectNode row, final long hash) {

@@ -53,7 +53,7 @@ class ModelDiffTest {
     private Run run(final String model, final boolean full) throws SQLException {
         final Map<String, ObjectNode> upserts = new LinkedHashMap<>();
         final List<String> deletes = new ArrayList<>();
-        try (ModelRows rows = ModelRows.open(url, model, "id", new AtomicReference<>())) {
+        try (ModelRows rows = ModelRows.open(url, model, "id", new AtomicReference<>(), java.time.Duration.ofMinutes(1))) {
             final ModelDiff.Counts counts = ModelDiff.run(rows, hashes, full, new ModelDiff.Changes() {
                 @Override
                 public void upsert(final String key, final ObjectNode row, final long hash) {
