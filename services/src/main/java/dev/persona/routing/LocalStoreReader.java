@@ -41,11 +41,19 @@ public final class LocalStoreReader {
         if (handle == null) {
             return null;
         }
+        final StoredValue value;
         try {
-            return StoredValue.of(handle.get(key));
+            value = StoredValue.of(handle.get(key));
         } catch (final InvalidStateStoreException closedMeanwhile) {
             return null;
         }
+        // An absent key is confirmed by Streams before it becomes a 404: a task whose state was found corrupted is
+        // wiped and revived with the same store object, which may stay registered here while it restores from
+        // nothing (seen in the fault suite with every broker down: a 404 for a record that exists).
+        if (value == StoredValue.ABSENT && read(store, key, partition) instanceof StoredValue.Unavailable) {
+            return null;
+        }
+        return value;
     }
 
     /** Reads {@code key} from {@code partition} of {@code store}; unavailable when this instance is not its active owner. */
