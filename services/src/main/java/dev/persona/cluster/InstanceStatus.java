@@ -144,6 +144,20 @@ public final class InstanceStatus implements StateRestoreListener {
         restoredSinceStart.add(numRestored);
     }
 
+    /** Whether {@code partition} of {@code store} is restoring here now: what it holds may be an older state. */
+    public boolean isRestoring(final String store, final int partition) {
+        final Map<Integer, long[]> ofStore = restoring.get(store);
+        return ofStore != null && ofStore.containsKey(partition);
+    }
+
+    @Override
+    public void onRestoreSuspended(final TopicPartition partition, final String store, final long totalRestored) {
+        final Map<Integer, long[]> ofStore = restoring.get(store);
+        if (ofStore != null) {
+            ofStore.remove(partition.partition());
+        }
+    }
+
     @Override
     public void onRestoreEnd(final TopicPartition partition, final String store, final long totalRestored) {
         final Map<Integer, long[]> ofStore = restoring.get(store);

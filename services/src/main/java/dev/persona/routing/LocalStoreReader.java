@@ -12,6 +12,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 
 /**
  * Reads this instance's active copy of a key.
@@ -24,11 +25,17 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LocalStoreReader {
     private final KafkaStreams streams;
     private final LiveStores live;
+    private final BiPredicate<String, Integer> restoring;
     private final Map<String, ReadOnlyKeyValueStore<String, byte[]>> handles = new ConcurrentHashMap<>();
 
-    public LocalStoreReader(final KafkaStreams streams, final LiveStores live) {
+    /**
+     * @param restoring whether a partition of a store is restoring from its changelog here now (Streams' restore
+     *                  listener knows): its registered store may then hold an older state, or nothing
+     */
+    public LocalStoreReader(final KafkaStreams streams, final LiveStores live, final BiPredicate<String, Integer> restoring) {
         this.streams = streams;
         this.live = live;
+        this.restoring = restoring;
     }
 
     /**
@@ -38,7 +45,7 @@ public final class LocalStoreReader {
      */
     public StoredValue readLive(final String store, final String key, final int partition) {
         final KeyValueStore<String, byte[]> handle = live.get(store, partition);
-        if (handle == null) {
+        if (handle == null || restoring.test(store, partition)) {
             return null;
         }
         final StoredValue value;

@@ -182,7 +182,7 @@ public final class PersonaInstance implements AutoCloseable {
         status.watch("sync-runs", ingest.history()::failure);
         status.watch("sync-ownership", ingest::ownershipFailure);
 
-        final LocalStoreReader reader = new LocalStoreReader(streams, live);
+        final LocalStoreReader reader = new LocalStoreReader(streams, live, status::isRestoring);
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final byte[] configuredSecret = config.http().clusterSecret().map(t -> t.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElse(null);

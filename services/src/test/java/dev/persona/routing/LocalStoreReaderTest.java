@@ -57,10 +57,20 @@ class LocalStoreReaderTest {
         try (KafkaStreams streams = notRunning()) {
             final LiveStores live = new LiveStores();
             live.opened("records-people", 5, holding(Map.of("31", "{}".getBytes(StandardCharsets.UTF_8))));
-            final LocalStoreReader reader = new LocalStoreReader(streams, live);
+            final LocalStoreReader reader = new LocalStoreReader(streams, live, (store, partition) -> false);
             assertNull(reader.readLive("records-people", "32", 5), "no 404 from a store that may be restoring: the owner path decides");
             assertInstanceOf(StoredValue.Found.class, reader.readLive("records-people", "31", 5), "what it holds is answered at once");
             assertNull(reader.readLive("records-people", "32", 4), "a partition nobody registered");
+        }
+    }
+
+    @Test
+    void shouldNotAnswerFromARegisteredStoreWhileItRestores() {
+        try (KafkaStreams streams = notRunning()) {
+            final LiveStores live = new LiveStores();
+            live.opened("records-people", 5, holding(Map.of("31", "{\"version\":\"older\"}".getBytes(StandardCharsets.UTF_8))));
+            final LocalStoreReader reader = new LocalStoreReader(streams, live, (store, partition) -> partition == 5);
+            assertNull(reader.readLive("records-people", "31", 5), "what a restoring store holds may be an older state");
         }
     }
 }
