@@ -120,8 +120,11 @@ class ConsoleBrowserIT {
         Files.copy(shot.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** Picks an option of a select the page fills in from the API: it may not be there yet when the page shows. */
     private static void select(final String id, final String value) {
-        browser.findElement(By.cssSelector("#" + id + " option[value='" + value + "']")).click();
+        final By option = By.cssSelector("#" + id + " option[value='" + value + "']");
+        Poll.until(Duration.ofSeconds(15), "option '" + value + "' of #" + id, () -> !browser.findElements(option).isEmpty());
+        browser.findElement(option).click();
     }
 
     private static List<WebElement> rows(final String table) {
