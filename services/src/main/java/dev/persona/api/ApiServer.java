@@ -184,9 +184,6 @@ public final class ApiServer implements AutoCloseable {
             if (cause instanceof java.io.EOFException) {
                 return true;
             }
-            if (cause.getCause() == cause) {
-                break;
-            }
         }
         return false;
     }

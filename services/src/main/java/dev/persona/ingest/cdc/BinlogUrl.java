@@ -16,11 +16,6 @@ record BinlogUrl(String host, int port, String database, String user, String pas
     private static final Pattern URL = Pattern.compile(
             "^jdbc:(?:mysql|mariadb)://(?:([^:@/]+)(?::([^@/]*))?@)?([^:/?,]+)(?::(\\d+))?(?:/([^?;]*))?(?:[?;](.*))?$");
 
-    /** Whether CDC reads this database's binary log (MySQL) rather than PostgreSQL's WAL. */
-    static boolean isBinlog(final String connection) {
-        return SourceConfig.scheme(connection).equals("jdbc:mysql");
-    }
-
     /** @throws IllegalArgumentException naming the scheme (never the URL) when it is not one Persona can split */
     static BinlogUrl parse(final String url) {
         final Matcher m = URL.matcher(url.trim());

@@ -22,14 +22,14 @@ public final class CdcPreflight {
      * @throws SQLException when the database cannot be reached or refuses the login
      */
     public static Optional<String> problem(final SourceConfig.Cdc source, final String primaryKey) throws SQLException {
-        return BinlogUrl.isBinlog(source.connection())
+        return source.readsBinaryLog()
                 ? BinlogPreflight.check(source.connection(), source.table(), primaryKey)
                 : PostgresPreflight.check(source.connection(), source.table(), primaryKey);
     }
 
     /** The problem when the database cannot be reached or refuses the login, with what to check. */
     public static String cannotConnect(final SourceConfig.Cdc source, final SQLException failure) {
-        return "cannot connect to " + (BinlogUrl.isBinlog(source.connection()) ? "the database" : "PostgreSQL") + ": "
+        return "cannot connect to " + (source.readsBinaryLog() ? "the database" : "PostgreSQL") + ": "
                 + DriverMessage.of(failure) + ". Fix: check source.connection (host, port, database, user, password) and that "
                 + "this machine reaches the database";
     }

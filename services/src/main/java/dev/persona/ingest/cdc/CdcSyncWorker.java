@@ -124,7 +124,7 @@ public final class CdcSyncWorker implements SyncWorker {
 
     static Properties engineProperties(final PersonaConfig config, final SyncConfig sync, final SourceConfig.Cdc source,
                                        final Map<String, Object> clientProperties) {
-        final Properties props = BinlogUrl.isBinlog(source.connection())
+        final Properties props = source.readsBinaryLog()
                 ? binlogProperties(config, sync, source, clientProperties) : postgresProperties(sync, source);
         props.put("name", config.kafka().applicationId() + "-cdc-" + sync.id());
         props.put("topic.prefix", "persona_" + sync.id());
