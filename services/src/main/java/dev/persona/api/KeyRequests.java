@@ -32,22 +32,11 @@ final class KeyRequests {
         if (!nameNode.isTextual() || nameNode.asText().isBlank()) {
             throw ApiException.badRequest("invalid_body", "\"name\" is required: a string that says what the key is for");
         }
-        final boolean admin = bool(body, "admin");
+        final boolean admin = Requests.bool(body, "admin");
         final List<String> collections = collections(config, body.get("collections"), admin);
         final RateLimit rate = rate(body.get("rate"));
         final List<String> fields = fields(config, body.get("fields"), collections);
         return new KeySpec(nameNode.asText().trim(), collections, admin, rate, fields);
-    }
-
-    private static boolean bool(final JsonNode body, final String member) {
-        final JsonNode node = body.get(member);
-        if (node == null || node.isNull()) {
-            return false;
-        }
-        if (!node.isBoolean()) {
-            throw ApiException.badRequest("invalid_body", "\"" + member + "\" must be true or false, not " + node);
-        }
-        return node.booleanValue();
     }
 
     private static List<String> collections(final PersonaConfig config, final JsonNode node, final boolean admin) {

@@ -99,6 +99,23 @@ final class Requests {
         return key.hasFieldAllowList() ? asked.allowOnly(key.fields()) : asked;
     }
 
+    /**
+     * A body member that is true or false, absent (or null) meaning false. A string or a number is refused rather than
+     * guessed at: {@code {"full": "yes"}} must not quietly start an incremental run.
+     *
+     * @throws ApiException 400 {@code invalid_body} naming the member and what it held
+     */
+    static boolean bool(final JsonNode body, final String member) {
+        final JsonNode node = body.get(member);
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            throw ApiException.badRequest("invalid_body", "\"" + member + "\" must be true or false, not " + node);
+        }
+        return node.booleanValue();
+    }
+
     /** The {@code fields} and {@code meta} query options. */
     static RecordView.Shape shape(final Context ctx) {
         final String fields = ctx.queryParam("fields");

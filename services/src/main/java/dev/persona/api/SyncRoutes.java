@@ -106,7 +106,7 @@ final class SyncRoutes {
     private void requestRun(final Context ctx) {
         auth.requireAdmin(ctx);
         final SyncConfig sync = sync(ctx.pathParam("id"));
-        final boolean full = ctx.bodyAsBytes().length > 0 && Requests.body(ctx).path("full").asBoolean(false);
+        final boolean full = ctx.bodyAsBytes().length > 0 && Requests.bool(Requests.body(ctx), "full");
         if (sync.source() instanceof SourceConfig.Topic && !full) {
             throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' reads a topic continuously and has no runs to start; "
                     + "send {\"full\": true} (persona syncs run " + sync.id() + " --full) to read the topic again from its start");

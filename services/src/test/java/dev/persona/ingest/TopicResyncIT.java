@@ -102,6 +102,9 @@ class TopicResyncIT {
             final HttpResponse<String> plain = http.post("/admin/syncs/traits/runs", "", bearer(ADMIN));
             assertEquals(400, plain.statusCode(), plain.body());
             assertTrue(plain.body().contains("--full"), plain.body());
+            final HttpResponse<String> guessed = http.post("/admin/syncs/traits/runs", "{\"full\":\"yes\"}", bearer(ADMIN));
+            assertEquals(400, guessed.statusCode(), "a \"full\" that is not a boolean is refused, not read as false: " + guessed.body());
+            assertTrue(guessed.body().contains("\\\"full\\\" must be true or false"), guessed.body());
             final HttpResponse<String> full = http.post("/admin/syncs/traits/runs", "{\"full\":true}", bearer(ADMIN));
             assertEquals(202, full.statusCode(), full.body());
 
