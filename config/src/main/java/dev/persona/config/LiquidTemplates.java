@@ -2,6 +2,10 @@ package dev.persona.config;
 
 import liqp.Template;
 import liqp.TemplateParser;
+import liqp.org.antlr.v4.runtime.tree.ParseTree;
+import liquid.parser.v4.LiquidParser;
+
+import java.util.Optional;
 
 /** Compiles the Liquid templates of field mappings, so a broken one stops start-up instead of every row. */
 public final class LiquidTemplates {
@@ -16,11 +20,30 @@ public final class LiquidTemplates {
      * @throws IllegalArgumentException when it does not compile
      */
     public static Template compile(final String template) {
+        final Template compiled;
         try {
-            return PARSER.parse(template);
+            compiled = PARSER.parse(template);
         } catch (final RuntimeException e) {
             throw new IllegalArgumentException(firstLine(e.getMessage()), e);
         }
+        // liqp looks a filter up only when it renders one, so a misspelt name would fail every row instead of start-up.
+        unknownFilter(compiled.getParseTree()).ifPresent(name -> {
+            throw new IllegalArgumentException("no filter named '" + name + "'; Liquid's filters are listed at https://shopify.github.io/liquid/filters/");
+        });
+        return compiled;
+    }
+
+    private static Optional<String> unknownFilter(final ParseTree node) {
+        if (node instanceof LiquidParser.FilterContext filter && filter.Id() != null && PARSER.filters.get(filter.Id().getText()) == null) {
+            return Optional.of(filter.Id().getText());
+        }
+        for (int i = 0; i < node.getChildCount(); i++) {
+            final Optional<String> found = unknownFilter(node.getChild(i));
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
     }
 
     static Template compile(final String template, final ConfigNode where) {

@@ -123,6 +123,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldRejectALiquidTemplateThatNamesAnUnknownFilter() {
+        final ConfigException e = rejected(VALID.replace("{{ ltv | round: 2 }}", "{{ ltv | rond: 2 }}"));
+        assertEquals("syncs[0].mapping[2].template", e.key());
+        assertTrue(e.problem().contains("rond"), e.problem());
+    }
+
+    @Test
     void shouldRejectAMappingWithNeitherFromNorTemplate() {
         final ConfigException e = rejected(VALID.replace("{ from: num_messages_sent }", "{ to: num_messages_sent }"));
         assertEquals("syncs[1].mapping[0]", e.key());
