@@ -81,6 +81,9 @@ final class DemoCommand implements Callable<Integer> {
             awaitFirstAnswer(client, url, key, logs);
             // The printed lines must work when pasted: the email index catches up a moment after the record.
             awaitFirstAnswer(client, base + "/v1/collections/customers/records/email/jane.doe@example.com", key, logs);
+            // After a crash (kill -9) the exactly-once state is rebuilt from its changelog: record 1 may answer while
+            // other partitions still restore and answer 503. "Up" means every partition answers.
+            awaitReady(client, base + "/readyz", logs);
             System.out.println();
             System.out.println("Persona demo is up in " + Duration.between(started, Instant.now()).toMillis() / 1000.0 + "s: "
                     + "customers from two query syncs (profiles, usage) over a DuckDB warehouse, run every 10s.");
@@ -111,6 +114,18 @@ final class DemoCommand implements Callable<Integer> {
 
     private static void progress(final String step) {
         System.out.println("... " + step);
+    }
+
+    private static void awaitReady(final HttpClient client, final String url, final String logs) throws IOException, InterruptedException {
+        final HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
+        final long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new CommandFailure("the demo's store partitions did not all become readable within 5 minutes (/readyz); see " + logs);
     }
 
     private static void awaitFirstAnswer(final HttpClient client, final String url, final String key, final String logs)
