@@ -57,11 +57,22 @@ public final class TopicProvisioner {
     /**
      * The replication of Persona's topics on this cluster, from the configuration and the number of brokers.
      *
-     * @throws IllegalStateException when the cluster cannot be described, or has fewer brokers than the factor asks for
+     * @throws KafkaUnreachableException when the cluster cannot be described
+     * @throws IllegalStateException      when it has fewer brokers than the factor asks for
      */
     public TopicReplication replication() {
         if (replication == null) {
-            final int brokers = kafka("describe the cluster", () -> admin.describeCluster().nodes().get().size());
+            final int brokers;
+            try {
+                brokers = admin.describeCluster().nodes().get().size();
+            } catch (final ExecutionException e) {
+                // The first call an instance makes to Kafka: a wrong address or a refused login shows here, after the
+                // admin client's default.api.timeout.ms (60 s) for an address where nothing answers.
+                throw new KafkaUnreachableException(settings.bootstrapServers().orElse("the embedded broker"), e.getCause());
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while trying to describe the cluster", e);
+            }
             final int factor = settings.replicationFactorFor(brokers);
             if (factor > brokers) {
                 throw new IllegalStateException("kafka.replicationFactor is " + factor + " but the cluster has " + brokers

@@ -3,11 +3,14 @@ package dev.persona.cli;
 import dev.persona.testing.Ran;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line as a user meets it first: help on every command, and a configuration checked without starting. */
@@ -47,6 +50,35 @@ class PersonaCommandTest {
             assertTrue(ran.err().contains(file.toString()) && ran.err().contains("collections"), ran.err());
         } finally {
             Files.delete(file);
+        }
+    }
+
+    @Test
+    void shouldStopServeWithOneLineNamingTheServersWhenKafkaDoesNotAnswer() throws Exception {
+        final int nothing;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nothing = socket.getLocalPort();
+        }
+        final Path dir = Files.createTempDirectory("persona-unreachable");
+        try {
+            final Path file = dir.resolve("persona.yaml");
+            // The admin client's own time limit, shortened so that the test does not wait its default minute.
+            Files.writeString(file, """
+                    kafka:
+                      properties: { default.api.timeout.ms: 3000, request.timeout.ms: 2000 }
+                    collections:
+                      - { name: people, primaryIndex: id, partitions: 1 }
+                    syncs:
+                      - { id: traits, collection: people, source: { type: topic, topic: traits }, primaryKey: id, mapping: [ { from: name } ] }
+                    """);
+            final Ran ran = run("serve", "--config", file.toString(), "--bootstrap-servers", "127.0.0.1:" + nothing, "--port", "0",
+                    "--state-dir", dir.resolve("state").toString());
+            assertEquals(2, ran.exit(), ran.err());
+            assertTrue(ran.err().contains("persona serve: cannot reach the Kafka cluster at 127.0.0.1:" + nothing + ": "), ran.err());
+            assertTrue(ran.err().contains("Fix: check kafka.bootstrapServers"), ran.err());
+            assertFalse(ran.err().contains("\tat "), "one line, no stack trace: " + ran.err());
+        } finally {
+            dev.persona.testing.TempDirs.delete(dir);
         }
     }
 }
