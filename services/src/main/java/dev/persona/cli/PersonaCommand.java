@@ -31,7 +31,7 @@ public final class PersonaCommand implements Runnable {
         final CommandLine commandLine = new CommandLine(new PersonaCommand());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof CommandFailure || e instanceof dev.persona.config.ConfigException) {
-                cmd.getErr().println("persona " + cmd.getCommandName() + ": " + e.getMessage());
+                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
                 return 2;
             }
             throw e;

@@ -54,6 +54,17 @@ class PersonaCommandTest {
     }
 
     @Test
+    void shouldNameTheWholeSubcommandInAFailure() throws Exception {
+        final int nothing;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nothing = socket.getLocalPort();
+        }
+        final Ran ran = run("keys", "list", "--url", "http://127.0.0.1:" + nothing, "--admin-key", "any");
+        assertEquals(2, ran.exit(), ran.err());
+        assertTrue(ran.err().startsWith("persona keys list: no Persona instance answers at http://127.0.0.1:" + nothing), ran.err());
+    }
+
+    @Test
     void shouldStopServeWithOneLineNamingTheServersWhenKafkaDoesNotAnswer() throws Exception {
         final int nothing;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
