@@ -55,6 +55,36 @@ final class ChildProcess {
         }
     }
 
+    /**
+     * SIGSTOP: the process freezes as in a long GC pause or a suspended VM. Its sockets stay open, so peers see
+     * connections that are accepted and never answered, and Kafka sees a member that stops heartbeating.
+     */
+    void freeze() {
+        signal("STOP");
+    }
+
+    /** SIGCONT: a frozen process goes on from where it stopped, unaware of the time it lost. */
+    void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(final String name) {
+        if (process == null || !process.isAlive()) {
+            throw new IllegalStateException("not running: " + command);
+        }
+        try {
+            final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGTERM, and waits up to {@code seconds} for a clean exit before killing it. */
     void stop(final int seconds) {
         if (process != null && process.isAlive()) {

@@ -87,6 +87,18 @@ final class PersonaNodes implements AutoCloseable {
         nodes.get(i).kill();
     }
 
+    /** SIGSTOP: a load balancer's health check would take it out, so the reader does too. */
+    void freeze(final int i) {
+        up.remove(ports.get(i));
+        nodes.get(i).freeze();
+    }
+
+    /** SIGCONT, then back in the reader's rotation once it says it is ready again. */
+    void thaw(final int i) {
+        nodes.get(i).thaw();
+        awaitReady(i);
+    }
+
     /** SIGTERM: the instance drains and leaves its groups. */
     void stop(final int i) {
         up.remove(ports.get(i));

@@ -95,6 +95,16 @@ class ReliabilityFaultIT {
                     nodes.start(round % PersonaNodes.COUNT);
                 }
             });
+            // Frozen past the group's 10 s session timeout: its partitions and syncs move while it still holds its
+            // sockets, its transactions and (for CDC) the replication slot; resumed, it must be fenced, not believed.
+            scenario("an instance frozen (SIGSTOP) for 30 s, then resumed, twice", () -> {
+                for (int round = 0; round < 2; round++) {
+                    nodes.freeze(round);
+                    hold(Duration.ofSeconds(30));
+                    nodes.thaw(round);
+                    hold(Duration.ofSeconds(5));
+                }
+            });
             scenario("SIGTERM rolling restart of all three", () -> {
                 for (int i = 0; i < PersonaNodes.COUNT; i++) {
                     nodes.stop(i);
