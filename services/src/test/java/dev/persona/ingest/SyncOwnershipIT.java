@@ -1,0 +1,108 @@
+package dev.persona.ingest;
+
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import dev.persona.testing.Poll;
+import dev.persona.testing.TestKafka;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Which instance runs which sync, as instances come and go. */
+class SyncOwnershipIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static TestKafka kafka;
+
+    @BeforeAll
+    static void start() {
+        kafka = TestKafka.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    /** Counts the starts and stops of each sync's worker on one instance. */
+    private static final class Counted implements Function<dev.persona.config.SyncConfig, SyncWorker> {
+        final Map<String, AtomicInteger> starts = new ConcurrentHashMap<>();
+        final Map<String, AtomicInteger> stops = new ConcurrentHashMap<>();
+
+        @Override
+        public SyncWorker apply(final dev.persona.config.SyncConfig sync) {
+            starts.computeIfAbsent(sync.id(), id -> new AtomicInteger()).incrementAndGet();
+            return new SyncWorker() {
+                @Override
+                public void trigger(final boolean full) {
+                }
+
+                @Override
+                public void close() {
+                    stops.computeIfAbsent(sync.id(), id -> new AtomicInteger()).incrementAndGet();
+                }
+            };
+        }
+
+        int stopsOf(final String sync) {
+            return stops.getOrDefault(sync, new AtomicInteger()).get();
+        }
+    }
+
+    @Test
+    void shouldKeepRunningTheSyncsThatStayWhenAnotherInstanceJoins() throws Exception {
+        final String topic = TestKafka.uniqueName("control");
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
+        }
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("owners.yaml"), """
+                collections: [ { name: people, primaryIndex: id, partitions: 1 } ]
+                syncs:
+                  - { id: a, collection: people, primaryKey: id, mapping: [ { from: fa } ],
+                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
+                  - { id: b, collection: people, primaryKey: id, mapping: [ { from: fb } ],
+                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
+                  - { id: c, collection: people, primaryKey: id, mapping: [ { from: fc } ],
+                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
+                  - { id: d, collection: people, primaryKey: id, mapping: [ { from: fd } ],
+                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
+                """);
+        final String group = TestKafka.uniqueName("owners");
+        final Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        final Counted first = new Counted();
+        final Counted second = new Counted();
+        try (SyncOwnership one = SyncOwnership.start(topic, config.syncs(), group, client, first)) {
+            Poll.until(TIMEOUT, "the first instance running every sync", () -> one.owned().equals(Set.of("a", "b", "c", "d")));
+            try (SyncOwnership two = SyncOwnership.start(topic, config.syncs(), group, client, second)) {
+                Poll.until(TIMEOUT, "the syncs shared between the two", () -> !two.owned().isEmpty() && !one.owned().isEmpty()
+                        && one.owned().size() + two.owned().size() == 4);
+                final Set<String> kept = new HashSet<>(one.owned());
+                // A sync that stays is not stopped and started again: a CDC sync would drop its replication
+                // connection and capture nothing for the seconds a restart takes.
+                for (final String sync : kept) {
+                    assertEquals(0, first.stopsOf(sync), "sync " + sync + " stayed on the first instance, yet was stopped");
+                    assertEquals(1, first.starts.get(sync).get(), "sync " + sync + " was started again on the first instance");
+                }
+                for (final String moved : two.owned()) {
+                    assertEquals(1, first.stopsOf(moved), "sync " + moved + " moved, so the first instance stopped it once");
+                }
+                assertTrue(kept.size() == 2, "the four syncs split two and two: " + kept + " / " + two.owned());
+            }
+        }
+    }
+}
