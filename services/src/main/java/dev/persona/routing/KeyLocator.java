@@ -34,6 +34,10 @@ public final class KeyLocator {
             metadata = streams.queryMetadataForKey(store, key, KEYS);
         } catch (final StreamsException | IllegalStateException e) {
             return new KeyLocation.Unknown("the instance is not running (" + streams.state() + ")");
+        } catch (final ArithmeticException e) {
+            // Streams divides by the store's partition count, which is 0 for a store no member of the group hosts: the
+            // group's leader runs a topology without it (instances of a cluster started with different configurations).
+            return new KeyLocation.Unknown("no instance of the cluster hosts store " + store + " (do all instances run the same configuration?)");
         }
         if (metadata == null || metadata.partition() < 0 || metadata.activeHost() == null || metadata.activeHost().port() < 0) {
             return new KeyLocation.Unknown("no instance owns the key right now (" + streams.state() + ")");
