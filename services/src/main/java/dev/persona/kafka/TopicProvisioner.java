@@ -94,6 +94,15 @@ public final class TopicProvisioner {
         kafka("create topic " + topic, () -> createMissing(List.of(topic(topic, 1, Map.of("cleanup.policy", "compact")))));
     }
 
+    /**
+     * Creates a compacted, single-partition topic whose records the broker timestamps ({@code LogAppendTime}), when it
+     * is missing: times compared between instances then come from one clock.
+     */
+    public void provisionCompactedBrokerTimed(final String topic) {
+        kafka("create topic " + topic, () -> createMissing(List.of(topic(topic, 1,
+                Map.of("cleanup.policy", "compact", "message.timestamp.type", "LogAppendTime")))));
+    }
+
     /** Creates the control topic with at least {@code partitions} partitions, adding partitions when syncs were added. */
     public void provisionControl(final String topic, final int partitions) {
         kafka("create topic " + topic, () -> {

@@ -1,5 +1,6 @@
 package dev.persona.runtime;
 
+import dev.persona.cluster.InstanceRegistry;
 import dev.persona.cluster.InstanceStatus;
 import dev.persona.kafka.BoundedRocksDbMemory;
 import dev.persona.kafka.EmbeddedKafkaBroker;
@@ -136,6 +137,7 @@ public final class PersonaInstance implements AutoCloseable {
             provisioner.provision(config);
             provisioner.provisionCompacted(new TopicNames(config.kafka()).apiKeys());
             IngestService.provision(config, provisioner);
+            provisioner.provisionCompactedBrokerTimed(new TopicNames(config.kafka()).instances());
         }
         keys = ApiKeyStore.start(new TopicNames(config.kafka()).apiKeys(), clientProps);
         started.push(keys);
@@ -156,6 +158,9 @@ public final class PersonaInstance implements AutoCloseable {
         started.push(gc);
         final org.apache.kafka.streams.Topology topology = builder.build();
         status = new InstanceStatus(topology.describe());
+        // Before Streams joins the group: a member with another topology would break the running ones.
+        started.push(InstanceRegistry.join(new TopicNames(config.kafka()).instances(), clientProps, self.host() + ":" + self.port(),
+                topology.describe(), config.file().toString()));
         final BoundedRocksDbMemory.Resources rocksdb = BoundedRocksDbMemory.Resources.ofMegabytes(config.kafka().rocksdbMemoryMb());
         started.push(rocksdb);
         streams = new KafkaStreams(topology, StreamsSettings.withReplication(StreamsSettings.withSharedMemory(

@@ -79,6 +79,11 @@ public final class TopicNames {
         return settings.topicPrefix() + "." + sync.collection() + "." + sync.id() + ".cdc-schema";
     }
 
+    /** Which topology each running instance runs (compacted, broker-stamped times): see the instance registry. */
+    public String instances() {
+        return settings.topicPrefix() + ".instances";
+    }
+
     /** The API keys. */
     public String apiKeys() {
         return settings.topicPrefix() + ".api-keys";
