@@ -1,9 +1,11 @@
 package dev.persona.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.kafka.TopicFollower;
 import dev.persona.kafka.TopologyMismatchException;
 import dev.persona.topology.Json;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -86,19 +89,19 @@ public final class InstanceRegistry implements AutoCloseable {
     public static InstanceRegistry join(final String topic, final Map<String, Object> clientProperties, final String self,
                                         final TopologyDescription topology, final String config) {
         final Set<String> stores = stores(topology);
-        final byte[] entry = Json.mapper().createObjectNode().put("fingerprint", fingerprint(topology)).put("config", config)
-                .<com.fasterxml.jackson.databind.node.ObjectNode>set("stores", Json.mapper().valueToTree(stores))
+        final String mine = fingerprint(topology);
+        final byte[] entry = Json.mapper().createObjectNode().put("fingerprint", mine).put("config", config)
+                .<ObjectNode>set("stores", Json.mapper().valueToTree(stores))
                 .toString().getBytes(StandardCharsets.UTF_8);
         final InstanceRegistry registry = new InstanceRegistry(topic, self, entry, clientProperties);
         try {
-            final long now = registry.write(registry.entry);
-            final Map<String, org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> latest = new java.util.TreeMap<>();
+            final long now = registry.register();
+            final Map<String, ConsumerRecord<String, byte[]>> latest = new TreeMap<>();
             TopicFollower.readAll(topic, clientProperties, record -> {
                 if (record.key() != null) {
                     latest.put(record.key(), record);
                 }
             });
-            final String mine = fingerprint(topology);
             final List<String> differing = new ArrayList<>();
             final Set<String> theirs = new TreeSet<>();
             latest.forEach((peer, record) -> {
@@ -112,7 +115,7 @@ public final class InstanceRegistry implements AutoCloseable {
                 }
             });
             if (!differing.isEmpty()) {
-                throw new TopologyMismatchException(differing, config, only(stores, theirs), only(theirs, stores));
+                throw new TopologyMismatchException(differing, config, only(stores, theirs), only(theirs, stores), LIVE);
             }
         } catch (final RuntimeException e) {
             registry.close();
@@ -157,10 +160,10 @@ public final class InstanceRegistry implements AutoCloseable {
         }
     }
 
-    /** Writes an entry (or the removal, for null) and answers the broker's time of it. */
-    private long write(final byte[] value) {
+    /** Writes this instance's entry and answers the broker's time of it. */
+    private long register() {
         try {
-            return producer.send(new ProducerRecord<>(topic, 0, self, value)).get(30, TimeUnit.SECONDS).timestamp();
+            return producer.send(new ProducerRecord<>(topic, 0, self, entry)).get(30, TimeUnit.SECONDS).timestamp();
         } catch (final ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot write this instance's entry to " + topic + ": " + e, e);
         } catch (final InterruptedException e) {

@@ -1,5 +1,6 @@
 package dev.persona.kafka;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -16,14 +17,16 @@ public final class TopologyMismatchException extends IllegalStateException {
      * @param config    this instance's configuration file
      * @param onlyHere  stores this topology has and theirs lacks
      * @param onlyThere stores theirs has and this one lacks
+     * @param live      how long after its last renewal an instance counts as running
      */
-    public TopologyMismatchException(final List<String> peers, final String config, final Set<String> onlyHere, final Set<String> onlyThere) {
+    public TopologyMismatchException(final List<String> peers, final String config, final Set<String> onlyHere, final Set<String> onlyThere,
+                                     final Duration live) {
         super("the running instance(s) " + String.join(", ", peers) + " of this cluster run another topology than " + config
                 + " makes (" + difference(onlyHere, onlyThere) + "). One Kafka Streams application runs one topology: "
                 + "adding or removing a collection, a sync, a secondary index or a nested array cannot roll out one instance at a "
                 + "time (changes that keep the topology, such as mappings, models and schedules, can). Fix: stop every "
                 + "instance, then start them all with the new file (an instance killed without stopping counts as running for "
-                + "35 s after it was last seen)");
+                + live.toSeconds() + " s after it was last seen)");
     }
 
     private static String difference(final Set<String> onlyHere, final Set<String> onlyThere) {
