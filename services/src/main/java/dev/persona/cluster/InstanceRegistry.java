@@ -38,7 +38,7 @@ import java.util.concurrent.TimeoutException;
  * Which topology each running instance of a cluster runs. Kafka Streams needs every member of an application to run
  * the same topology: a member given tasks of a topology it lacks kills its stream threads over and over, and one
  * whose topology has stores the group's leader lacks never hosts them. A configuration change that adds or removes a
- * collection, a sync, a secondary index or a nested array changes the topology; rolled out one instance at a time, it
+ * collection, a sync, a nested array or a collection's first secondary index changes the topology; rolled out one instance at a time, it
  * used to leave half the cluster's partitions unserved, with every instance reporting ready.
  * <p>
  * Each instance writes its topology's fingerprint to a compacted topic, again every {@link #HEARTBEAT}, and removes it

@@ -23,7 +23,7 @@ public final class TopologyMismatchException extends IllegalStateException {
                                      final Duration live) {
         super("the running instance(s) " + String.join(", ", peers) + " of this cluster run another topology than " + config
                 + " makes (" + difference(onlyHere, onlyThere) + "). One Kafka Streams application runs one topology: "
-                + "adding or removing a collection, a sync, a secondary index or a nested array cannot roll out one instance at a "
+                + "adding or removing a collection, a sync, a nested array or a collection's first secondary index cannot roll out one instance at a "
                 + "time (changes that keep the topology, such as mappings, models and schedules, can). Fix: stop every "
                 + "instance, then start them all with the new file (an instance killed without stopping counts as running for "
                 + live.toSeconds() + " s after it was last seen)");
