@@ -117,29 +117,27 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static void awaitReady(final HttpClient client, final String url, final String logs) throws IOException, InterruptedException {
-        final HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
-        final long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new CommandFailure("the demo's store partitions did not all become readable within 5 minutes (/readyz); see " + logs);
+        await(client, HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), response -> response.statusCode() == 200,
+                Duration.ofMinutes(5), "the demo's store partitions did not all become readable within 5 minutes (/readyz); see " + logs);
     }
 
     private static void awaitFirstAnswer(final HttpClient client, final String url, final String key, final String logs)
             throws IOException, InterruptedException {
-        final HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
-                .timeout(Duration.ofSeconds(5)).build();
-        final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        await(client, HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(5)).build(),
+                response -> response.statusCode() == 200 && response.body().contains("num_messages_sent") && response.body().contains("full_name"),
+                Duration.ofMinutes(2), "the demo record did not become readable within 2 minutes; see " + logs);
+    }
+
+    /** Sends {@code request} every 100 ms until an answer is {@code good}, or fails with {@code failure} after {@code limit}. */
+    private static void await(final HttpClient client, final HttpRequest request, final java.util.function.Predicate<HttpResponse<String>> good,
+                              final Duration limit, final String failure) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            final HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200 && response.body().contains("num_messages_sent") && response.body().contains("full_name")) {
+            if (good.test(client.send(request, HttpResponse.BodyHandlers.ofString()))) {
                 return;
             }
             Thread.sleep(100);
         }
-        throw new CommandFailure("the demo record did not become readable within 2 minutes; see " + logs);
+        throw new CommandFailure(failure);
     }
 }

@@ -174,10 +174,19 @@ public final class InstanceRegistry implements AutoCloseable {
 
     private void beat() {
         try {
-            producer.send(new ProducerRecord<>(topic, 0, self, entry));
+            // A send that fails later (Kafka away past the delivery timeout) reports to the callback, not here.
+            producer.send(new ProducerRecord<>(topic, 0, self, entry), (metadata, e) -> {
+                if (e != null) {
+                    cannotRenew(e);
+                }
+            });
         } catch (final RuntimeException e) {
-            LOG.warn("Cannot renew this instance's entry in {}; retrying in {} s", topic, HEARTBEAT.toSeconds(), e);
+            cannotRenew(e);
         }
+    }
+
+    private void cannotRenew(final Exception e) {
+        LOG.warn("Cannot renew this instance's entry in {} ({}); retrying in {} s", topic, e.toString(), HEARTBEAT.toSeconds());
     }
 
     /** Stops renewing the entry and removes it, so that a new topology may start at once. Never throws. */

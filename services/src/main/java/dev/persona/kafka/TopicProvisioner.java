@@ -91,16 +91,21 @@ public final class TopicProvisioner {
 
     /** Creates a compacted, single-partition topic (API keys, run history, sync state, CDC offsets) when it is missing. */
     public void provisionCompacted(final String topic) {
-        kafka("create topic " + topic, () -> createMissing(List.of(topic(topic, 1, Map.of("cleanup.policy", "compact")))));
+        provisionCompacted(topic, Map.of());
     }
 
     /**
-     * Creates a compacted, single-partition topic whose records the broker timestamps ({@code LogAppendTime}), when it
-     * is missing: times compared between instances then come from one clock.
+     * {@link #provisionCompacted(String)} with the broker timestamping its records ({@code LogAppendTime}): times
+     * compared between instances then come from one clock.
      */
     public void provisionCompactedBrokerTimed(final String topic) {
-        kafka("create topic " + topic, () -> createMissing(List.of(topic(topic, 1,
-                Map.of("cleanup.policy", "compact", "message.timestamp.type", "LogAppendTime")))));
+        provisionCompacted(topic, Map.of("message.timestamp.type", "LogAppendTime"));
+    }
+
+    private void provisionCompacted(final String topic, final Map<String, String> configs) {
+        final Map<String, String> all = new HashMap<>(configs);
+        all.put("cleanup.policy", "compact");
+        kafka("create topic " + topic, () -> createMissing(List.of(topic(topic, 1, all))));
     }
 
     /** Creates the control topic with at least {@code partitions} partitions, adding partitions when syncs were added. */

@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * Running instances of the cluster run another topology than this configuration makes: Kafka Streams cannot run both
  * in one application, so this instance does not start. The message names the peers, the stores that differ and the
- * two ways on.
+ * fix.
  */
 public final class TopologyMismatchException extends IllegalStateException {
     private static final long serialVersionUID = 1L;

@@ -130,16 +130,17 @@ public final class PersonaInstance implements AutoCloseable {
         drain = options.drain();
         final Map<String, Object> clientProps = new HashMap<>(config.kafka().properties());
         clientProps.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        final TopicNames names = new TopicNames(config.kafka());
         final TopicReplication replication;
         try (Admin admin = Admin.create(clientProps)) {
             final TopicProvisioner provisioner = new TopicProvisioner(admin, config.kafka());
             replication = provisioner.replication();
             provisioner.provision(config);
-            provisioner.provisionCompacted(new TopicNames(config.kafka()).apiKeys());
+            provisioner.provisionCompacted(names.apiKeys());
             IngestService.provision(config, provisioner);
-            provisioner.provisionCompactedBrokerTimed(new TopicNames(config.kafka()).instances());
+            provisioner.provisionCompactedBrokerTimed(names.instances());
         }
-        keys = ApiKeyStore.start(new TopicNames(config.kafka()).apiKeys(), clientProps);
+        keys = ApiKeyStore.start(names.apiKeys(), clientProps);
         started.push(keys);
         options.adminKey().ifPresent(secret -> keys.addBootstrapAdminKey("admin", secret));
 
@@ -157,10 +158,11 @@ public final class PersonaInstance implements AutoCloseable {
         gc.bindTo(metrics);
         started.push(gc);
         final org.apache.kafka.streams.Topology topology = builder.build();
-        status = new InstanceStatus(topology.describe());
+        final org.apache.kafka.streams.TopologyDescription description = topology.describe();
+        status = new InstanceStatus(description);
         // Before Streams joins the group: a member with another topology would break the running ones.
-        started.push(InstanceRegistry.join(new TopicNames(config.kafka()).instances(), clientProps, self.host() + ":" + self.port(),
-                topology.describe(), config.file().toString()));
+        started.push(InstanceRegistry.join(names.instances(), clientProps, self.host() + ":" + self.port(), description,
+                config.file().toString()));
         final BoundedRocksDbMemory.Resources rocksdb = BoundedRocksDbMemory.Resources.ofMegabytes(config.kafka().rocksdbMemoryMb());
         started.push(rocksdb);
         streams = new KafkaStreams(topology, StreamsSettings.withReplication(StreamsSettings.withSharedMemory(
@@ -203,7 +205,7 @@ public final class PersonaInstance implements AutoCloseable {
         final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
         final RecordPurger purger = new RecordPurger(config, clientProps, java.time.Clock.systemUTC());
         started.push(purger);
-        final ChangeFeeds changes = new ChangeFeeds(new TopicNames(config.kafka()), clientProps, metrics, CHANGE_KEEP_ALIVE);
+        final ChangeFeeds changes = new ChangeFeeds(names, clientProps, metrics, CHANGE_KEEP_ALIVE);
         try {
             api = ApiServer.start(options.bindHost(), port,
                     new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
