@@ -182,8 +182,13 @@ public final class SyncOwnership implements AutoCloseable {
     private void stop(final int partition) {
         final SyncWorker worker = running.remove(partition);
         if (worker != null) {
-            worker.close();
-            LOG.info("Stopped sync {} on this instance", syncs.get(partition).id());
+            try {
+                worker.close();
+                LOG.info("Stopped sync {} on this instance", syncs.get(partition).id());
+            } catch (final RuntimeException e) {
+                // One worker that fails to stop must not keep the others running, nor end this thread.
+                LOG.error("Sync {}: failed to stop cleanly", syncs.get(partition).id(), e);
+            }
         }
     }
 

@@ -43,6 +43,8 @@ class SyncOwnershipIT {
     private static final class Counted implements Function<dev.persona.config.SyncConfig, SyncWorker> {
         final Map<String, AtomicInteger> starts = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> stops = new ConcurrentHashMap<>();
+        /** Whether a worker's close throws, as a CDC worker's did when its engine had stopped on a failure. */
+        volatile boolean closeThrows;
 
         @Override
         public SyncWorker apply(final dev.persona.config.SyncConfig sync) {
@@ -55,6 +57,9 @@ class SyncOwnershipIT {
                 @Override
                 public void close() {
                     stops.computeIfAbsent(sync.id(), id -> new AtomicInteger()).incrementAndGet();
+                    if (closeThrows) {
+                        throw new IllegalStateException("Engine has been already shut down.");
+                    }
                 }
             };
         }
@@ -64,12 +69,50 @@ class SyncOwnershipIT {
         }
     }
 
-    @Test
-    void shouldKeepRunningTheSyncsThatStayWhenAnotherInstanceJoins() throws Exception {
+    private static String control() throws Exception {
         final String topic = TestKafka.uniqueName("control");
         try (Admin admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
         }
+        return topic;
+    }
+
+    /** It used to end the ownership thread: the instance then ran no sync it was given, and stopped none it lost. */
+    @Test
+    void shouldGoOnOwningSyncsWhenAWorkerFailsToStop() throws Exception {
+        final String topic = control();
+        final String group = TestKafka.uniqueName("owners");
+        final Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        final Counted first = new Counted();
+        first.closeThrows = true;
+        try (SyncOwnership one = SyncOwnership.start(topic, config().syncs(), group, client, first)) {
+            Poll.until(TIMEOUT, "the first instance running every sync", () -> one.owned().equals(Set.of("a", "b", "c", "d")));
+            try (SyncOwnership two = SyncOwnership.start(topic, config().syncs(), group, client, new Counted())) {
+                Poll.until(TIMEOUT, "two syncs moved, their workers' close failing", () -> one.owned().size() == 2 && two.owned().size() == 2);
+            }
+            Poll.until(TIMEOUT, "every sync back on the first instance once the second left", () -> one.owned().equals(Set.of("a", "b", "c", "d")));
+            assertEquals(java.util.Optional.empty(), one.failure());
+        }
+    }
+
+    private static PersonaConfig config() {
+        return ConfigLoader.withEnvironment(Map.of()).parse(Path.of("owners.yaml"), """
+                collections: [ { name: people, primaryIndex: id, partitions: 1 } ]
+                syncs:
+                  - { id: a, collection: people, primaryKey: id, mapping: [ { from: fa } ],
+                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
+                  - { id: b, collection: people, primaryKey: id, mapping: [ { from: fb } ],
+                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
+                  - { id: c, collection: people, primaryKey: id, mapping: [ { from: fc } ],
+                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
+                  - { id: d, collection: people, primaryKey: id, mapping: [ { from: fd } ],
+                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
+                """);
+    }
+
+    @Test
+    void shouldKeepRunningTheSyncsThatStayWhenAnotherInstanceJoins() throws Exception {
+        final String topic = control();
         final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("owners.yaml"), """
                 collections: [ { name: people, primaryIndex: id, partitions: 1 } ]
                 syncs:

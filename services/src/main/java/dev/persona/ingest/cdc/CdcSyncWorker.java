@@ -424,6 +424,10 @@ public final class CdcSyncWorker implements SyncWorker {
                 current.close();
             } catch (final IOException e) {
                 LOG.warn("Sync {}: error stopping the CDC engine", sync.id(), e);
+            } catch (final IllegalStateException e) {
+                // An engine that stopped on a failure is "already shut down" (AsyncEmbeddedEngine); the rest of the sync
+                // (its retries, its producer) must be released all the same.
+                LOG.debug("Sync {}: the CDC engine had stopped already: {}", sync.id(), e.getMessage());
             }
         }
         executor.shutdownNow();
