@@ -416,9 +416,8 @@ public final class ConfigLoader {
                 if (!SourceConfig.Cdc.captures(connection)) {
                     // Named by its scheme alone: the URL may hold a password.
                     throw node.error("connection", "CDC cannot capture a '" + SourceConfig.scheme(connection) + "' database: it captures "
-                            + "PostgreSQL (jdbc:postgresql://) and MySQL (jdbc:mysql://); MariaDB needs Debezium's MariaDB connector, which this "
-                            + "build lacks (docs/sources.md)", "read this database with a query sync (type: query, with a SQL model and a "
-                            + "schedule) and its JDBC driver, or point CDC at PostgreSQL or MySQL");
+                            + "PostgreSQL (jdbc:postgresql://), MySQL (jdbc:mysql://) and MariaDB (jdbc:mariadb://)", "read this database with a "
+                            + "query sync (type: query, with a SQL model and a schedule) and its JDBC driver");
                 }
                 return new SourceConfig.Cdc(connection, node.requiredString("table", "name the captured table as schema.table"));
             }

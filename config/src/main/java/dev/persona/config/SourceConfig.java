@@ -29,12 +29,12 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
 
         /** Whether the capture reads a MySQL binary log (and keeps Debezium's schema history), rather than PostgreSQL's WAL. */
         public boolean readsBinaryLog() {
-            return "jdbc:mysql".equals(scheme(connection));
+            return java.util.Set.of("jdbc:mysql", "jdbc:mariadb").contains(scheme(connection));
         }
 
-        /** Whether CDC can capture the database a URL names: PostgreSQL, MySQL. */
+        /** Whether CDC can capture the database a URL names: PostgreSQL, MySQL, MariaDB. */
         public static boolean captures(final String connection) {
-            return java.util.Set.of("jdbc:postgresql", "jdbc:mysql").contains(scheme(connection));
+            return java.util.Set.of("jdbc:postgresql", "jdbc:mysql", "jdbc:mariadb").contains(scheme(connection));
         }
     }
 

@@ -388,11 +388,15 @@ class ConfigLoaderTest {
     @Test
     void shouldRejectACdcSourceItCannotCaptureNamingTheSchemeAndNeverThePassword() {
         final ConfigException e = rejected(VALID.replace("source: { type: topic, topic: profiles-in }",
-                "source: { type: cdc, connection: \"jdbc:mariadb://db:3306/shop?user=persona&password=planted-Secret-9\", table: shop.users }"));
+                "source: { type: cdc, connection: \"jdbc:sqlserver://db:1433;databaseName=shop;user=persona;password=planted-Secret-9\", table: dbo.users }"));
         assertEquals("syncs[0].source.connection", e.key());
-        assertTrue(e.getMessage().contains("'jdbc:mariadb'") && e.getMessage().contains("MariaDB connector")
+        assertTrue(e.getMessage().contains("'jdbc:sqlserver'") && e.getMessage().contains("MariaDB (jdbc:mariadb://)")
                 && e.getMessage().contains("query sync"), e.getMessage());
         assertTrue(!e.getMessage().contains("planted-Secret-9"), e.getMessage());
+        final SourceConfig maria = parse(VALID.replace(
+                "source: { type: topic, topic: profiles-in }", "source: { type: cdc, connection: \"jdbc:mariadb://db/shop?user=u\", table: shop.users }"))
+                .syncs().get(0).source();
+        assertTrue(((SourceConfig.Cdc) maria).readsBinaryLog(), "MariaDB is read from its binary log, as MySQL is");
     }
 
     /** It passed validation, then start-up died with Kafka Streams' TopologyException stack trace. */

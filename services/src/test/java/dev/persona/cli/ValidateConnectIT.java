@@ -65,6 +65,9 @@ class ValidateConnectIT {
             assertFalse(all.contains(MariaDbServer.PASSWORD), all);
 
             maria.execute("grant replication slave, replication client on *.* to '" + user + "'@'%'");
+            final Ran replicating = Ran.persona("validate", "--config", file.toString(), "--connect");
+            assertTrue(replicating.out().contains("Fix: GRANT RELOAD ON *.* TO '" + user + "'@'%';"), replicating.out());
+            maria.execute("grant reload on *.* to '" + user + "'@'%'");
             final Ran granted = Ran.persona("validate", "--config", file.toString(), "--connect");
             assertTrue(granted.out().contains("sync captured (cdc into people): table test." + table + " has no primary key")
                     && granted.out().contains("ADD PRIMARY KEY (id);"), granted.out());

@@ -12,8 +12,9 @@ import java.util.Optional;
 /**
  * Checks what Debezium's MySQL connector needs of a server before capture starts, and says how to fix what is
  * missing: the binary log on, in {@code ROW} format with {@code FULL} row images, a user who may read it
- * ({@code REPLICATION SLAVE}, {@code REPLICATION CLIENT} or MariaDB's {@code BINLOG MONITOR}, and {@code SELECT}), and a
- * table with a primary key in an engine that logs its rows; and a server that is MySQL, not MariaDB.
+ * ({@code REPLICATION SLAVE}, {@code REPLICATION CLIENT} or MariaDB's {@code BINLOG MONITOR}, and {@code SELECT}) and
+ * lock tables for the snapshot's consistent read ({@code RELOAD} or {@code LOCK TABLES}), and a table with a primary key
+ * in an engine that logs its rows. MySQL and MariaDB alike: both are read by Debezium's MySQL connector.
  */
 final class BinlogPreflight {
     /** Storage engines whose rows never reach the binary log as changes Persona could apply. */
@@ -54,14 +55,40 @@ final class BinlogPreflight {
                 return Optional.of("table " + table + " uses the " + engine + " engine, whose rows Persona cannot capture from the binary log. "
                         + "Fix: ALTER TABLE " + table + " ENGINE=InnoDB;");
             }
+            final List<String> unparsed = Queries.column(db, "select concat(column_name, ' ', data_type) from information_schema.columns "
+                    + "where table_schema = ? and table_name = ? and lower(data_type) in ('uuid', 'inet4', 'inet6', 'vector') "
+                    + "order by ordinal_position", schema, name);
+            if (!unparsed.isEmpty()) {
+                return Optional.of(typesProblem(table, unparsed));
+            }
             final List<String> key = Queries.column(db, "select column_name from information_schema.key_column_usage "
                     + "where table_schema = ? and table_name = ? and constraint_name = 'PRIMARY' order by ordinal_position", schema, name);
             if (key.isEmpty()) {
                 return Optional.of("table " + table + " has no primary key, so its updates and deletes cannot be matched to records. Fix: "
                         + "ALTER TABLE " + table + " ADD PRIMARY KEY (" + primaryKey + ");");
             }
-            return vendorProblem(Queries.single(db, "select version()"));
+            return Optional.empty();
         }
+    }
+
+    /**
+     * The documented error for MariaDB column types that Debezium's MySQL connector cannot parse in the table's
+     * {@code CREATE TABLE} (its grammar is MySQL's), each given as {@code "column type"}.
+     */
+    static String typesProblem(final String table, final List<String> columns) {
+        final String first = columns.get(0);
+        final String column = first.substring(0, first.indexOf(' '));
+        final String type = first.substring(first.indexOf(' ') + 1).toLowerCase(Locale.ROOT);
+        final String replacement = switch (type) {
+            case "uuid" -> "CHAR(36)";
+            case "inet4" -> "VARCHAR(15)";
+            case "inet6" -> "VARCHAR(45)";
+            default -> "BLOB";
+        };
+        return "table " + table + " has MariaDB column types that CDC cannot read (" + String.join(", ", columns) + "): Debezium's MySQL "
+                + "connector cannot parse them. Fix: ALTER TABLE " + table + " MODIFY " + column + " " + replacement + "; (and so for each; "
+                + "if the sync captured the table before, give it a new id too, so that it reads the table afresh), or read the table with a "
+                + "query sync";
     }
 
     /** The documented error for a server whose binary log is off, not in ROW format, or without full row images. */
@@ -82,31 +109,26 @@ final class BinlogPreflight {
     }
 
     /**
-     * The documented error for a MariaDB server: Debezium's MySQL connector takes MariaDB 10+ for MySQL 8.4 and asks it
-     * for {@code SHOW BINARY LOG STATUS}, which MariaDB does not know; MariaDB needs Debezium's MariaDB connector.
+     * The documented error for a user who may not read the binary log, or may not lock the table while the snapshot
+     * notes its binary log position ({@code FLUSH TABLES WITH READ LOCK} needs {@code RELOAD}; Debezium falls back to
+     * {@code LOCK TABLES} without it).
      */
-    static Optional<String> vendorProblem(final String version) {
-        if (version == null || !version.toLowerCase(Locale.ROOT).contains("mariadb")) {
-            return Optional.empty();
-        }
-        return Optional.of("the server is MariaDB (" + version + "), whose binary log Debezium's MySQL connector cannot read; it needs "
-                + "Debezium's MariaDB connector, which this build of Persona lacks. Fix: read the table with a query sync (type: query, "
-                + "with a SQL model and a schedule)");
-    }
-
-    /** The documented error for a user who may not read the binary log. */
     static Optional<String> grantsProblem(final String user, final List<String> grants) {
         final String all = String.join("\n", grants).toUpperCase(Locale.ROOT);
         final boolean everything = all.contains("GRANT ALL PRIVILEGES ON *.*");
         final boolean slave = everything || all.contains("REPLICATION SLAVE") || all.contains("REPLICATION REPLICA");
         final boolean client = everything || all.contains("REPLICATION CLIENT") || all.contains("BINLOG MONITOR") || all.contains("SUPER");
-        if (slave && client) {
-            return Optional.empty();
-        }
         final String quoted = quoted(user);
-        return Optional.of("user " + quoted + " may not read the binary log (it lacks " + (slave ? "" : "REPLICATION SLAVE")
-                + (!slave && !client ? " and " : "") + (client ? "" : "REPLICATION CLIENT") + "). Fix: GRANT REPLICATION SLAVE, "
-                + "REPLICATION CLIENT ON *.* TO " + quoted + ";");
+        if (!slave || !client) {
+            return Optional.of("user " + quoted + " may not read the binary log (it lacks " + (slave ? "" : "REPLICATION SLAVE")
+                    + (!slave && !client ? " and " : "") + (client ? "" : "REPLICATION CLIENT") + "). Fix: GRANT REPLICATION SLAVE, "
+                    + "REPLICATION CLIENT ON *.* TO " + quoted + ";");
+        }
+        if (!everything && !all.contains("RELOAD") && !all.contains("LOCK TABLES")) {
+            return Optional.of("user " + quoted + " may not lock tables (it lacks RELOAD and LOCK TABLES), which the first read of the "
+                    + "table needs to note where in the binary log it was taken. Fix: GRANT RELOAD ON *.* TO " + quoted + ";");
+        }
+        return Optional.empty();
     }
 
     private static String quoted(final String user) {

@@ -20,6 +20,8 @@ import dev.persona.topology.MalformedRowException;
 import dev.persona.topology.RunSamples;
 import dev.persona.topology.TopicNames;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import dev.persona.ingest.DriverMessage;
+import io.debezium.embedded.EmbeddedEngineChangeEvent;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
@@ -88,6 +90,12 @@ public final class CdcSyncWorker implements SyncWorker {
     private long rejected;
     private long lastProgress;
     private RowSizeLimit rowLimit;
+    /** Set for a MariaDB source: where its transactions start, for offsets that lose no row at a restart. */
+    private volatile MariaDbRestartPoints restartPoints;
+    /** Set for a MySQL or MariaDB source: hears Debezium skip a DDL statement of the captured table. */
+    private final UnparsedDdlWatch unparsedDdl;
+    /** Why capture must stop before another row is sent: a DDL of the captured table that Debezium skipped. */
+    private volatile String unparsed;
     private volatile String batchFailure;
     private final Backoff backoff = Backoff.standard();
 
@@ -114,7 +122,20 @@ public final class CdcSyncWorker implements SyncWorker {
             thread.setDaemon(true);
             return thread;
         });
+        this.unparsedDdl = source.readsBinaryLog() ? UnparsedDdlWatch.start("persona_" + sync.id(), source.table(), this::capturedTableUnparsed) : null;
         executor.execute(this::startEngine);
+    }
+
+    /**
+     * Debezium skipped a DDL statement of the captured table: the rows after it would be read with the columns known
+     * before. The next batch fails instead, before any row of it is sent; each restart meets the statement again, so
+     * the sync stays failed, with the fix, until the operator acts.
+     */
+    private void capturedTableUnparsed(final String statement) {
+        unparsed = "Debezium cannot parse a change of the captured table " + source.table() + " ('"
+                + (statement.length() > 300 ? statement.substring(0, 300) + "…" : statement) + "'), so it cannot tell which value belongs to "
+                + "which column after it. Fix: change the column to a type MySQL knows (uuid: CHAR(36), inet6: VARCHAR(45)), then give the sync a "
+                + "new id, which reads the table afresh";
     }
 
     /** Slot and publication name of a sync. */
@@ -184,6 +205,8 @@ public final class CdcSyncWorker implements SyncWorker {
         final BinlogUrl url = BinlogUrl.parse(source.connection());
         final Properties props = new Properties();
         props.put("connector.class", "io.debezium.connector.mysql.MySqlConnector");
+        // Connector/J, with MariaDB's name for the binary log status (BinlogJdbcDriver says why).
+        props.put("database.jdbc.driver", BinlogJdbcDriver.class.getName());
         props.put("database.hostname", url.host());
         props.put("database.port", Integer.toString(url.port()));
         props.put("database.user", url.user());
@@ -198,6 +221,9 @@ public final class CdcSyncWorker implements SyncWorker {
         props.put("schema.history.internal.kafka.topic", new TopicNames(config.kafka()).cdcSchemaHistory(sync));
         props.put("schema.history.internal.kafka.bootstrap.servers", String.valueOf(clientProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)));
         props.put("schema.history.internal.store.only.captured.tables.ddl", "true");
+        // MySQL's grammar cannot parse MariaDB-only types (uuid, inet6): such a table anywhere in the database would stop
+        // capture for good. Skipped on the captured table itself, a statement fails the sync instead (UnparsedDdlWatch).
+        props.put("schema.history.internal.skip.unparseable.ddl", "true");
         // Its producer and consumer reach a secured cluster as every other client does.
         config.kafka().properties().forEach((key, value) -> {
             props.put("schema.history.internal.producer." + key, value);
@@ -220,6 +246,7 @@ public final class CdcSyncWorker implements SyncWorker {
         run = SyncRun.start(sync.id(), RunTrigger.START, false, instance);
         history.record(run);
         batchFailure = null;
+        unparsed = null;
         final Optional<String> problem;
         try {
             problem = CdcPreflight.problem(source, sync.primaryKey());
@@ -234,6 +261,15 @@ public final class CdcSyncWorker implements SyncWorker {
         if (rowLimit == null) {
             rowLimit = RowSizeLimit.of(syncTopic, clientProperties);
         }
+        if (source.readsBinaryLog()) {
+            closeRestartPoints();
+            try {
+                restartPoints = MariaDbRestartPoints.forServer(source.connection());
+            } catch (final SQLException e) {
+                fail(CdcPreflight.cannotConnect(source, e));
+                return;
+            }
+        }
         captured = 0;
         upserts = 0;
         deletes = 0;
@@ -242,8 +278,9 @@ public final class CdcSyncWorker implements SyncWorker {
                 .using(engineProperties)
                 .using((success, message, error) -> {
                     if (!success && !closed) {
-                        fail(batchFailure != null ? batchFailure
-                                : "the CDC engine stopped: " + (error != null && error.getMessage() != null ? error.getMessage() : message));
+                        // A skipped DDL of the captured table says more than the row error Debezium may meet first.
+                        fail(batchFailure != null ? batchFailure : unparsed != null ? unparsed
+                                : "the CDC engine stopped: " + (error != null ? rootCause(error) : message));
                     }
                 })
                 .notifying(this::handleBatch)
@@ -258,6 +295,21 @@ public final class CdcSyncWorker implements SyncWorker {
                 fail("the CDC engine failed: " + e);
             }
         }
+    }
+
+    /**
+     * What stopped the engine, from the innermost cause that says something: Debezium wraps it in "An exception
+     * occurred in the change event producer", which tells an operator nothing (a DDL it cannot parse, say).
+     */
+    static String rootCause(final Throwable error) {
+        String message = error.getMessage();
+        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
+                message = cause.getMessage();
+            }
+        }
+        final String text = message == null ? error.getClass().getSimpleName() : message;
+        return text.length() > 1_000 ? text.substring(0, 1_000) + "…" : text;
     }
 
     private void fail(final String error) {
@@ -280,6 +332,9 @@ public final class CdcSyncWorker implements SyncWorker {
      */
     private void handleBatch(final List<ChangeEvent<String, String>> events,
                              final DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
+        if (unparsed != null) {
+            failBatch(unparsed);
+        }
         final List<Sent> sent = new ArrayList<>(events.size());
         // Every row names the run it belongs to (the engine's start, or a resync), for the run debugger's samples.
         final RecordHeaders runHeaders = new RecordHeaders();
@@ -336,8 +391,12 @@ public final class CdcSyncWorker implements SyncWorker {
             }
         }
         // Offsets move only once the rows are safely in Kafka: a crash here replays, never loses.
-        for (final ChangeEvent<String, String> event : events) {
-            committer.markProcessed(event);
+        if (restartPoints == null) {
+            for (final ChangeEvent<String, String> event : events) {
+                committer.markProcessed(event);
+            }
+        } else if (!events.isEmpty()) {
+            markAtTransactionStart(events.get(events.size() - 1), committer);
         }
         committer.markBatchFinished();
         backoff.reset();
@@ -351,6 +410,44 @@ public final class CdcSyncWorker implements SyncWorker {
                 run = run.progressed(captured, upserts, deletes, rejected);
                 history.record(run);
             }
+        }
+    }
+
+    /**
+     * MariaDB: commits the start of the transaction that holds the batch's last change, not Debezium's offset, which
+     * would skip a row at the next start ({@link MariaDbRestartPoints} says why). A snapshot's offsets stand as they are.
+     */
+    private void markAtTransactionStart(final ChangeEvent<String, String> last,
+                                        final DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
+        final Map<String, ?> offset = last instanceof EmbeddedEngineChangeEvent<?, ?, ?> embedded ? embedded.sourceRecord().sourceOffset() : null;
+        if (offset == null || offset.containsKey("snapshot") || !(offset.get("file") instanceof String file)
+                || !(offset.get("pos") instanceof Number position)) {
+            committer.markProcessed(last);
+            return;
+        }
+        final long start;
+        try {
+            start = restartPoints.transactionStart(file, position.longValue());
+        } catch (final SQLException e) {
+            // The offset stays where it was: a later batch, or the next start, reads from there. Nothing is lost.
+            LOG.warn("Sync {}: cannot find where the transaction at {}:{} starts ({}); its offset is not committed yet",
+                    sync.id(), file, position, secrets.redact(DriverMessage.of(e)));
+            return;
+        }
+        final DebeziumEngine.Offsets offsets = committer.buildOffsets();
+        offset.forEach((key, value) -> {
+            if (!key.equals("row") && !key.equals("event")) {
+                offsets.set(key, value);
+            }
+        });
+        offsets.set("pos", start);
+        committer.markProcessed(last, offsets);
+    }
+
+    private void closeRestartPoints() {
+        if (restartPoints != null) {
+            restartPoints.close();
+            restartPoints = null;
         }
     }
 
@@ -435,6 +532,10 @@ public final class CdcSyncWorker implements SyncWorker {
             executor.awaitTermination(30, TimeUnit.SECONDS);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        closeRestartPoints();
+        if (unparsedDdl != null) {
+            unparsedDdl.stop();
         }
         producer.close(Duration.ofSeconds(5));
         if (run != null && run.isRunning()) {

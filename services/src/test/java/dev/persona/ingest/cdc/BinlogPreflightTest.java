@@ -21,8 +21,8 @@ class BinlogPreflightTest {
 
     @Test
     void shouldAcceptEitherGrantSpellingAndNameWhatIsMissing() {
-        assertEquals(Optional.empty(), BinlogPreflight.grantsProblem("cdc@%", List.of("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`")));
-        assertEquals(Optional.empty(), BinlogPreflight.grantsProblem("cdc@%", List.of("GRANT BINLOG MONITOR, REPLICATION SLAVE ON *.* TO `cdc`@`%`")));
+        assertEquals(Optional.empty(), BinlogPreflight.grantsProblem("cdc@%", List.of("GRANT RELOAD, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`")));
+        assertEquals(Optional.empty(), BinlogPreflight.grantsProblem("cdc@%", List.of("GRANT RELOAD, BINLOG MONITOR, REPLICATION SLAVE ON *.* TO `cdc`@`%`")));
         assertEquals(Optional.empty(), BinlogPreflight.grantsProblem("root@localhost", List.of("GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost`")));
         final String missing = BinlogPreflight.grantsProblem("reader@%", List.of("GRANT SELECT ON `shop`.* TO `reader`@`%`")).orElseThrow();
         assertTrue(missing.contains("lacks REPLICATION SLAVE and REPLICATION CLIENT")
@@ -30,9 +30,19 @@ class BinlogPreflightTest {
     }
 
     @Test
-    void shouldRefuseMariaDbWithTheReason() {
-        assertTrue(BinlogPreflight.vendorProblem("10.11.19-MariaDB-0+deb12u1-log").orElseThrow().contains("query sync"));
-        assertEquals(Optional.empty(), BinlogPreflight.vendorProblem("8.4.3"));
+    void shouldAskForALockPrivilegeForTheSnapshot() {
+        final String missing = BinlogPreflight.grantsProblem("cdc@%", List.of("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`",
+                "GRANT SELECT ON `shop`.* TO `cdc`@`%`")).orElseThrow();
+        assertTrue(missing.contains("lacks RELOAD and LOCK TABLES") && missing.contains("GRANT RELOAD ON *.* TO 'cdc'@'%';"), missing);
+        assertEquals(Optional.empty(), BinlogPreflight.grantsProblem("cdc@%", List.of("GRANT RELOAD, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`")));
+        assertEquals(Optional.empty(), BinlogPreflight.grantsProblem("cdc@%", List.of("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`",
+                "GRANT SELECT, LOCK TABLES ON `shop`.* TO `cdc`@`%`")));
+    }
+
+    @Test
+    void shouldKnowMariaDbByItsVersion() {
+        assertTrue(BinlogJdbcDriver.isMariaDb("10.11.19-MariaDB-0+deb12u1-log"));
+        assertTrue(!BinlogJdbcDriver.isMariaDb("8.4.3"));
     }
 
     @Test
