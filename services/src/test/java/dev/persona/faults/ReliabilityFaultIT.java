@@ -43,8 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fault suite ({@code mvn -B verify -Pfaults}): a three-broker KRaft cluster, three Persona instances, a private
- * PostgreSQL, a private MariaDB and a DuckDB warehouse, all real processes, with a workload writing through CDC, two
- * query syncs and a topic source, and a reader looking keys up throughout. Each scenario injects its fault, then, once the sources are
+ * PostgreSQL, a private MariaDB and a DuckDB warehouse, all real processes, with a workload writing through CDC (from
+ * PostgreSQL and from MariaDB), two query syncs and a topic source, and a reader looking keys up throughout. Each scenario injects its fault, then, once the sources are
  * quiet, the oracle compares every record over the API with the sources, field by field, the secondary index too.
  * A report (rows written, lost, wrong answers, 5xx, the unavailability window, the time to agree again) is printed
  * and written to {@code target/faults/REPORT.md}; every scenario must lose nothing and answer nothing wrong.
@@ -131,7 +131,7 @@ class ReliabilityFaultIT {
                 hold(Duration.ofSeconds(5));
                 postgres.restart();
             });
-            scenario("MariaDB killed -9 during query runs, twice", () -> {
+            scenario("MariaDB killed -9 during query runs and CDC, twice", () -> {
                 maria.kill();
                 hold(Duration.ofSeconds(5));
                 maria.restart();
@@ -215,6 +215,12 @@ class ReliabilityFaultIT {
                     source: { type: query, connection: "%s", sql: "select id, plan, n from plans", schedule: every 2s }
                     primaryKey: id
                     mapping: [ { from: plan }, { from: n, to: plan_n } ]
+                    onDelete: clear_fields
+                  - id: badges
+                    collection: people
+                    source: { type: cdc, connection: "%5$s", table: test.badges }
+                    primaryKey: id
+                    mapping: [ { from: badge }, { from: n, to: badge_n } ]
                     onDelete: clear_fields
                 """.formatted(bootstrap, postgresUrl, duckdbUrl, Workload.TOPIC, mariadbUrl);
     }

@@ -34,6 +34,7 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>CDC: table {@code people} in PostgreSQL (name, email, n), through sync {@code cdc};</li>
  *   <li>query sync {@code model}: table {@code accounts} in DuckDB (tier, n), every 2 s;</li>
  *   <li>query sync {@code plans}: table {@code plans} in a private MariaDB (plan, n), every 2 s;</li>
+ *   <li>CDC sync {@code badges}: table {@code badges} in the same MariaDB (badge, n), from its binary log;</li>
  *   <li>topic sync {@code events}: envelopes on topic {@code fault-events} (last_event, event_n), full rows, partial
  *       updates and deletes, each sent until acknowledged.</li>
  * </ul>
@@ -49,6 +50,7 @@ final class Workload implements AutoCloseable {
     private static final long MODEL_FIRST = 20_000;
     private static final long TOPIC_FIRST = 30_000;
     private static final long MARIA_FIRST = 40_000;
+    private static final long BADGE_FIRST = 50_000;
 
     private final String postgres;
     private final String duckdb;
@@ -66,6 +68,7 @@ final class Workload implements AutoCloseable {
     private long modelNext = MODEL_FIRST;
     private long topicNext = TOPIC_FIRST;
     private long mariaNext = MARIA_FIRST;
+    private long badgeNext = BADGE_FIRST;
 
     Workload(final String postgres, final String duckdb, final String mariadb, final String bootstrapServers) {
         this.postgres = postgres;
@@ -82,10 +85,12 @@ final class Workload implements AutoCloseable {
         sql(postgres, "drop table if exists people", "create table people (id int primary key, name text, email text, n int)");
         sql(duckdb, "drop table if exists accounts", "create table accounts (id integer primary key, tier varchar, n integer)");
         sql(mariadb, "drop table if exists plans", "create table plans (id int primary key, plan varchar(64), n int)");
+        sql(mariadb, "drop table if exists badges", "create table badges (id int primary key, badge varchar(64), n int)");
         for (long id = 1; id <= BASE; id++) {
             sql(postgres, "insert into people values (" + id + ", 'name-" + id + "', 'p" + id + "@example.com', 0)");
             sql(duckdb, "insert into accounts values (" + id + ", 'tier-" + id + "', 0)");
             sql(mariadb, "insert into plans values (" + id + ", 'plan-" + id + "', 0)");
+            sql(mariadb, "insert into badges values (" + id + ", 'badge-" + id + "', 0)");
             send(id, row(id).put("last_event", "seed").put("event_n", 0));
             keys.add(id);
         }
@@ -97,6 +102,7 @@ final class Workload implements AutoCloseable {
         writers.add(writer("cdc-writer", 40, this::writeCdc));
         writers.add(writer("model-writer", 150, this::writeModel));
         writers.add(writer("maria-writer", 150, this::writeMaria));
+        writers.add(writer("badge-writer", 60, this::writeBadge));
         writers.add(writer("topic-writer", 40, this::writeTopic));
         writers.forEach(Thread::start);
     }
@@ -192,6 +198,30 @@ final class Workload implements AutoCloseable {
         written.incrementAndGet();
     }
 
+    /** MariaDB CDC: single statements, and now and then a transaction of three, as an application writes. */
+    private void writeBadge() throws SQLException {
+        final int action = random.nextInt(10);
+        if (action < 4) {
+            // Used up before the insert, as CDC's: a commit whose answer was lost (MariaDB killed) may still count.
+            final long id = badgeNext++;
+            keys.add(id);
+            sql(mariadb, "insert into badges values (" + id + ", 'badge-" + id + "', 1)");
+        } else if (action < 6) {
+            final long id = badgeNext++;
+            keys.add(id);
+            final long base = 1 + random.nextInt(BASE);
+            sql(mariadb, "start transaction", "insert into badges values (" + id + ", 'badge-" + id + "', 1)",
+                    "update badges set n = n + 1, badge = 'badge-" + base + "-" + sequence.incrementAndGet() + "' where id = " + base,
+                    "update badges set n = n + 1 where id = " + id, "commit");
+        } else if (action < 9) {
+            final long id = 1 + random.nextInt(BASE);
+            sql(mariadb, "update badges set n = n + 1, badge = 'badge-" + id + "-" + sequence.incrementAndGet() + "' where id = " + id);
+        } else if (badgeNext > BADGE_FIRST + 10) {
+            sql(mariadb, "delete from badges where id = " + (BADGE_FIRST + random.nextInt((int) (badgeNext - BADGE_FIRST - 10))));
+        }
+        written.incrementAndGet();
+    }
+
     private void writeTopic() {
         final int action = random.nextInt(10);
         if (action < 5) {
@@ -252,6 +282,8 @@ final class Workload implements AutoCloseable {
                 .put("tier", result.getString(2)).put("model_n", result.getInt(3)));
         query(mariadb, "select id, plan, n from plans", result -> record(records, result.getLong(1))
                 .put("plan", result.getString(2)).put("plan_n", result.getInt(3)));
+        query(mariadb, "select id, badge, n from badges", result -> record(records, result.getLong(1))
+                .put("badge", result.getString(2)).put("badge_n", result.getInt(3)));
         topicRows.forEach((id, row) -> {
             final ObjectNode record = record(records, id);
             if (row.has("last_event")) {
