@@ -130,4 +130,53 @@ class IndexTopologyTest {
                 "the three newest claims are kept");
         assertEquals(Optional.of("5"), owner("email", "placeholder@x.com"));
     }
+
+    private double conflicts() {
+        return driver.metrics().entrySet().stream().filter(e -> e.getKey().name().equals("persona-index-conflicts-total"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+    }
+
+    /**
+     * At start, a partition whose records were never claimed in the configuration's indices (here: none yet, as on a
+     * first start or an upgrade) claims them all once; claims the index holds already change nothing, and no
+     * conflict is counted.
+     */
+    @Test
+    void shouldClaimStoredRecordsOnceWithoutChangingClaimsTheIndexHolds() {
+        upsert("1", "{\"id\":\"1\",\"email\":\"shared@x.com\"}", 10);
+        upsert("2", "{\"id\":\"2\",\"email\":\"shared@x.com\",\"anonymous_id\":\"anon2\"}", 20);
+        final Map<String, Long> before = IndexEntry.claims(index.get(IndexEntry.key("email", "shared@x.com")));
+        final double conflictsBefore = conflicts();
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+        assertEquals(before, IndexEntry.claims(index.get(IndexEntry.key("email", "shared@x.com"))), "the claims keep their times");
+        assertEquals(Optional.of("2"), owner("email", "shared@x.com"));
+        assertEquals(conflictsBefore, conflicts(), "claiming again is no conflict");
+        final KeyValueStore<String, byte[]> purges = driver.getKeyValueStore(TopicNames.purgeStore("customers"));
+        assertEquals("anonymous_id\nemail", new String(purges.get("~indexed"), StandardCharsets.UTF_8), "the claimed indices are recorded");
+    }
+
+    /** Records stored before an index existed (written into the store here, as a restart with a new index finds them). */
+    @Test
+    void shouldClaimTheValuesOfStoredRecordsInAnIndexTheyWereNeverClaimedIn() {
+        upsert("1", "{\"id\":\"1\",\"email\":\"one@x.com\",\"anonymous_id\":\"anon1\"}", 10);
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+        final KeyValueStore<String, byte[]> records = driver.getKeyValueStore(TopicNames.recordStore("customers"));
+        final byte[] stored = records.get("1");
+        driver.close();
+        // A second start: the record is stored, the index store knows nothing of anonymous_id, the purge store says
+        // the records were claimed in email alone.
+        start();
+        final KeyValueStore<String, byte[]> restarted = driver.getKeyValueStore(TopicNames.recordStore("customers"));
+        restarted.put("1", stored);
+        final KeyValueStore<String, byte[]> marker = driver.getKeyValueStore(TopicNames.purgeStore("customers"));
+        marker.put("~indexed", "email".getBytes(StandardCharsets.UTF_8));
+        index.put(IndexEntry.key("email", "one@x.com"), IndexEntry.encode(Map.of("1", 10L)));
+        assertEquals(Optional.empty(), owner("anonymous_id", "anon1"));
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+        assertEquals(Optional.of("1"), owner("anonymous_id", "anon1"), "the stored record claimed its value in the new index");
+        assertEquals(Map.of("1", 10L), IndexEntry.claims(index.get(IndexEntry.key("anonymous_id", "anon1"))), "claimed when the field took its value");
+        assertEquals(0.0, conflicts());
+        final KeyValueStore<String, byte[]> purges = driver.getKeyValueStore(TopicNames.purgeStore("customers"));
+        assertEquals("anonymous_id\nemail", new String(purges.get("~indexed"), StandardCharsets.UTF_8));
+    }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
  * record is a conflict: the most recent claim wins, and the conflict is counted in the Streams metric
  * {@code persona-index-conflicts-total} (group {@code persona}, tag {@code collection}). An entry remembers at most
  * {@code maxClaims} claims, forgetting the oldest, so one value claimed by ever more records (a shared placeholder
- * email) never grows past what Kafka takes.
+ * email) never grows past what Kafka takes. A claim by a record that holds the value already changes nothing.
  */
 public final class IndexProcessor implements Processor<String, IndexChange, Void, Void> {
     private final String storeName;
@@ -50,7 +50,12 @@ public final class IndexProcessor implements Processor<String, IndexChange, Void
         final Map<String, Long> claims = IndexEntry.claims(store.get(record.key()));
         final IndexChange change = record.value();
         if (change.claim()) {
-            if (!claims.isEmpty() && !(claims.size() == 1 && claims.containsKey(change.key()))) {
+            if (claims.containsKey(change.key())) {
+                // A record claiming a value it holds: a stored record claiming it again for a new index's scan
+                // (MergeProcessor), or a replay. Nothing changes: its claim keeps its time, and no conflict is counted.
+                return;
+            }
+            if (!claims.isEmpty()) {
                 conflicts.record();
             }
             claims.put(change.key(), change.ts());

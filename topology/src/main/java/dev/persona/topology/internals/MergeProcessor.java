@@ -53,10 +53,20 @@ import java.util.TreeSet;
  * its fields on the purge list (store {@code purgeStoreName}, keyed by {@link Purges#hash} of the key): their upserts
  * of that key are dropped until each sends a delete of it, which says its source no longer holds the row. Dropped
  * upserts are counted in {@code persona-purge-blocked-total} (group {@code persona}).
+ *
+ * <p>A secondary index added to a collection that holds records claims their values too: at start each partition
+ * compares the indices its records were claimed in (kept in the purge store under {@link #INDEXED}, a key no hash
+ * takes) with the configuration's, and claims the values of stored records for each new one, {@value #CLAIM_BATCH}
+ * records per wall-clock punctuation, before it records the new set. A record changed meanwhile claims through its
+ * merge as always; a claim the index already holds changes nothing ({@link IndexProcessor}), so a scan cut short by a
+ * crash is simply done again.
  */
 public final class MergeProcessor implements Processor<String, SyncChange, String, Routed<IndexChange>> {
     private static final Logger LOG = LoggerFactory.getLogger(MergeProcessor.class);
     static final int EXPIRY_BATCH = 10_000;
+    static final int CLAIM_BATCH = 10_000;
+    /** The purge store's key (no {@link Purges#hash} is this) for the indices this partition's records are claimed in. */
+    static final String INDEXED = "~indexed";
     private final String storeName;
     private final String purgeStoreName;
     private final RecordMerger merger;
@@ -79,6 +89,11 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
         }
     };
     private final int samplesPerRun;
+    /** Indices whose values the stored records have yet to claim; the key after which the scan goes on. */
+    private Set<String> unclaimed = Set.of();
+    private String claimedUpTo;
+    private long claimed;
+    private org.apache.kafka.streams.processor.Cancellable claiming;
 
     public MergeProcessor(final String storeName, final String purgeStoreName, final RecordMerger merger, final CollectionConfig collection,
                           final LiveStores live, final int maxRecordBytes) {
@@ -97,7 +112,8 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
         store = context.getStateStore(storeName);
         purged = context.getStateStore(purgeStoreName);
         try (KeyValueIterator<String, byte[]> any = purged.all()) {
-            anyPurged = any.hasNext();
+            // The INDEXED entry sorts after every hash (hexadecimal): first, it is the only entry.
+            anyPurged = any.hasNext() && !any.next().key.equals(INDEXED);
         }
         blocked = context.metrics().addSensor("persona-purge-blocked-" + collection.name() + "-" + context.taskId(), Sensor.RecordingLevel.INFO);
         blocked.add(new MetricName("persona-purge-blocked-total", "persona", "upserts of purged records dropped until their source deletes them",
@@ -106,6 +122,74 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
         live.opened(storeName, partition, store);
         collection.retention().ifPresent(retention -> context.schedule(expiryInterval(retention), PunctuationType.WALL_CLOCK_TIME,
                 now -> expire(now - retention.toMillis())));
+        final Set<String> indexed = indexed(purged.get(INDEXED));
+        if (!indexed.equals(new TreeSet<>(collection.secondaryIndices()))) {
+            final Set<String> added = new TreeSet<>(collection.secondaryIndices());
+            added.removeAll(indexed);
+            unclaimed = added;
+            claimedUpTo = null;
+            claimed = 0;
+            // Forwarding is not allowed in init: the scan runs in punctuations, the first right away.
+            claiming = context.schedule(Duration.ofMillis(10), PunctuationType.WALL_CLOCK_TIME, now -> claimStored());
+        }
+    }
+
+    /** The indices a partition's records are claimed in, as the purge store keeps them; none before the first scan. */
+    static Set<String> indexed(final byte[] stored) {
+        final Set<String> indexed = new TreeSet<>();
+        if (stored != null && stored.length > 0) {
+            indexed.addAll(List.of(new String(stored, StandardCharsets.UTF_8).split("\n")));
+        }
+        return indexed;
+    }
+
+    /**
+     * Claims the values of up to {@value #CLAIM_BATCH} stored records in the indices they have yet to be claimed in;
+     * once every record has, records the configuration's indices as claimed and stops.
+     */
+    private void claimStored() {
+        int scanned = 0;
+        long claims = 0;
+        String last = claimedUpTo;
+        if (!unclaimed.isEmpty()) {
+            try (KeyValueIterator<String, byte[]> records = claimedUpTo == null ? store.all() : store.range(claimedUpTo, null)) {
+                while (records.hasNext() && scanned < CLAIM_BATCH) {
+                    final KeyValue<String, byte[]> record = records.next();
+                    if (record.key.equals(claimedUpTo)) {
+                        continue;
+                    }
+                    scanned++;
+                    last = record.key;
+                    if (record.value == null || !StoredRecord.isPresent(record.value)) {
+                        continue;
+                    }
+                    final ObjectNode body = RecordMerger.body(record.value);
+                    final Map<String, dev.persona.topology.RecordMeta.FieldProvenance> fields = StoredRecord.meta(record.value).fields();
+                    for (final String index : unclaimed) {
+                        final String value = indexValue(body, index);
+                        if (value != null) {
+                            // Claimed when the field took its value, as its merge would have claimed it.
+                            final var written = fields.get(index);
+                            final long ts = written != null ? written.updatedAt() : StoredRecord.updatedAt(record.value);
+                            context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(record.key, true, ts)), ts));
+                            claims++;
+                        }
+                    }
+                }
+            }
+        }
+        if (scanned == CLAIM_BATCH) {
+            claimedUpTo = last;
+            return;
+        }
+        purged.put(INDEXED, String.join("\n", new TreeSet<>(collection.secondaryIndices())).getBytes(StandardCharsets.UTF_8));
+        claiming.cancel();
+        claimed += claims;
+        if (claimed > 0) {
+            LOG.info("Collection {} (partition {}): the stored records claimed {} value(s) in the new index(es) {}", collection.name(), partition,
+                    claimed, unclaimed);
+        }
+        unclaimed = Set.of();
     }
 
     /** How often a collection with a retention looks for expired records: a 24th of it, between a minute and an hour. */
