@@ -230,6 +230,9 @@ public final class CdcSyncWorker implements SyncWorker {
             props.put("schema.history.internal.consumer." + key, value);
         });
         props.put("heartbeat.interval.ms", "10000");
+        // The binary log reader notices a lost connection (the server restarted) and reconnects this often; Debezium's
+        // minute left a MariaDB killed -9 in the fault suite uncaptured for 77 s.
+        props.put("connect.keep.alive.interval.ms", "5000");
         return props;
     }
 
@@ -285,7 +288,11 @@ public final class CdcSyncWorker implements SyncWorker {
                 })
                 .notifying(this::handleBatch)
                 .build();
-        LOG.info("Sync {}: capturing {} (slot {})", sync.id(), source.table(), slotName(sync));
+        if (source.readsBinaryLog()) {
+            LOG.info("Sync {}: capturing {} from the binary log", sync.id(), source.table());
+        } else {
+            LOG.info("Sync {}: capturing {} (slot {})", sync.id(), source.table(), slotName(sync));
+        }
         try {
             engine.run();
         } catch (final RuntimeException | Error e) {

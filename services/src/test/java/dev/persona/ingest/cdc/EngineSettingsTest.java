@@ -68,5 +68,16 @@ class EngineSettingsTest {
         assertEquals("secret", props.get("database.password"));
         assertEquals("io.debezium.storage.kafka.history.KafkaSchemaHistory", props.get("schema.history.internal"));
         assertEquals("in-process", props.get("signal.enabled.channels"));
+        assertEquals(BinlogJdbcDriver.class.getName(), props.get("database.jdbc.driver"), "MariaDB's binary log status needs its name");
+        assertEquals("true", props.get("schema.history.internal.skip.unparseable.ddl"), "a MariaDB-only type elsewhere must not stop capture");
+        assertEquals("5000", props.get("connect.keep.alive.interval.ms"), "a restarted server is reconnected within seconds");
+    }
+
+    @Test
+    void shouldReadAMariaDbTableThroughTheSameConnector() {
+        final Properties props = properties("jdbc:mariadb://db/shop?user=cdc&password=secret");
+        assertEquals("io.debezium.connector.mysql.MySqlConnector", props.get("connector.class"));
+        assertEquals("3306", props.get("database.port"));
+        assertEquals("cdc", props.get("database.user"));
     }
 }
