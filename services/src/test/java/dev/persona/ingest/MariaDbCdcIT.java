@@ -5,6 +5,7 @@ import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaInstance;
+import dev.persona.testing.LogCapture;
 import dev.persona.testing.MariaDbServer;
 import dev.persona.testing.Poll;
 import dev.persona.testing.TempDirs;
@@ -92,49 +93,57 @@ class MariaDbCdcIT {
         maria.execute("create table " + table + " (id int primary key, name varchar(64), tier varchar(16))",
                 "insert into " + table + " values (1, 'Ann', 'gold'), (2, 'Bob', 'silver'), (3, 'Cy', null)");
         final PersonaConfig config = config(TestKafka.uniqueName("mcdc"), table, "jdbc:mariadb:");
-        try (PersonaInstance instance = start(config)) {
-            final TestHttp http = new TestHttp(instance.port());
-            Poll.until(TIMEOUT, "the snapshot", () -> record(http, 1).equals("{\"member_id\":1,\"name\":\"Ann\",\"tier\":\"gold\"}"));
-            final long snapshotVersion = version(http, 2);
-            maria.execute("insert into " + table + " values (4, 'Dee', 'bronze')", "update " + table + " set name = 'Bobby' where id = 2",
-                    "delete from " + table + " where id = 3");
-            Poll.until(TIMEOUT, "insert, update and delete from the binary log", () -> record(http, 4).contains("Dee")
-                    && record(http, 2).contains("Bobby") && record(http, 3).equals("404"));
-            assertTrue(version(http, 2) > snapshotVersion, "a binary log change outranks the snapshot's version");
-            maria.execute("update " + table + " set tier = 'gold' where id = 2", "update " + table + " set tier = 'platinum' where id = 2");
-            Poll.until(TIMEOUT, "the last of two updates in one session", () -> record(http, 2).contains("platinum"));
-            versionBeforeRestart = version(http, 2);
-        }
-        // Writes while no instance captures: the next one resumes from the binary log position stored in Kafka. The
-        // first is the row a restart used to skip (Debezium's offset said "skip one row" after the last transaction);
-        // then a transaction of three statements, and one statement whose 300 rows span several binary log events.
-        maria.execute("update " + table + " set name = 'Ann2' where id = 1",
-                "start transaction", "insert into " + table + " values (5, 'Eve', null)", "delete from " + table + " where id = 4",
-                "update " + table + " set tier = 'tin' where id = 5", "commit",
-                "insert into " + table + " select seq, concat('bulk-', seq, '-', repeat('x', 40)), 'bulk' from seq_100_to_399");
-        final long before = versionBeforeRestart;
-        try (PersonaInstance again = start(config)) {
-            final TestHttp http = new TestHttp(again.port());
-            Poll.until(TIMEOUT, "what was written while stopped", () -> record(http, 1).contains("Ann2") && record(http, 5).contains("tin")
-                    && record(http, 4).equals("404") && record(http, 100).contains("bulk-100-") && record(http, 399).contains("bulk-399-"));
-            for (int id = 100; id < 400; id++) {
-                assertTrue(record(http, id).contains("bulk-" + id + "-"), "row " + id + " of the bulk insert");
+        final LogCapture log = LogCapture.start("dev.persona", "io.debezium", "org.mariadb", "com.mysql");
+        try {
+            try (PersonaInstance instance = start(config)) {
+                final TestHttp http = new TestHttp(instance.port());
+                Poll.until(TIMEOUT, "the snapshot", () -> record(http, 1).equals("{\"member_id\":1,\"name\":\"Ann\",\"tier\":\"gold\"}"));
+                final long snapshotVersion = version(http, 2);
+                maria.execute("insert into " + table + " values (4, 'Dee', 'bronze')", "update " + table + " set name = 'Bobby' where id = 2",
+                        "delete from " + table + " where id = 3");
+                Poll.until(TIMEOUT, "insert, update and delete from the binary log", () -> record(http, 4).contains("Dee")
+                        && record(http, 2).contains("Bobby") && record(http, 3).equals("404"));
+                assertTrue(version(http, 2) > snapshotVersion, "a binary log change outranks the snapshot's version");
+                maria.execute("update " + table + " set tier = 'gold' where id = 2", "update " + table + " set tier = 'platinum' where id = 2");
+                Poll.until(TIMEOUT, "the last of two updates in one session", () -> record(http, 2).contains("platinum"));
+                versionBeforeRestart = version(http, 2);
             }
-            assertEquals("{\"member_id\":2,\"name\":\"Bobby\",\"tier\":\"platinum\"}", record(http, 2));
-            assertEquals(before, version(http, 2), "the transaction read again at the restart changed nothing");
-            final JsonNode syncs = Json.mapper().readTree(http.get("/admin/syncs", bearer(ADMIN)).body());
-            assertEquals("running", syncs.path("syncs").path(0).path("lastRun").path("status").asText(), syncs.toString());
-            assertTrue(!syncs.toString().contains(MariaDbServer.PASSWORD), syncs.toString());
-            // A new binary log file: the offset committed next lies in it.
-            maria.execute("flush binary logs", "update " + table + " set name = 'Ann3' where id = 1");
-            Poll.until(TIMEOUT, "a change in the next binary log file", () -> record(http, 1).contains("Ann3"));
+            // Writes while no instance captures: the next one resumes from the binary log position stored in Kafka. The
+            // first is the row a restart used to skip (Debezium's offset said "skip one row" after the last transaction);
+            // then a transaction of three statements, and one statement whose 300 rows span several binary log events.
+            maria.execute("update " + table + " set name = 'Ann2' where id = 1",
+                    "start transaction", "insert into " + table + " values (5, 'Eve', null)", "delete from " + table + " where id = 4",
+                    "update " + table + " set tier = 'tin' where id = 5", "commit",
+                    "insert into " + table + " select seq, concat('bulk-', seq, '-', repeat('x', 40)), 'bulk' from seq_100_to_399");
+            final long before = versionBeforeRestart;
+            try (PersonaInstance again = start(config)) {
+                final TestHttp http = new TestHttp(again.port());
+                Poll.until(TIMEOUT, "what was written while stopped", () -> record(http, 1).contains("Ann2") && record(http, 5).contains("tin")
+                        && record(http, 4).equals("404") && record(http, 100).contains("bulk-100-") && record(http, 399).contains("bulk-399-"));
+                for (int id = 100; id < 400; id++) {
+                    assertTrue(record(http, id).contains("bulk-" + id + "-"), "row " + id + " of the bulk insert");
+                }
+                assertEquals("{\"member_id\":2,\"name\":\"Bobby\",\"tier\":\"platinum\"}", record(http, 2));
+                assertEquals(before, version(http, 2), "the transaction read again at the restart changed nothing");
+                final JsonNode syncs = Json.mapper().readTree(http.get("/admin/syncs", bearer(ADMIN)).body());
+                assertEquals("running", syncs.path("syncs").path(0).path("lastRun").path("status").asText(), syncs.toString());
+                assertTrue(!syncs.toString().contains(MariaDbServer.PASSWORD), syncs.toString());
+                // A new binary log file: the offset committed next lies in it.
+                maria.execute("flush binary logs", "update " + table + " set name = 'Ann3' where id = 1");
+                Poll.until(TIMEOUT, "a change in the next binary log file", () -> record(http, 1).contains("Ann3"));
+            }
+            maria.execute("update " + table + " set name = 'Ann4' where id = 1", "insert into " + table + " values (6, 'Fay', null)");
+            try (PersonaInstance third = start(config)) {
+                final TestHttp http = new TestHttp(third.port());
+                Poll.until(TIMEOUT, "what was written while stopped, after a file change", () -> record(http, 1).contains("Ann4")
+                        && record(http, 6).contains("Fay"));
+                assertTrue(!http.get("/admin/syncs/members/runs", bearer(ADMIN)).body().contains(MariaDbServer.PASSWORD), "the runs hold no password");
+            }
+        } finally {
+            log.close();
         }
-        maria.execute("update " + table + " set name = 'Ann4' where id = 1", "insert into " + table + " values (6, 'Fay', null)");
-        try (PersonaInstance third = start(config)) {
-            final TestHttp http = new TestHttp(third.port());
-            Poll.until(TIMEOUT, "what was written while stopped, after a file change", () -> record(http, 1).contains("Ann4")
-                    && record(http, 6).contains("Fay"));
-        }
+        assertTrue(log.text().contains("BinlogStreamingChangeEventSource"), "Debezium's log was captured");
+        assertTrue(!log.text().contains(MariaDbServer.PASSWORD), "the log holds no password");
     }
 
     /**

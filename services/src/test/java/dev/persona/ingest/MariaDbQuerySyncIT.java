@@ -1,15 +1,11 @@
 package dev.persona.ingest;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.OutputStreamAppender;
 import com.sun.net.httpserver.HttpServer;
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaInstance;
+import dev.persona.testing.LogCapture;
 import dev.persona.testing.MariaDbServer;
 import dev.persona.testing.Poll;
 import dev.persona.testing.TempDirs;
@@ -18,9 +14,7 @@ import dev.persona.testing.TestKafka;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -82,7 +76,7 @@ class MariaDbQuerySyncIT {
     void shouldSyncRowsFromMariaDbAndShowThePasswordNowhere() throws Exception {
         maria.execute("create table shoppers (id int primary key, name varchar(64), tier varchar(16))",
                 "insert into shoppers values (1, 'Ann', 'gold'), (2, 'Bob', 'silver')");
-        final ByteArrayOutputStream log = captureLog();
+        final LogCapture log = LogCapture.start("dev.persona", "org.mariadb");
         final String app = TestKafka.uniqueName("maria");
         final PersonaConfig config = ConfigLoader.withEnvironment(Map.of("MARIA_PASSWORD", MariaDbServer.PASSWORD)).parse(dir.resolve("maria.yaml"), """
                 kafka: { bootstrapServers: "%1$s", applicationId: %2$s, topicPrefix: %2$s }
@@ -113,7 +107,7 @@ class MariaDbQuerySyncIT {
             assertTrue(runs.contains("no_such_table"), "the run records its error: " + runs);
 
             final Map<String, String> outputs = Map.of(
-                    "the log", log.toString(StandardCharsets.UTF_8),
+                    "the log", log.text(),
                     "GET /admin/syncs", http.get("/admin/syncs", bearer(ADMIN)).body(),
                     "the runs of shoppers", http.get("/admin/syncs/shoppers/runs", bearer(ADMIN)).body(),
                     "the runs of broken", runs,
@@ -123,38 +117,7 @@ class MariaDbQuerySyncIT {
             assertTrue(outputs.get("the log").contains("broken"), "the log was captured");
             assertEquals(200, http.get("/readyz").statusCode());
         } finally {
-            releaseLog();
+            log.close();
         }
-    }
-
-    private static OutputStreamAppender<ILoggingEvent> appender;
-
-    /** Everything logged from now on, through the same redacting converters as Persona's own log files. */
-    private static ByteArrayOutputStream captureLog() {
-        final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        final PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern("%d %-5level %logger - %redactedMsg%n%redactedEx");
-        encoder.start();
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        appender = new OutputStreamAppender<>();
-        appender.setContext(context);
-        appender.setEncoder(encoder);
-        appender.setOutputStream(out);
-        appender.start();
-        final Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.addAppender(appender);
-        // Drivers and Debezium log their configuration at DEBUG: a password there would be found.
-        context.getLogger("dev.persona").setLevel(ch.qos.logback.classic.Level.DEBUG);
-        context.getLogger("org.mariadb").setLevel(ch.qos.logback.classic.Level.DEBUG);
-        return out;
-    }
-
-    private static void releaseLog() {
-        final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(appender);
-        context.getLogger("dev.persona").setLevel(null);
-        context.getLogger("org.mariadb").setLevel(null);
-        appender.stop();
     }
 }
