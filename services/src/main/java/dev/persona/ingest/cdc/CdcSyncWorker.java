@@ -6,6 +6,7 @@ import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.config.ValueFormat;
 import dev.persona.ingest.DeadLetter;
+import dev.persona.ingest.DriverMessage;
 import dev.persona.ingest.FailureAlerts;
 import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
@@ -20,7 +21,6 @@ import dev.persona.topology.MalformedRowException;
 import dev.persona.topology.RunSamples;
 import dev.persona.topology.TopicNames;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import dev.persona.ingest.DriverMessage;
 import io.debezium.embedded.EmbeddedEngineChangeEvent;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
@@ -310,7 +310,9 @@ public final class CdcSyncWorker implements SyncWorker {
      */
     static String rootCause(final Throwable error) {
         String message = error.getMessage();
-        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+        Throwable cause = error.getCause();
+        // Bounded: a cause chain may loop.
+        for (int depth = 0; cause != null && depth < 20; depth++, cause = cause.getCause()) {
             if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
                 message = cause.getMessage();
             }
