@@ -202,4 +202,48 @@ class MariaDbCdcIT {
             assertTrue(record(http, 2).contains("\"name\":\"Bob\""), record(http, 2));
         }
     }
+
+    /** Issue 21's end to end: a MariaDB CDC sync and a MariaDB query sync own the fields of one collection's records. */
+    @Test
+    void shouldFeedOneCollectionFromAMariaDbCdcSyncAndAMariaDbQuerySync() throws Exception {
+        final String suffix = TestKafka.uniqueName("t").toLowerCase();
+        maria.execute("create table accounts_" + suffix + " (id int primary key, name varchar(64))",
+                "create table scores_" + suffix + " (id int primary key, score int)",
+                "insert into accounts_" + suffix + " values (1, 'Ann'), (2, 'Bob')", "insert into scores_" + suffix + " values (1, 10), (2, 20)");
+        final String app = TestKafka.uniqueName("mboth");
+        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of("MARIA_PASSWORD", MariaDbServer.PASSWORD)).parse(dir.resolve(app + ".yaml"), """
+                kafka: { bootstrapServers: "%1$s", applicationId: %2$s, topicPrefix: %2$s }
+                collections:
+                  - { name: members, primaryIndex: member_id, partitions: 2 }
+                syncs:
+                  - id: accounts
+                    collection: members
+                    source: { type: cdc, connection: "%3$s", table: test.accounts_%4$s }
+                    primaryKey: id
+                    mapping: [ { from: name } ]
+                  - id: scores
+                    collection: members
+                    source: { type: query, connection: "%3$s", sql: "select id, score from scores_%4$s", schedule: every 1s }
+                    primaryKey: id
+                    mapping: [ { from: score } ]
+                """.formatted(kafka.bootstrapServers(), app, maria.url("MARIA_PASSWORD"), suffix));
+        try (PersonaInstance instance = start(config)) {
+            final TestHttp http = new TestHttp(instance.port());
+            Poll.until(TIMEOUT, "one record from both syncs", () -> holds(http, 2, "Bob", 20));
+            maria.execute("update accounts_" + suffix + " set name = 'Bobby' where id = 2", "update scores_" + suffix + " set score = 21 where id = 2");
+            Poll.until(TIMEOUT, "both changes in the one record", () -> holds(http, 2, "Bobby", 21));
+            final JsonNode meta = Json.mapper().readTree(http.get("/v1/collections/members/records/id/2?meta=true", bearer(ADMIN)).body());
+            assertEquals("accounts", meta.path("_meta").path("fields").path("name").path("sync").asText(), meta.toString());
+            assertEquals("scores", meta.path("_meta").path("fields").path("score").path("sync").asText(), meta.toString());
+        }
+    }
+
+    private static boolean holds(final TestHttp http, final int id, final String name, final int score) {
+        try {
+            final JsonNode record = Json.mapper().readTree(record(http, id));
+            return record.path("name").asText().equals(name) && record.path("score").asInt() == score && record.size() == 3;
+        } catch (final IOException e) {
+            return false;
+        }
+    }
 }

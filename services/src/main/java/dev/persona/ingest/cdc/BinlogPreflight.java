@@ -55,9 +55,12 @@ final class BinlogPreflight {
                 return Optional.of("table " + table + " uses the " + engine + " engine, whose rows Persona cannot capture from the binary log. "
                         + "Fix: ALTER TABLE " + table + " ENGINE=InnoDB;");
             }
-            final List<String> unparsed = Queries.column(db, "select concat(column_name, ' ', data_type) from information_schema.columns "
+            // MariaDB's own types; MySQL 9's VECTOR is MySQL's, which its grammar knows.
+            final List<String> unparsed = BinlogJdbcDriver.isMariaDb(Queries.single(db, "select version()"))
+                    ? Queries.column(db, "select concat(column_name, ' ', data_type) from information_schema.columns "
                     + "where table_schema = ? and table_name = ? and lower(data_type) in ('uuid', 'inet4', 'inet6', 'vector') "
-                    + "order by ordinal_position", schema, name);
+                    + "order by ordinal_position", schema, name)
+                    : List.of();
             if (!unparsed.isEmpty()) {
                 return Optional.of(typesProblem(table, unparsed));
             }
