@@ -29,14 +29,20 @@ public final class RowSizeLimit {
 
     private final String topic;
     private final int limit;
+    private final String smaller;
 
-    private RowSizeLimit(final String topic, final int limit) {
+    private RowSizeLimit(final String topic, final int limit, final String smaller) {
         this.topic = topic;
         this.limit = limit;
+        this.smaller = smaller;
     }
 
-    /** The limit for rows produced to {@code topic} with {@code producerProperties}. */
-    public static RowSizeLimit of(final String topic, final Map<String, Object> producerProperties) {
+    /**
+     * The limit for rows produced to {@code topic} with {@code producerProperties}.
+     *
+     * @param smaller how a row of this source is made smaller, for the rejection's fix
+     */
+    public static RowSizeLimit of(final String topic, final Map<String, Object> producerProperties, final String smaller) {
         final int request = intValue(producerProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), KAFKA_DEFAULT);
         int topicMax = request;
         try (Admin admin = Admin.create(producerProperties)) {
@@ -52,7 +58,7 @@ public final class RowSizeLimit {
                 Thread.currentThread().interrupt();
             }
         }
-        return new RowSizeLimit(topic, Math.min(request, topicMax) - OVERHEAD);
+        return new RowSizeLimit(topic, Math.min(request, topicMax) - OVERHEAD, smaller);
     }
 
     /** Why the row of {@code key} with this envelope cannot be produced, or empty when it fits. */
@@ -63,7 +69,7 @@ public final class RowSizeLimit {
         }
         return Optional.of("the change row is " + size + " bytes, larger than topic " + topic + " takes (" + limit
                 + " bytes: the smaller of its max.message.bytes and the producer's max.request.size, less " + OVERHEAD
-                + "). Fix: make the row smaller (map fewer or shorter columns), or raise both limits");
+                + "). Fix: make the row smaller (" + smaller + "), or raise both limits");
     }
 
     private static int intValue(final Object value, final int fallback) {

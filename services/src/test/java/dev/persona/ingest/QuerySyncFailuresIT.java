@@ -133,7 +133,8 @@ class QuerySyncFailuresIT {
 
             final ConsumerRecord<String, byte[]> letter = kafka.awaitRecord(app + ".people.dead-letters", TIMEOUT, "the dead letter of id 1",
                     r -> "1".equals(r.key()));
-            assertTrue(TestKafka.header(letter, DeadLetterHeaders.REASON).contains("larger than topic"), TestKafka.header(letter, DeadLetterHeaders.REASON));
+            assertTrue(TestKafka.header(letter, DeadLetterHeaders.REASON).contains("larger than topic")
+                    && TestKafka.header(letter, DeadLetterHeaders.REASON).contains("select fewer or shorter columns in the sync's SQL"), TestKafka.header(letter, DeadLetterHeaders.REASON));
             assertEquals("people", TestKafka.header(letter, DeadLetterHeaders.SYNC));
             assertTrue(Long.parseLong(TestKafka.header(letter, DeadLetterHeaders.VERSION)) > 0);
             assertNull(letter.value(), "the payload that was too large is not copied");

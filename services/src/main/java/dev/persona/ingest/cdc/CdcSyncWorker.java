@@ -262,7 +262,8 @@ public final class CdcSyncWorker implements SyncWorker {
             return;
         }
         if (rowLimit == null) {
-            rowLimit = RowSizeLimit.of(syncTopic, clientProperties);
+            rowLimit = RowSizeLimit.of(syncTopic, clientProperties, "a captured row carries every column of the table, mapped or not: "
+                    + "shorten the long one, or move it to a table of its own");
         }
         if (source.readsBinaryLog()) {
             closeRestartPoints();

@@ -198,7 +198,7 @@ public final class QuerySyncWorker implements SyncWorker {
                 state = SyncState.load(stateTopic, clientProperties);
             }
             if (rowLimit == null) {
-                rowLimit = RowSizeLimit.of(syncTopic, clientProperties);
+                rowLimit = RowSizeLimit.of(syncTopic, clientProperties, "select fewer or shorter columns in the sync's SQL");
             }
             run = apply(started, full, timedOut);
         } catch (final RunFailure e) {
