@@ -113,18 +113,7 @@ class SyncOwnershipIT {
     @Test
     void shouldKeepRunningTheSyncsThatStayWhenAnotherInstanceJoins() throws Exception {
         final String topic = control();
-        final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("owners.yaml"), """
-                collections: [ { name: people, primaryIndex: id, partitions: 1 } ]
-                syncs:
-                  - { id: a, collection: people, primaryKey: id, mapping: [ { from: fa } ],
-                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
-                  - { id: b, collection: people, primaryKey: id, mapping: [ { from: fb } ],
-                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
-                  - { id: c, collection: people, primaryKey: id, mapping: [ { from: fc } ],
-                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
-                  - { id: d, collection: people, primaryKey: id, mapping: [ { from: fd } ],
-                      source: { type: query, connection: "jdbc:duckdb:", sql: "select 1 as id", schedule: every 1h } }
-                """);
+        final PersonaConfig config = config();
         final String group = TestKafka.uniqueName("owners");
         final Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         final Counted first = new Counted();
