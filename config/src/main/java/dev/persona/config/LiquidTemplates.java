@@ -5,11 +5,17 @@ import liqp.TemplateParser;
 import liqp.org.antlr.v4.runtime.tree.ParseTree;
 import liquid.parser.v4.LiquidParser;
 
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Compiles the Liquid templates of field mappings, so a broken one stops start-up instead of every row. */
 public final class LiquidTemplates {
     private static final TemplateParser PARSER = new TemplateParser.Builder().build();
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern LIQUID_TAG = Pattern.compile("\\{\\{(.*?)}}|\\{%(.*?)%}", Pattern.DOTALL);
 
     private LiquidTemplates() {
     }
@@ -31,6 +37,19 @@ public final class LiquidTemplates {
             throw new IllegalArgumentException("no filter named '" + name + "'; Liquid's filters are listed at https://shopify.github.io/liquid/filters/");
         });
         return compiled;
+    }
+
+    /** Every identifier inside the template's tags: a superset of the columns it reads (filter names and keywords too). */
+    public static Set<String> namesIn(final String template) {
+        final Set<String> names = new HashSet<>();
+        final Matcher tags = LIQUID_TAG.matcher(template);
+        while (tags.find()) {
+            final Matcher identifiers = IDENTIFIER.matcher(tags.group(tags.group(1) != null ? 1 : 2));
+            while (identifiers.find()) {
+                names.add(identifiers.group());
+            }
+        }
+        return names;
     }
 
     private static Optional<String> unknownFilter(final ParseTree node) {

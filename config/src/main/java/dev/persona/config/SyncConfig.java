@@ -90,6 +90,28 @@ public record SyncConfig(String id, String collection, SourceConfig source, Stri
         return ownedFields().contains(field) || includeAll.map(all -> all.includes(field)).orElse(false);
     }
 
+    /**
+     * The columns of a source row this sync reads: its primary key, each mapping's {@code from}, every name in its
+     * templates (a superset), and a nested sync's parent key and order; empty when it copies every column
+     * ({@code include: "*"}). A CDC source captures only these, so a column no mapping reads never reaches Kafka.
+     */
+    public Optional<java.util.SortedSet<String>> columnsRead() {
+        if (includeAll.isPresent()) {
+            return Optional.empty();
+        }
+        final java.util.SortedSet<String> columns = new java.util.TreeSet<>();
+        columns.add(primaryKey);
+        for (final FieldMapping field : mapping) {
+            field.from().ifPresent(columns::add);
+            field.template().map(LiquidTemplates::namesIn).ifPresent(columns::addAll);
+        }
+        nest.ifPresent(n -> {
+            columns.add(n.parentKey());
+            n.orderBy().ifPresent(columns::add);
+        });
+        return Optional.of(columns);
+    }
+
     /** The record fields this sync owns, in mapping order; a nested sync owns its array alone. */
     public List<String> ownedFields() {
         if (nest.isPresent()) {

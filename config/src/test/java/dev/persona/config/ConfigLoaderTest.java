@@ -438,4 +438,12 @@ class ConfigLoaderTest {
         assertTrue(missing.getMessage().contains("cannot read /nonexistent/tls.crt"), missing.getMessage());
         assertEquals("syncs[0].alertReminder", rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    alertReminder: 5s")).key());
     }
+
+    /** What a CDC source captures: the key and every column a mapping or template reads; all of them under include. */
+    @Test
+    void shouldNameTheColumnsASyncReads() {
+        final SyncConfig profiles = parse(VALID).syncs().get(0);
+        assertTrue(profiles.columnsRead().orElseThrow().containsAll(Set.of("id", "name", "email", "ltv")), profiles.columnsRead().toString());
+        assertTrue(!profiles.columnsRead().orElseThrow().contains("full_name"), "a field's name is no column");
+    }
 }

@@ -148,6 +148,11 @@ public final class CdcSyncWorker implements SyncWorker {
         final Properties props = source.readsBinaryLog()
                 ? binlogProperties(config, sync, source, clientProperties) : postgresProperties(sync, source);
         props.put("name", config.kafka().applicationId() + "-cdc-" + sync.id());
+        // Only the columns the sync reads are captured: a column no mapping reads (a password hash, a 2 MB document)
+        // never reaches Kafka, nor makes a row too large for it.
+        sync.columnsRead().ifPresent(columns -> props.put("column.include.list", columns.stream()
+                .map(column -> java.util.regex.Pattern.quote(source.table()) + "\\." + java.util.regex.Pattern.quote(column))
+                .collect(java.util.stream.Collectors.joining(","))));
         props.put("topic.prefix", "persona_" + sync.id());
         props.put("snapshot.mode", "initial");
         // A full resync is an ad-hoc blocking snapshot, signalled through the engine itself: no signal table in the

@@ -39,6 +39,8 @@ class EngineSettingsTest {
         assertEquals("persona", props.get("database.user"));
         assertEquals("secret", props.get("database.password"));
         assertEquals("public.profiles", props.get("table.include.list"));
+        assertEquals("\\Qpublic.profiles\\E\\.\\Qid\\E,\\Qpublic.profiles\\E\\.\\Qname\\E", props.get("column.include.list"),
+                "only the columns the sync reads (its key, its mapping) are captured");
         assertEquals("persona_profiles", props.get("slot.name"), "slot and publication are named from the sync id, lower case");
         assertEquals("persona_profiles", props.get("publication.name"));
         assertEquals("pgoutput", props.get("plugin.name"));

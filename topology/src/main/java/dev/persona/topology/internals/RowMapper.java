@@ -15,11 +15,9 @@ import dev.persona.topology.MalformedRowException;
 import liqp.Template;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -33,8 +31,6 @@ import java.util.regex.Pattern;
  */
 public final class RowMapper {
     private static final ObjectMapper MAPPER = Json.mapper();
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern LIQUID_TAG = Pattern.compile("\\{\\{(.*?)}}|\\{%(.*?)%}", Pattern.DOTALL);
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
 
     private final SyncConfig sync;
@@ -46,7 +42,7 @@ public final class RowMapper {
         this.fields = new ArrayList<>();
         for (final FieldMapping mapping : sync.mapping()) {
             fields.add(new CompiledField(mapping, mapping.template().map(LiquidTemplates::compile).orElse(null),
-                    mapping.template().map(RowMapper::namesIn).orElse(Set.of())));
+                    mapping.template().map(LiquidTemplates::namesIn).orElse(Set.of())));
         }
         this.hasTemplates = fields.stream().anyMatch(f -> f.template != null);
     }
@@ -165,19 +161,6 @@ public final class RowMapper {
         } catch (final JsonProcessingException e) {
             throw new MalformedRowException("template for '" + field.mapping.to() + "' gave '" + text + "', not " + field.mapping.type().configName());
         }
-    }
-
-    /** Every identifier inside the template's tags: a superset of the columns it reads. */
-    private static Set<String> namesIn(final String template) {
-        final Set<String> names = new HashSet<>();
-        final Matcher tags = LIQUID_TAG.matcher(template);
-        while (tags.find()) {
-            final Matcher identifiers = IDENTIFIER.matcher(tags.group(tags.group(1) != null ? 1 : 2));
-            while (identifiers.find()) {
-                names.add(identifiers.group());
-            }
-        }
-        return names;
     }
 
     private record CompiledField(FieldMapping mapping, Template template, Set<String> names) {
