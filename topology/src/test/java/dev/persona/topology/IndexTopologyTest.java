@@ -179,4 +179,24 @@ class IndexTopologyTest {
         final KeyValueStore<String, byte[]> purges = driver.getKeyValueStore(TopicNames.purgeStore("customers"));
         assertEquals("anonymous_id\nemail", new String(purges.get("~indexed"), StandardCharsets.UTF_8));
     }
+
+    /** A partition larger than one pass of the scan: every record is reached, each exactly once. */
+    @Test
+    void shouldClaimEveryStoredRecordOverSeveralPasses() {
+        final KeyValueStore<String, byte[]> records = driver.getKeyValueStore(TopicNames.recordStore("customers"));
+        final int count = 25_003;
+        for (int i = 0; i < count; i++) {
+            final String key = "k" + i;
+            final byte[] body = ("{\"user_id\":\"" + key + "\",\"anonymous_id\":\"anon-" + i + "\"}").getBytes(StandardCharsets.UTF_8);
+            records.put(key, StoredRecord.encode(body, new RecordMeta(1, 100, Map.of("anonymous_id", new RecordMeta.FieldProvenance("profiles", 1L, 100)),
+                    Map.of())));
+        }
+        for (int pass = 0; pass < 4; pass++) {
+            driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+        }
+        for (int i = 0; i < count; i++) {
+            assertEquals(Map.of("k" + i, 100L), IndexEntry.claims(index.get(IndexEntry.key("anonymous_id", "anon-" + i))), "record k" + i);
+        }
+        assertEquals(0.0, conflicts());
+    }
 }

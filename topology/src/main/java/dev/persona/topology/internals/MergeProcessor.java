@@ -130,7 +130,7 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
             claimedUpTo = null;
             claimed = 0;
             // Forwarding is not allowed in init: the scan runs in punctuations, the first right away.
-            claiming = context.schedule(Duration.ofMillis(10), PunctuationType.WALL_CLOCK_TIME, now -> claimStored());
+            claiming = context.schedule(Duration.ofMillis(10), PunctuationType.WALL_CLOCK_TIME, this::claimStored);
         }
     }
 
@@ -147,7 +147,7 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
      * Claims the values of up to {@value #CLAIM_BATCH} stored records in the indices they have yet to be claimed in;
      * once every record has, records the configuration's indices as claimed and stops.
      */
-    private void claimStored() {
+    private void claimStored(final long now) {
         int scanned = 0;
         long claims = 0;
         String last = claimedUpTo;
@@ -171,20 +171,20 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
                             // Claimed when the field took its value, as its merge would have claimed it.
                             final var written = fields.get(index);
                             final long ts = written != null ? written.updatedAt() : StoredRecord.updatedAt(record.value);
-                            context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(record.key, true, ts)), ts));
+                            context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(record.key, true, ts)), now));
                             claims++;
                         }
                     }
                 }
             }
         }
+        claimed += claims;
         if (scanned == CLAIM_BATCH) {
             claimedUpTo = last;
             return;
         }
         purged.put(INDEXED, String.join("\n", new TreeSet<>(collection.secondaryIndices())).getBytes(StandardCharsets.UTF_8));
         claiming.cancel();
-        claimed += claims;
         if (claimed > 0) {
             LOG.info("Collection {} (partition {}): the stored records claimed {} value(s) in the new index(es) {}", collection.name(), partition,
                     claimed, unclaimed);
