@@ -134,7 +134,7 @@ public final class ConfigLoader {
         if (node.isMissing()) {
             return HttpSettings.defaults();
         }
-        node.allowOnly(Set.of("rateLimit", "tls", "managementPort", "metricsRequireKey", "clusterSecret"));
+        node.allowOnly(Set.of("rateLimit", "tls", "managementPort", "metricsRequireKey", "clusterSecret", "maxConnectionsPerAddress"));
         final Optional<RateLimit> rate = node.optionalString("rateLimit").map(spec -> {
             try {
                 return RateLimit.parse(spec);
@@ -152,7 +152,13 @@ public final class ConfigLoader {
             throw node.error("clusterSecret", "is " + secret.get().length() + " characters; a cluster secret needs at least 16",
                     "set it from the environment to a long random value: clusterSecret: ${PERSONA_CLUSTER_SECRET}");
         }
-        return new HttpSettings(rate, tls(node.get("tls"), file), managementPort, node.optionalBoolean("metricsRequireKey", false), secret);
+        final int perAddress = node.optionalInt("maxConnectionsPerAddress", HttpSettings.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+        if (perAddress < 0) {
+            throw node.error("maxConnectionsPerAddress", "must be 0 (no limit) or more, found " + perAddress,
+                    "give the connections one client address may hold open, such as " + HttpSettings.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+        }
+        final Optional<Boolean> metricsKey = node.optionalString("metricsRequireKey").map(t -> node.optionalBoolean("metricsRequireKey", true));
+        return new HttpSettings(rate, tls(node.get("tls"), file), managementPort, metricsKey, secret, perAddress);
     }
 
     private static Optional<TlsSettings> tls(final ConfigNode node, final Path file) {

@@ -9,31 +9,46 @@ import java.util.Optional;
  * @param tls               HTTPS for the API and calls between instances; empty: plain HTTP
  * @param managementPort    a second port for {@code /metrics}, {@code /healthz}, {@code /readyz} and {@code /admin/*},
  *                          which the API port then no longer serves; empty: everything on the API port
- * @param metricsRequireKey whether {@code /metrics} needs an admin key
+ * @param metricsKey        whether {@code /metrics} needs an admin key, as the file says; see {@link #metricsRequireKey()}
  * @param clusterSecret     what instances sign their calls to each other with; empty: a secret Persona generates and
  *                          keeps in its API-key topic
+ * @param maxConnectionsPerAddress connections one client address may hold open; 0 for no limit
  */
 public record HttpSettings(Optional<RateLimit> rateLimit, Optional<TlsSettings> tls, Optional<Integer> managementPort,
-                           boolean metricsRequireKey, Optional<String> clusterSecret) {
+                           Optional<Boolean> metricsKey, Optional<String> clusterSecret, int maxConnectionsPerAddress) {
+    /** Connections one client address may hold open unless {@code http.maxConnectionsPerAddress} says otherwise. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 512;
 
     /** The settings of a file without an {@code http} section. */
     public static HttpSettings defaults() {
-        return new HttpSettings(Optional.empty(), Optional.empty(), Optional.empty(), false, Optional.empty());
+        return new HttpSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
     }
 
     public HttpSettings withTls(final TlsSettings settings) {
-        return new HttpSettings(rateLimit, Optional.of(settings), managementPort, metricsRequireKey, clusterSecret);
+        return new HttpSettings(rateLimit, Optional.of(settings), managementPort, metricsKey, clusterSecret, maxConnectionsPerAddress);
     }
 
     public HttpSettings withRateLimit(final RateLimit limit) {
-        return new HttpSettings(Optional.of(limit), tls, managementPort, metricsRequireKey, clusterSecret);
+        return new HttpSettings(Optional.of(limit), tls, managementPort, metricsKey, clusterSecret, maxConnectionsPerAddress);
     }
 
     public HttpSettings withManagementPort(final int port) {
-        return new HttpSettings(rateLimit, tls, Optional.of(port), metricsRequireKey, clusterSecret);
+        return new HttpSettings(rateLimit, tls, Optional.of(port), metricsKey, clusterSecret, maxConnectionsPerAddress);
+    }
+
+    /**
+     * Whether {@code /metrics} needs an admin key: as the file says, else on the API port yes (its figures name every
+     * collection, store and topic), and on a management port, which need not leave the cluster's network, no.
+     */
+    public boolean metricsRequireKey() {
+        return metricsKey.orElse(managementPort.isEmpty());
+    }
+
+    public HttpSettings withMaxConnectionsPerAddress(final int max) {
+        return new HttpSettings(rateLimit, tls, managementPort, metricsKey, clusterSecret, max);
     }
 
     public HttpSettings withMetricsRequireKey(final boolean required) {
-        return new HttpSettings(rateLimit, tls, managementPort, required, clusterSecret);
+        return new HttpSettings(rateLimit, tls, managementPort, Optional.of(required), clusterSecret, maxConnectionsPerAddress);
     }
 }

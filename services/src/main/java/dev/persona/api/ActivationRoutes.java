@@ -77,7 +77,7 @@ final class ActivationRoutes {
                 + "' is served by: " + String.join(", ", IndexRef.declared(collection))));
         final RecordAnswer result = finder.find(Requests.query(ctx, key.get(), collection, index, id.get("value").asText()));
         if (result instanceof RecordAnswer.Unavailable unavailable) {
-            throw ApiException.unavailable("the profile cannot be read right now: " + unavailable.detail());
+            throw ApiException.unavailable("the profile cannot be read right now: " + unavailable.reason().explanation());
         }
         final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try {

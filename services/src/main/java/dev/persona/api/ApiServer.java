@@ -13,11 +13,13 @@ import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.persona.tls.ServerTls;
 import org.apache.kafka.streams.KafkaStreams;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -33,6 +35,11 @@ public final class ApiServer implements AutoCloseable {
     static final long MAX_DRAINED_BYTES = 16 * MAX_REQUEST_BYTES;
     /** The request line and headers together may take this many bytes; more is a 431 (or 414 for the URI). */
     static final int MAX_HEADER_BYTES = 16_384;
+
+    /** Slower bodies fail their read (408): a client may not hold a worker thread by trickling a body in. */
+    static final long MIN_BODY_BYTES_PER_SECOND = 1_024;
+    /** A connection's first request head must be complete this soon after it opens, or the connection is closed. */
+    static final Duration FIRST_REQUEST_WITHIN = Duration.ofSeconds(10);
 
     private final Javalin app;
 
@@ -55,19 +62,25 @@ public final class ApiServer implements AutoCloseable {
         final PortRoles ports = new PortRoles(config.http().managementPort());
         final ApiContract contract = ApiContract.load();
         final FastLookupHandler fast = new FastLookupHandler(config, finder, auth, httpMetrics, ports);
+        final ProbeHandler probes = new ProbeHandler(config, streams, context.reader(), context.status(), context.draining(), auth, ports);
         final SslContextFactory.Server tls = context.tls().map(ServerTls::contextFactory).orElse(null);
         final Javalin app = Javalin.create(cfg -> {
             // Javalin attaches its servlet context inside the wrappers already on the server: plain record lookups
             // are answered before it.
             cfg.jetty.modifyServer(server -> {
-                // The drain wraps Javalin alone: the fast path sends requests with a body on to it.
+                // From the outside in: probes (never wait for a worker), the credential gate (no body read without
+                // credentials), the fast path, then for Javalin alone the drain.
                 server.insertHandler(new RequestDrain(MAX_DRAINED_BYTES));
                 server.insertHandler(fast);
+                server.insertHandler(new CredentialGate(auth));
+                server.insertHandler(probes);
                 server.setErrorHandler(new JsonErrorHandler());
             });
             cfg.jetty.modifyHttpConfiguration(http -> {
                 http.setRequestHeaderSize(MAX_HEADER_BYTES);
                 http.setSendServerVersion(false);
+                // A servlet read of a body slower than this fails (408): nobody holds a worker by trickling a body in.
+                http.setMinRequestDataRate(MIN_BODY_BYTES_PER_SECOND);
             });
             final HttpThreads threads = HttpThreads.ofThisMachine();
             cfg.jetty.threadPool = threads.pool();
@@ -75,9 +88,10 @@ public final class ApiServer implements AutoCloseable {
             cfg.jsonMapper(new JavalinJackson(Json.mapper(), false));
             cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
             cfg.http.prefer405over404 = true;
-            cfg.jetty.addConnector((server, http) -> threads.connector(server, http, host, port, tls));
-            config.http().managementPort().ifPresent(management ->
-                    cfg.jetty.addConnector((server, http) -> HttpThreads.managementConnector(server, http, host, management, tls)));
+            final int perAddress = config.http().maxConnectionsPerAddress();
+            cfg.jetty.addConnector((server, http) -> guarded(threads.connector(server, http, host, port, tls), perAddress));
+            config.http().managementPort().ifPresent(management -> cfg.jetty.addConnector((server, http) ->
+                    guarded(HttpThreads.managementConnector(server, http, host, management, tls), perAddress)));
             cfg.routes.before(ctx -> {
                 // Javalin decodes path parameters with URLDecoder, which throws on an escape Jetty lets through
                 // (%u0041): a 500 before this check, found by the fuzz run.
@@ -89,8 +103,9 @@ public final class ApiServer implements AutoCloseable {
                 }
             });
             httpMetrics.register(cfg.routes);
-            // The figures hold no record data and no secrets; http.metricsRequireKey asks for an admin key anyway.
+            // The figures hold no record data and no secrets, but name every collection, store and topic.
             cfg.routes.get("/metrics", ctx -> {
+                // Default: a key on the API port (the figures name every store and topic), none on a management port.
                 if (config.http().metricsRequireKey()) {
                     auth.requireAdmin(ctx);
                 }
@@ -106,9 +121,7 @@ public final class ApiServer implements AutoCloseable {
             new PurgeRoutes(config, finder, auth, context.purger()).register(cfg.routes);
             new ConsoleRoutes().register(cfg.routes);
             new ClusterRoutes(streams, context.status(), context.peers(), auth).register(cfg.routes);
-            final HealthRoutes health = new HealthRoutes(config, streams, context.reader(), context.status(), context.draining());
-            health.register(cfg.routes);
-            health.bindTo(metrics);
+            probes.bindTo(metrics);
             contract.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() != null) {
@@ -127,6 +140,12 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
                     ctx.status(e.getStatus()).json(error(codeOf(e.getStatus()), e.getMessage())));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                if (timedOut(e)) {
+                    ctx.header("Connection", "close");
+                    ctx.status(408).json(error("body_too_slow", "the request body arrived slower than " + MIN_BODY_BYTES_PER_SECOND
+                            + " bytes a second"));
+                    return;
+                }
                 if (endedEarly(e)) {
                     // The client's fault, not ours (Jetty's HttpEofException): no stack trace for anyone to flood the log with.
                     LOG.debug("Request body of {} {} ended early", ctx.method(), ctx.path(), e);
@@ -145,6 +164,11 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.error(413, ctx -> ctx.json(error("body_too_large", "request bodies are limited to " + MAX_REQUEST_BYTES + " bytes")));
         }).start();
         return new ApiServer(app);
+    }
+
+    private static ServerConnector guarded(final ServerConnector connector, final int maxPerAddress) {
+        connector.addBean(new ConnectionGuard(maxPerAddress, FIRST_REQUEST_WITHIN, connector.getScheduler()));
+        return connector;
     }
 
     /** The port the API listens on. */
@@ -176,6 +200,16 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+    }
+
+    /** Whether a failure is a body read failed by the minimum data rate (Jetty's 408), found anywhere in its causes. */
+    static boolean timedOut(final Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.eclipse.jetty.http.HttpException http && http.getCode() == 408) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a failure is the request body's end before its declared length, found anywhere in its causes. */

@@ -39,10 +39,30 @@ final class Authenticator {
      * @throws ApiException 401 when the request is not signed with the cluster secret
      */
     Caller requirePeer(final Context ctx) {
-        return peers.verify(ctx.method().name(), ctx.req().getRequestURI(), ctx.header(PeerAuth.SIGNATURE_HEADER),
-                        ctx.header(PeerAuth.CALLER_HEADER), ctx.header(PeerAuth.SCOPE_HEADER), ctx.bodyAsBytes())
-                .orElseThrow(() -> ApiException.unauthorized("internal endpoints answer other Persona instances only: "
-                        + "the request is not signed with this cluster's secret"));
+        // CredentialGate checked the signature from the headers before the body was read; here the body must match it.
+        if (!(ctx.attribute(CredentialGate.PEER_ATTRIBUTE) instanceof Caller caller)
+                || !PeerAuth.bodyMatches(ctx.header(PeerAuth.BODY_HEADER), ctx.bodyAsBytes())) {
+            throw ApiException.unauthorized(CredentialGate.NOT_SIGNED);
+        }
+        return caller;
+    }
+
+    /** The verified caller of a call from another instance, from its headers alone; consumes the signature's nonce. */
+    Optional<Caller> peerOf(final String method, final String path, final java.util.function.UnaryOperator<String> headers) {
+        return peers.verify(method, path, headers.apply(PeerAuth.SIGNATURE_HEADER), headers.apply(PeerAuth.CALLER_HEADER),
+                headers.apply(PeerAuth.SCOPE_HEADER), headers.apply(PeerAuth.BODY_HEADER));
+    }
+
+    /** Answers a peer's call with {@code answer} as JSON, signed for that call so that the peer knows it is ours. */
+    void answerPeer(final Context ctx, final Object answer) {
+        final byte[] body;
+        try {
+            body = dev.persona.topology.Json.mapper().writeValueAsBytes(answer);
+        } catch (final com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        ctx.header(PeerAuth.ANSWER_HEADER, peers.signAnswer(ctx.header(PeerAuth.SIGNATURE_HEADER), body));
+        ctx.contentType("application/json").result(body);
     }
 
     /** The key an {@code Authorization} header carries, if it is a valid one. */

@@ -43,7 +43,7 @@ final class ClusterRoutes {
 
     private void local(final Context ctx) {
         auth.requirePeer(ctx);
-        ctx.json(status.report());
+        auth.answerPeer(ctx, status.report());
     }
 
     private void cluster(final Context ctx) {

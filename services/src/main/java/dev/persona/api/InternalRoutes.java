@@ -54,7 +54,7 @@ final class InternalRoutes {
                 missing.add(key);
             }
         });
-        ctx.json(new PeerClient.PeerBatch(found, missing, unavailable, stale));
+        auth.answerPeer(ctx, new PeerClient.PeerBatch(found, missing, unavailable, stale));
     }
 
     /** A store the configuration declares, of a collection the caller's key may read. */

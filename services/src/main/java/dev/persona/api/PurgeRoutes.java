@@ -52,7 +52,7 @@ final class PurgeRoutes {
             key = value.asText();
         } else {
             final RecordAnswer.Present found = RecordRoutes.present(finder.find(RecordQuery.byIndex(collection, index, value.asText())
-                    .withCaller(Requests.caller(admin)).withHop(Requests.hop(ctx))), collection, index, value.asText());
+                    .withCaller(Requests.caller(admin))), collection, index, value.asText());
             key = RecordView.parse(found.stored()).path(collection.primaryIndex()).asText();
         }
         ctx.json(purger.purge(collection, key, new RecordPurger.Request(admin.id(), admin.name(), index.name(), value.asText())));

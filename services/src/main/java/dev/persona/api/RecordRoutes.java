@@ -139,7 +139,7 @@ final class RecordRoutes {
         }
         if (answer instanceof RecordAnswer.Unavailable unavailable) {
             throw ApiException.unavailable("the record with " + index.name() + " '" + value + "' in '" + collection.name()
-                    + "' cannot be read right now: " + unavailable.detail());
+                    + "' cannot be read right now: " + unavailable.reason().explanation());
         }
         throw ApiException.notFound("record_not_found", "no record with " + index.name() + " '" + value + "' in '" + collection.name() + "'");
     }

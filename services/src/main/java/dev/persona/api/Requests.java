@@ -8,7 +8,6 @@ import dev.persona.keys.ApiKey;
 import dev.persona.routing.Caller;
 import dev.persona.routing.Hop;
 import dev.persona.routing.IndexRef;
-import dev.persona.routing.PeerClient;
 import dev.persona.routing.RecordQuery;
 import dev.persona.topology.Json;
 import io.javalin.http.Context;
@@ -133,14 +132,13 @@ final class Requests {
         return new RecordView.Shape(List.copyOf(names), "true".equals(meta));
     }
 
-    /** Where the request stands between instances: forwarded by another, or a client's. */
-    static Hop hop(final Context ctx) {
-        return ctx.header(PeerClient.HOP_HEADER) != null ? Hop.FORWARDED : Hop.FIRST;
-    }
-
-    /** The query a request makes for {@code value} of {@code index}: its caller and hop included. */
+    /**
+     * The query a request makes for {@code value} of {@code index}, with its caller. A client's request is always the
+     * first hop: only the signed internal routes take a request as forwarded, whatever headers a client sends (a
+     * client that sent the forwarding header used to get a 503 naming the owner's host and port).
+     */
     static RecordQuery query(final Context ctx, final ApiKey key, final CollectionConfig collection, final IndexRef index, final String value) {
-        return RecordQuery.byIndex(collection, index, value).withCaller(caller(key)).withHop(hop(ctx));
+        return RecordQuery.byIndex(collection, index, value).withCaller(caller(key)).withHop(Hop.FIRST);
     }
 
     /** What peers are told of a key: its id and scope. */

@@ -19,7 +19,8 @@ import java.util.concurrent.CompletableFuture;
  * Asks another instance for the stored values it owns, over one shared JDK {@link HttpClient} (keep-alive,
  * connect and request timeouts). Every request carries {@link #HOP_HEADER}: an instance never forwards a request
  * that has it, so a forward can never loop. A call carries the verified caller (key id and scope), signed with the
- * cluster secret ({@link PeerAuth}); the client's bearer token never leaves the instance it was sent to. Over HTTPS
+ * cluster secret ({@link PeerAuth}), and an answer is taken only when the peer signed it for that call; the client's
+ * bearer token never leaves the instance it was sent to. Over HTTPS
  * when the API serves HTTPS, checking the peer's certificate against the configured trust.
  */
 public final class PeerClient {
@@ -88,7 +89,7 @@ public final class PeerClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .thenApply(response -> {
-                    if (response.statusCode() != 200) {
+                    if (response.statusCode() != 200 || !signedByPeer(request, response)) {
                         return PeerBatch.unavailable(keys);
                     }
                     try {
@@ -105,10 +106,14 @@ public final class PeerClient {
 
     /** The status report of {@code peer} as JSON, or an {@code {"error": ...}} object when it does not answer. */
     public CompletableFuture<JsonNode> status(final HostInfo peer) {
-        return client.sendAsync(request(peer, "GET", STATUS_PATH, Caller.INSTANCE, null).GET().build(), HttpResponse.BodyHandlers.ofByteArray())
+        final HttpRequest request = request(peer, "GET", STATUS_PATH, Caller.INSTANCE, null).GET().build();
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .thenApply(response -> {
                     if (response.statusCode() != 200) {
                         return (JsonNode) MAPPER.createObjectNode().put("error", "answered " + response.statusCode());
+                    }
+                    if (!signedByPeer(request, response)) {
+                        return MAPPER.createObjectNode().put("error", "the answer is not signed with the cluster's secret");
                     }
                     try {
                         return MAPPER.readTree(response.body());
@@ -120,12 +125,20 @@ public final class PeerClient {
     }
 
     private HttpRequest.Builder request(final HostInfo peer, final String method, final String path, final Caller caller, final byte[] body) {
+        final String digest = PeerAuth.digest(body);
         return HttpRequest.newBuilder(URI.create(scheme + "://" + peer.host() + ":" + peer.port() + path))
                 .timeout(requestTimeout)
                 .header(HOP_HEADER, self)
                 .header(PeerAuth.CALLER_HEADER, caller.keyId())
                 .header(PeerAuth.SCOPE_HEADER, PeerAuth.scope(caller))
-                .header(PeerAuth.SIGNATURE_HEADER, auth.sign(method, path, caller, body));
+                .header(PeerAuth.BODY_HEADER, digest)
+                .header(PeerAuth.SIGNATURE_HEADER, auth.sign(method, path, caller, digest));
+    }
+
+    /** Whether the answer is the peer's own to this very call: anything else is treated as no answer. */
+    private boolean signedByPeer(final HttpRequest request, final HttpResponse<byte[]> response) {
+        return auth.verifyAnswer(request.headers().firstValue(PeerAuth.SIGNATURE_HEADER).orElse(""), response.body(),
+                response.headers().firstValue(PeerAuth.ANSWER_HEADER).orElse(null));
     }
 
     /**

@@ -152,26 +152,45 @@ class SecureClusterIT {
 
     /** The internal route takes no client credentials at all: a forward that carried the bearer token would fail. */
     @Test
-    void shouldRefuseInternalCallsNotSignedWithTheClusterSecret() {
+    void shouldRefuseInternalCallsNotSignedWithTheClusterSecretOrSeenBefore() {
         final String path = PeerClient.RAW_BATCH_PATH.formatted(TopicNames.recordStore("customers"));
         final String body = "{\"ids\":[\"c1\"]}";
+        final String digest = PeerAuth.digest(body.getBytes());
         assertEquals(401, clients.get(2).post(path, body, bearer(ADMIN)).statusCode(), "an admin bearer token is not a peer");
         final PeerAuth forger = new PeerAuth(() -> "not the cluster's secret".getBytes(), java.time.Clock.systemUTC());
         final dev.persona.routing.Caller caller = new dev.persona.routing.Caller("x", List.of("*"));
-        assertEquals(401, clients.get(2).post(path, body, PeerAuth.SIGNATURE_HEADER, forger.sign("POST", path, caller, body.getBytes()),
-                PeerAuth.CALLER_HEADER, "x", PeerAuth.SCOPE_HEADER, "*").statusCode(), "a signature under another secret is refused");
+        assertEquals(401, signedPost(path, body, forger.sign("POST", path, caller, digest), digest, "*").statusCode(),
+                "a signature under another secret is refused");
         final PeerAuth stale = new PeerAuth(() -> instances.get(0).keys().clusterSecret(),
                 java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(-5)));
-        assertEquals(401, clients.get(2).post(path, body, PeerAuth.SIGNATURE_HEADER, stale.sign("POST", path, caller, body.getBytes()),
-                PeerAuth.CALLER_HEADER, "x", PeerAuth.SCOPE_HEADER, "*").statusCode(), "an old signature is refused");
+        assertEquals(401, signedPost(path, body, stale.sign("POST", path, caller, digest), digest, "*").statusCode(), "an old signature is refused");
         final PeerAuth peer = new PeerAuth(() -> instances.get(0).keys().clusterSecret(), java.time.Clock.systemUTC());
-        final String signed = peer.sign("POST", path, caller, body.getBytes());
-        assertEquals(200, clients.get(2).post(path, body, PeerAuth.SIGNATURE_HEADER, signed, PeerAuth.CALLER_HEADER, "x",
-                PeerAuth.SCOPE_HEADER, "*").statusCode(), "the cluster's own signature is taken");
-        assertEquals(401, clients.get(2).post(path, "{\"ids\":[\"c2\"]}", PeerAuth.SIGNATURE_HEADER, signed, PeerAuth.CALLER_HEADER, "x",
-                PeerAuth.SCOPE_HEADER, "*").statusCode(), "a signature is good for its own body only");
-        assertEquals(401, clients.get(2).post(path, body, PeerAuth.SIGNATURE_HEADER, signed, PeerAuth.CALLER_HEADER, "x",
-                PeerAuth.SCOPE_HEADER, "customers,products").statusCode(), "nor for another scope");
+        final String signed = peer.sign("POST", path, caller, digest);
+        final HttpResponse<String> taken = signedPost(path, body, signed, digest, "*");
+        assertEquals(200, taken.statusCode(), "the cluster's own signature is taken");
+        assertTrue(peer.verifyAnswer(signed, taken.body().getBytes(), taken.headers().firstValue(PeerAuth.ANSWER_HEADER).orElse(null)),
+                "the answer is signed for this call");
+        assertFalse(peer.verifyAnswer(peer.sign("POST", path, caller, digest), taken.body().getBytes(),
+                taken.headers().firstValue(PeerAuth.ANSWER_HEADER).orElse(null)), "and for no other");
+        assertEquals(401, signedPost(path, body, signed, digest, "*").statusCode(), "a signature is taken once: a replay is refused");
+        final String other = peer.sign("POST", path, caller, digest);
+        assertEquals(401, signedPost(path, "{\"ids\":[\"c2\"]}", other, digest, "*").statusCode(), "a signature is good for its own body only");
+        assertEquals(401, signedPost(path, body, peer.sign("POST", path, caller, digest), digest, "customers,products").statusCode(),
+                "nor for another scope");
+    }
+
+    private HttpResponse<String> signedPost(final String path, final String body, final String signature, final String digest, final String scope) {
+        return clients.get(2).post(path, body, PeerAuth.SIGNATURE_HEADER, signature, PeerAuth.BODY_HEADER, digest, PeerAuth.CALLER_HEADER, "x",
+                PeerAuth.SCOPE_HEADER, scope);
+    }
+
+    /** Only signed internal calls are taken as forwarded: a client that says it was forwarded learns no host. */
+    @Test
+    void shouldTreatAClientsForwardingHeaderAsAFirstRequest() {
+        final String elsewhere = keysOwnedBy(instances.get(2)).get(0);
+        final HttpResponse<String> answer = clients.get(0).get("/v1/collections/customers/records/id/" + elsewhere,
+                "Authorization", "Bearer " + ADMIN, PeerClient.HOP_HEADER, "10.0.0.1:8080");
+        assertEquals(200, answer.statusCode(), "forwarded to its owner as any client's request: " + answer.body());
     }
 
     @Test
