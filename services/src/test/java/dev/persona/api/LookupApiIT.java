@@ -260,7 +260,7 @@ class LookupApiIT {
     void shouldExposePrometheusMetrics() {
         http.get("/v1/collections/customers/records/id/12345", bearer(ADMIN));
         http.get("/v1/collections/customers/records/id/nobody", bearer(ADMIN));
-        final HttpResponse<String> metrics = http.get("/metrics");
+        final HttpResponse<String> metrics = http.get("/metrics", bearer(ADMIN));
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         final String body = metrics.body();

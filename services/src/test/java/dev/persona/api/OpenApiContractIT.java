@@ -145,7 +145,7 @@ class OpenApiContractIT {
     void shouldAnswerHealthAndMetricsAsDeclared() {
         CONTRACT.check("GET", "/healthz", http.get("/healthz"));
         CONTRACT.check("GET", "/readyz", http.get("/readyz"));
-        final HttpResponse<String> metrics = http.get("/metrics");
+        final HttpResponse<String> metrics = http.get("/metrics", bearer(ADMIN));
         CONTRACT.check("GET", "/metrics", metrics);
         assertTrue(metrics.body().contains("persona_"), "metrics name Persona's figures");
     }

@@ -106,7 +106,7 @@ class PrometheusKitIT {
                 Poll.until(Duration.ofMinutes(3), "every metric of the kit on /metrics", () -> {
                     http.get("/v1/collections/customers/records/id/7", bearer(limited));
                     http.get("/v1/collections/customers/records/id/7", bearer(ADMIN));
-                    final Set<String> served = Arrays.stream(http.get("/metrics").body().split("\n"))
+                    final Set<String> served = Arrays.stream(http.get("/metrics", bearer(ADMIN)).body().split("\n"))
                             .filter(line -> !line.startsWith("#") && !line.isBlank())
                             .map(line -> line.split("[{ ]", 2)[0]).collect(Collectors.toSet());
                     final Set<String> missing = new TreeSet<>(wanted);
@@ -118,7 +118,7 @@ class PrometheusKitIT {
                 });
                 // Present is not enough: the gauges the alerts compare must carry real values.
                 Poll.until(Duration.ofMinutes(1), "real values for slot lag, last success age and readiness", () -> {
-                    final String body = http.get("/metrics").body();
+                    final String body = http.get("/metrics", bearer(ADMIN)).body();
                     return finite(body, "persona_cdc_slot_lag_bytes{sync=\"contacts\"}") >= 0
                             && finite(body, "persona_sync_last_success_age_seconds{sync=\"plans\"}") >= 0
                             && finite(body, "persona_instance_ready") == 1.0;

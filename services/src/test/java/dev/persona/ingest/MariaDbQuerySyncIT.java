@@ -112,7 +112,7 @@ class MariaDbQuerySyncIT {
                     "the runs of shoppers", http.get("/admin/syncs/shoppers/runs", bearer(ADMIN)).body(),
                     "the runs of broken", runs,
                     "the alerts", String.join("\n", alerts),
-                    "/metrics", http.get("/metrics").body());
+                    "/metrics", http.get("/metrics", bearer(ADMIN)).body());
             outputs.forEach((where, text) -> assertTrue(!text.contains(MariaDbServer.PASSWORD), "the password appears in " + where));
             assertTrue(outputs.get("the log").contains("broken"), "the log was captured");
             assertEquals(200, http.get("/readyz").statusCode());
