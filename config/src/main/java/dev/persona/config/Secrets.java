@@ -22,8 +22,13 @@ import java.util.regex.Pattern;
 public final class Secrets {
     /** What a secret is replaced with. */
     public static final String MASK = "***";
-    /** Names of URL parameters and properties whose value is a secret: passwords, tokens, keys' passphrases. */
-    private static final String SECRET_NAME = "[\\w.-]*?(?:password|passwd|pwd|secret|token|apikey|api_key|credentials?)";
+    /**
+     * Names of URL parameters and properties whose value is a secret: passwords, tokens, keys and their passphrases
+     * (Athena's {@code SecretAccessKey=}, Azure's {@code AccountKey=} and SAS {@code sig=}, Snowflake's
+     * {@code private_key=}), but not every name ending in "key" ({@code primaryKey: id} is no secret).
+     */
+    private static final String SECRET_NAME = "[\\w.-]*?(?:password|passwd|pwd|passphrase|secret|token|apikey|api_key|credentials?"
+            + "|(?:access|secret|private|account|shared|auth|encryption|master|signing|client|session|sas)[_.-]?key|sig|signature)";
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)([?&;]" + SECRET_NAME + "=)([^&;\\s]*)");
     private static final Pattern USER_INFO = Pattern.compile("(//[^:/@\\s]+:)([^@/\\s]*)@");
     /** Oracle's thin URL: {@code jdbc:oracle:thin:user/password@host:1521/service}. */
