@@ -1,6 +1,7 @@
 package dev.persona.api;
 
 import dev.persona.changes.ChangeFeedUnavailableException;
+import dev.persona.changes.TooManyStreamsException;
 import dev.persona.config.PersonaConfig;
 import dev.persona.purge.PurgeFailedException;
 import dev.persona.keys.ApiKeyStore;
@@ -132,6 +133,10 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.exception(ChangeFeedUnavailableException.class, (e, ctx) -> {
                 ctx.header("Retry-After", "1");
                 ctx.status(503).json(error("unavailable", "changes cannot be followed right now: " + e.getMessage()));
+            });
+            cfg.routes.exception(TooManyStreamsException.class, (e, ctx) -> {
+                ctx.header("Retry-After", "60");
+                ctx.status(429).json(error("too_many_streams", e.getMessage()));
             });
             cfg.routes.exception(PurgeFailedException.class, (e, ctx) -> {
                 ctx.header("Retry-After", "5");

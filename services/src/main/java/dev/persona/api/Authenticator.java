@@ -132,6 +132,35 @@ final class Authenticator {
         return key;
     }
 
+    /**
+     * Takes what the rest of a batch of {@code records} ids costs (the request took one already): each record a batch
+     * reads costs one request of the key's rate.
+     *
+     * @throws ApiException 429 when the key's bucket does not hold that many
+     */
+    void admitBatch(final Context ctx, final ApiKey key, final int records) {
+        if (records <= 1) {
+            return;
+        }
+        final RateLimits.Admission admission = limits.admit(key, records - 1L);
+        if (admission.limited() && !admission.admitted()) {
+            setHeaders(ctx, admission);
+            throw ApiException.tooManyRequests("a batch costs one request of the key's rate per id: " + records + " ids do not fit "
+                    + "in what this key (" + admission.limit() + ") has left; retry in " + admission.retryAfterSeconds()
+                    + " s, or send at most " + admission.limit().permits() + " ids a batch", admission.retryAfterSeconds());
+        }
+        if (admission.limited()) {
+            setHeaders(ctx, admission);
+        }
+    }
+
+    private static void setHeaders(final Context ctx, final RateLimits.Admission admission) {
+        final java.util.List<String> headers = admission.headers();
+        for (int i = 0; i < headers.size(); i += 2) {
+            ctx.header(headers.get(i), headers.get(i + 1));
+        }
+    }
+
     private void admitOrThrow(final Context ctx, final ApiKey key) {
         final Object taken = ctx.attribute(ADMISSION_ATTRIBUTE);
         final RateLimits.Admission admission = taken instanceof RateLimits.Admission a ? a : limits.admit(key);

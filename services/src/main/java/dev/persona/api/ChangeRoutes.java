@@ -73,10 +73,11 @@ final class ChangeRoutes {
         ctx.header("Cache-Control", "no-cache");
         // Proxies that buffer (nginx) would hold events back: https://serverfault.com/a/801629
         ctx.header("X-Accel-Buffering", "no");
-        final Subscription subscription = feeds.subscribe(collection, id, ChangeEvent.position(ctx.header("Last-Event-ID")), current,
-                ctx.res().getOutputStream(), stored -> RecordView.render(stored, shape, clock.millis()),
-                () -> keys.isActive(key));
-        // The request stays open, holding no thread, until the stream ends.
-        ctx.future(subscription::ended);
+        final java.io.OutputStream out = ctx.res().getOutputStream();
+        // Opened off the request thread (a resume may replay the changelog); then the request stays open, holding no
+        // thread, until the stream ends.
+        ctx.future(() -> feeds.subscribeAsync(collection, id, ChangeEvent.position(ctx.header("Last-Event-ID")), current, out,
+                stored -> RecordView.render(stored, shape, clock.millis()), () -> keys.isActive(key), key.id())
+                .thenCompose(Subscription::ended));
     }
 }

@@ -33,6 +33,14 @@ final class RateLimits {
 
     /** Takes one request from the key's bucket. */
     Admission admit(final ApiKey key) {
+        return admit(key, 1);
+    }
+
+    /**
+     * Takes {@code tokens} from the key's bucket at once, or none: a batch of N ids reads N records and costs N. A
+     * batch larger than the key's whole allowance per period is never admitted; the refusal says to split it.
+     */
+    Admission admit(final ApiKey key, final long tokens) {
         final RateLimit limit = key.rate() != null ? key.rate() : fallback.orElse(null);
         if (limit == null) {
             return Admission.UNLIMITED;
@@ -41,7 +49,12 @@ final class RateLimits {
         if (bucket == null || !bucket.limit().equals(limit)) {
             bucket = buckets.get(key.id(), id -> newBucket(id, limit));
         }
-        final ConsumptionProbe probe = bucket.bucket().tryConsumeAndReturnRemaining(1);
+        if (tokens > limit.permits()) {
+            bucket.refused().increment();
+            return new Admission(false, limit, bucket.bucket().getAvailableTokens(), seconds(limit.period().toNanos()),
+                    Math.max(1, seconds(limit.period().toNanos())));
+        }
+        final ConsumptionProbe probe = bucket.bucket().tryConsumeAndReturnRemaining(tokens);
         final long nanosPerToken = limit.period().toNanos() / limit.permits();
         final long fullIn = (limit.permits() - probe.getRemainingTokens()) * nanosPerToken;
         if (probe.isConsumed()) {

@@ -89,6 +89,7 @@ final class RecordRoutes {
         final RecordView.Shape shape = Requests.shape(ctx, reader.key());
         final JsonNode body = Requests.body(ctx);
         final List<String> ids = Requests.ids(body, BATCH_LIMIT);
+        auth.admitBatch(ctx, reader.key(), ids.size());
         final IndexRef index = Requests.index(collection, body.path("index").asText("id"));
         final Caller caller = Requests.caller(reader.key());
         final Map<String, RecordAnswer> results = finder.findAll(Requests.query(ctx, reader.key(), collection, index, null), ids);

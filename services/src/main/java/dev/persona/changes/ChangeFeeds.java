@@ -39,6 +39,8 @@ public final class ChangeFeeds implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeeds.class);
     /** Streams one instance keeps open at most; more are refused with a 503 until some end. */
     public static final int MAX_SUBSCRIPTIONS = 10_000;
+    /** Streams one API key keeps open on one instance at most, so that no key can take every slot. */
+    public static final int MAX_SUBSCRIPTIONS_PER_KEY = 100;
     static final Duration START_TIMEOUT = Duration.ofSeconds(15);
 
     private final TopicNames names;
@@ -46,7 +48,10 @@ public final class ChangeFeeds implements AutoCloseable {
     private final Map<String, ChangeFeed> feeds = new ConcurrentHashMap<>();
     private final Set<Subscription> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
+    private final Map<String, Integer> perKey = new ConcurrentHashMap<>();
     private final ExecutorService writers;
+    /** Opens streams: a resume replays up to {@link ChangeFeed#MAX_REPLAY} changelog records, never on a request thread. */
+    private final java.util.concurrent.ThreadPoolExecutor openers;
     private final ScheduledExecutorService keepAlive;
     private final Counter events;
 
@@ -60,6 +65,9 @@ public final class ChangeFeeds implements AutoCloseable {
         this.clientProperties = Map.copyOf(clientProperties);
         final AtomicInteger threads = new AtomicInteger();
         this.writers = Executors.newFixedThreadPool(8, r -> daemon(r, "persona-changes-writer-" + threads.incrementAndGet()));
+        final AtomicInteger openerThreads = new AtomicInteger();
+        this.openers = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new java.util.concurrent.ArrayBlockingQueue<>(256),
+                r -> daemon(r, "persona-changes-opener-" + openerThreads.incrementAndGet()));
         this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "persona-changes-keep-alive"));
         keepAlive.scheduleAtFixedRate(() -> open.forEach(Subscription::keepAlive), keepAliveInterval.toMillis(), keepAliveInterval.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -74,6 +82,32 @@ public final class ChangeFeeds implements AutoCloseable {
     }
 
     /**
+     * {@link #subscribe} on a thread of this instance's stream openers, so that a long replay holds no request thread.
+     *
+     * @return the open stream, or the failure {@link #subscribe} would have thrown; a
+     * {@link ChangeFeedUnavailableException} when too many streams are opening at once
+     */
+    public java.util.concurrent.CompletableFuture<Subscription> subscribeAsync(final CollectionConfig collection, final String key,
+                                                                              final Optional<ChangeEvent.Position> resume,
+                                                                              final Supplier<byte[]> current, final OutputStream out,
+                                                                              final Function<byte[], byte[]> render,
+                                                                              final BooleanSupplier allowed, final String keyId) {
+        final java.util.concurrent.CompletableFuture<Subscription> opened = new java.util.concurrent.CompletableFuture<>();
+        try {
+            openers.execute(() -> {
+                try {
+                    opened.complete(subscribe(collection, key, resume, current, out, render, allowed, keyId));
+                } catch (final IOException | RuntimeException e) {
+                    opened.completeExceptionally(e);
+                }
+            });
+        } catch (final java.util.concurrent.RejectedExecutionException e) {
+            opened.completeExceptionally(new ChangeFeedUnavailableException("too many change streams are opening on this instance; retry"));
+        }
+        return opened;
+    }
+
+    /**
      * Opens a stream of the changes of the record {@code key} of {@code collection}, writing to {@code out}.
      *
      * @param resume  where a client that reconnects left off ({@code Last-Event-ID}), if it did
@@ -81,14 +115,21 @@ public final class ChangeFeeds implements AutoCloseable {
      *                when the stream does not resume
      * @param render  the JSON an event carries, from a stored value
      * @param allowed whether the client may still read it; checked before each write
+     * @param keyId   the API key the stream is opened with
      * @throws ChangeFeedUnavailableException when the changelog cannot be read now, or too many streams are open
+     * @throws TooManyStreamsException        when the key holds {@value #MAX_SUBSCRIPTIONS_PER_KEY} streams here already
      * @throws RuntimeException               what {@code current} throws, before anything is written
      */
     public Subscription subscribe(final CollectionConfig collection, final String key, final Optional<ChangeEvent.Position> resume,
                                   final Supplier<byte[]> current, final OutputStream out, final Function<byte[], byte[]> render,
-                                  final BooleanSupplier allowed) throws IOException {
+                                  final BooleanSupplier allowed, final String keyId) throws IOException {
+        if (!takeSlot(keyId)) {
+            throw new TooManyStreamsException("this API key holds " + MAX_SUBSCRIPTIONS_PER_KEY + " change streams on this instance "
+                    + "already; close one first");
+        }
         if (count.incrementAndGet() > MAX_SUBSCRIPTIONS) {
             count.decrementAndGet();
+            release(keyId);
             throw new ChangeFeedUnavailableException("this instance serves " + MAX_SUBSCRIPTIONS + " change streams already; "
                     + "retry on another instance or later");
         }
@@ -107,6 +148,7 @@ public final class ChangeFeeds implements AutoCloseable {
                 feed.unlisten(key, subscription);
                 open.remove(subscription);
                 count.decrementAndGet();
+                release(keyId);
             });
             registered = true;
             final List<ChangeEvent> first = new ArrayList<>();
@@ -127,6 +169,7 @@ public final class ChangeFeeds implements AutoCloseable {
         } catch (final IOException | RuntimeException e) {
             if (!registered) {
                 count.decrementAndGet();
+                release(keyId);
             }
             subscription.end();
             throw e;
@@ -134,6 +177,23 @@ public final class ChangeFeeds implements AutoCloseable {
         open.add(subscription);
         subscription.open();
         return subscription;
+    }
+
+    private boolean takeSlot(final String keyId) {
+        final boolean[] taken = {false};
+        perKey.compute(keyId, (k, n) -> {
+            final int held = n == null ? 0 : n;
+            if (held >= MAX_SUBSCRIPTIONS_PER_KEY) {
+                return n;
+            }
+            taken[0] = true;
+            return held + 1;
+        });
+        return taken[0];
+    }
+
+    private void release(final String keyId) {
+        perKey.computeIfPresent(keyId, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     private ChangeFeed feed(final CollectionConfig collection) {
@@ -152,6 +212,7 @@ public final class ChangeFeeds implements AutoCloseable {
     public void close() {
         open.forEach(Subscription::end);
         keepAlive.shutdownNow();
+        openers.shutdownNow();
         feeds.values().forEach(feed -> {
             try {
                 feed.close();

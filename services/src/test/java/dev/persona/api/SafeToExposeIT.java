@@ -210,10 +210,31 @@ class SafeToExposeIT {
         assertError(http.post("/v1/activation", "{\"entity\":\"customers\",\"destinationId\":\"demo\",\"id\":{\"type\":\"user_id\",\"value\":\"12345\"}}",
                 bearer(secret)), 429, "rate_limited");
         assertEquals(200, http.get(paths.get(0), bearer(ADMIN)).statusCode(), "another key is not affected");
-        final String metrics = http.get("/metrics").body();
+        final String metrics = http.get("/metrics", bearer(ADMIN)).body();
         assertTrue(metrics.contains("persona_rate_limit_requests_total{key=\"" + key.path("id").asText() + "\",outcome=\"refused\"} 3.0"), metrics);
         assertTrue(metrics.contains("persona_rate_limit_requests_total{key=\"" + key.path("id").asText() + "\",outcome=\"admitted\"} 5.0"));
         assertError(http.post("/admin/keys", "{\"name\":\"r\",\"collections\":[\"customers\"],\"rate\":\"fast\"}", bearer(ADMIN)), 400, "invalid_rate");
+    }
+
+    /** Found from outside: a key limited to 5/s read 13,986 records in 1.94 s through batches of 1,000 ids. */
+    @Test
+    void shouldChargeABatchOneRequestOfTheRatePerId() {
+        final String secret = createKey("{\"name\":\"batcher\",\"collections\":[\"customers\"],\"rate\":\"10/m\"}").path("key").asText();
+        final String three = "{\"ids\":[\"12345\",\"absent-1\",\"absent-2\"]}";
+        final HttpResponse<String> first = http.post("/v1/collections/customers/records/batch", three, bearer(secret));
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals("7", first.headers().firstValue("RateLimit-Remaining").orElse(""), "three ids took three of ten");
+        final HttpResponse<String> second = http.post("/v1/collections/customers/records/batch", three, bearer(secret));
+        assertEquals("4", second.headers().firstValue("RateLimit-Remaining").orElse(""));
+        final HttpResponse<String> tooMany = http.post("/v1/collections/customers/records/batch",
+                "{\"ids\":" + Json.mapper().valueToTree(java.util.stream.IntStream.range(0, 1000).mapToObj(Integer::toString).toList()) + "}",
+                bearer(secret));
+        assertError(tooMany, 429, "rate_limited");
+        assertTrue(tooMany.body().contains("at most 10 ids"), "a batch larger than the allowance says how to split it: " + tooMany.body());
+        assertTrue(tooMany.headers().firstValue("Retry-After").isPresent());
+        final HttpResponse<String> rest = http.post("/v1/collections/customers/records/batch",
+                "{\"ids\":[\"1\",\"2\",\"3\",\"4\"]}", bearer(secret));
+        assertError(rest, 429, "rate_limited");
     }
 
     @Test

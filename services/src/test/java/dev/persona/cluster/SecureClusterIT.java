@@ -213,10 +213,11 @@ class SecureClusterIT {
         final HttpResponse<String> third = clients.get(2).get("/v1/collections/customers/records/id/" + elsewhere.get(0), bearer(secret));
         assertEquals(200, third.statusCode(), third.body());
         assertEquals("3", third.headers().firstValue("RateLimit-Remaining").orElse(""));
+        // A batch costs one token per id: the three left there.
         final JsonNode batch = json(clients.get(2).post("/v1/collections/customers/records/batch",
-                "{\"ids\":" + Json.mapper().valueToTree(elsewhere) + "}", bearer(secret)).body());
+                "{\"ids\":" + Json.mapper().valueToTree(elsewhere.subList(0, 3)) + "}", bearer(secret)).body());
         batch.path("records").forEach(record -> assertEquals(Set.of("full_name"), names(record), batch.toString()));
-        assertEquals(elsewhere.size(), batch.path("records").size());
+        assertEquals(3, batch.path("records").size(), batch.toString());
     }
 
     @Test
