@@ -26,6 +26,8 @@ final class CredentialGate extends Handler.Wrapper {
     static final String NOT_SIGNED = "internal endpoints answer other Persona instances only: the request is not signed with this "
             + "cluster's secret";
     private static final String INTERNAL = "/internal/";
+    private static final long DRAINED_BYTES = 2 * ApiServer.MAX_REQUEST_BYTES;
+    private static final java.time.Duration DRAINED_WITHIN = java.time.Duration.ofSeconds(5);
 
     private final Authenticator auth;
 
@@ -50,10 +52,51 @@ final class CredentialGate extends Handler.Wrapper {
         return super.handle(request, response, callback);
     }
 
-    /** Passes the request on without its body, and closes the connection after the answer. */
+    /**
+     * Passes the request on without its body, and closes the connection after the answer. What the client still sends
+     * is read and dropped, as {@link RequestDrain} does, up to {@link #DRAINED_BYTES} and for at most
+     * {@link #DRAINED_WITHIN}, holding no thread: a client that is sending its body when the connection closes would
+     * otherwise get a reset instead of its 401.
+     */
     private boolean refuse(final Request request, final Response response, final Callback callback) throws Exception {
         response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-        return super.handle(new Unread(request), response, callback);
+        return super.handle(new Unread(request), response, new Callback.Nested(callback) {
+            @Override
+            public void succeeded() {
+                if (!RequestDrain.hasBody(request)) {
+                    callback.succeeded();
+                    return;
+                }
+                final Callback once = new OnceWithin(callback);
+                request.getComponents().getScheduler().schedule(() -> once.failed(
+                        new java.util.concurrent.TimeoutException("a refused request's body was still arriving")), DRAINED_WITHIN.toMillis(),
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+                RequestDrain.drain(request, once, DRAINED_BYTES);
+            }
+        });
+    }
+
+    /** Completes the exchange once: by the drain's end, or by its deadline, which aborts the connection. */
+    private static final class OnceWithin extends Callback.Nested {
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+        OnceWithin(final Callback callback) {
+            super(callback);
+        }
+
+        @Override
+        public void succeeded() {
+            if (done.compareAndSet(false, true)) {
+                super.succeeded();
+            }
+        }
+
+        @Override
+        public void failed(final Throwable failure) {
+            if (done.compareAndSet(false, true)) {
+                super.failed(failure);
+            }
+        }
     }
 
     @Override

@@ -50,7 +50,7 @@ final class RequestDrain extends Handler.Wrapper {
     }
 
     /** Reads until the body ends, fails or passes {@code left} bytes; then the exchange succeeds: its answer is out. */
-    private static void drain(final Request request, final Callback done, final long left) {
+    static void drain(final Request request, final Callback done, final long left) {
         long remaining = left;
         while (true) {
             final Content.Chunk chunk = request.read();
