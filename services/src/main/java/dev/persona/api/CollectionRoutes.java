@@ -77,17 +77,10 @@ final class CollectionRoutes {
         auth.requireAdmin(ctx);
         final CollectionConfig collection = collection(ctx);
         final String topic = new TopicNames(config.kafka()).deadLetterTopic(collection.name());
-        // Newest first: a purge's tombstone comes before the dead letters of its key, which compaction has yet to remove.
-        final java.util.Set<java.nio.ByteBuffer> purged = new java.util.HashSet<>();
-        final List<Map<String, Object>> letters = tail.newest(topic, Optional.empty(), DEAD_LETTERS_SHOWN, Integer.MAX_VALUE,
-                record -> true, READ_TIMEOUT).stream().filter(record -> {
-                    final java.nio.ByteBuffer key = record.key() == null ? null : java.nio.ByteBuffer.wrap(record.key());
-                    if (record.value() == null && record.headers().lastHeader(Purges.HEADER) != null) {
-                        purged.add(key);
-                        return false;
-                    }
-                    return key == null || !purged.contains(key);
-                }).limit(DEAD_LETTERS_SHOWN).map(CollectionRoutes::deadLetter).toList();
+        // The tail leaves out what a later tombstone (a purge's) removes; the purge's tombstones are not dead letters.
+        final List<Map<String, Object>> letters = tail.newest(topic, Optional.empty(), DEAD_LETTERS_SHOWN, DEAD_LETTERS_SHOWN,
+                record -> record.value() != null || record.headers().lastHeader(Purges.HEADER) == null, READ_TIMEOUT)
+                .stream().map(CollectionRoutes::deadLetter).toList();
         ctx.json(Map.of("collection", collection.name(), "topic", topic, "deadLetters", letters));
     }
 

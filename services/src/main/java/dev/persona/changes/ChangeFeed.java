@@ -32,7 +32,7 @@ import java.util.function.Consumer;
 final class ChangeFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
     /** A resume point further back than this is not replayed: the stream starts with the current record instead. */
-    static final long MAX_REPLAY = 1_000_000;
+    static final long MAX_REPLAY = 100_000;
 
     /** Told of every committed write of one key. Called on the feed's thread: must return at once. */
     interface Listener {
@@ -112,7 +112,9 @@ final class ChangeFeed implements AutoCloseable {
 
     /**
      * Hands {@code to} every committed write of {@code key} in {@code partition} from offset {@code from} up to the
-     * end as it is now.
+     * end as it is now, as compaction would leave them: nothing before the last deletion of the key in that range.
+     * A purge deletes the record, so a stream resumed from before it gets the deletion and nothing the purge erased,
+     * whatever the changelog still holds until its cleaner runs.
      *
      * @return false, having read nothing, when the changelog no longer holds {@code from} or never did, or when it is
      * more than {@value #MAX_REPLAY} writes back
@@ -127,6 +129,7 @@ final class ChangeFeed implements AutoCloseable {
                 return false;
             }
             reader.seek(p, from);
+            final List<ChangeEvent> events = new java.util.ArrayList<>();
             final long deadline = System.nanoTime() + timeout.toNanos();
             // Transaction markers take offsets without being records: the position tells when the end is reached.
             while (reader.position(p) < end) {
@@ -135,10 +138,14 @@ final class ChangeFeed implements AutoCloseable {
                 }
                 for (final ConsumerRecord<String, byte[]> record : reader.poll(Duration.ofMillis(200))) {
                     if (record.offset() < end && key.equals(record.key())) {
-                        to.accept(new ChangeEvent(record.partition(), record.offset(), record.value()));
+                        if (record.value() == null) {
+                            events.clear();
+                        }
+                        events.add(new ChangeEvent(record.partition(), record.offset(), record.value()));
                     }
                 }
             }
+            events.forEach(to);
             return true;
         } catch (final KafkaException e) {
             throw new ChangeFeedUnavailableException("the changelog " + topic + " cannot be replayed: " + e.getMessage());

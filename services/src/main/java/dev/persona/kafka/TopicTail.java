@@ -19,7 +19,9 @@ import java.util.function.Predicate;
 /**
  * Reads the newest records of a topic for people to look at (the console's dead letters, a record's revisions in
  * its changelog): a consumer of its own, without a group, assigned and seeked to the last {@code window} offsets of
- * each partition, read up to the end as it was when asked, within a deadline. Committed records only.
+ * each partition, read up to the end as it was when asked, within a deadline. Committed records only, and read as
+ * compaction will leave them: a record whose key has a later tombstone in the window is not shown, so that what a
+ * purge erased is never shown again while the log cleaner has yet to remove it.
  *
  * @param clientProperties the instance's Kafka client properties (bootstrap servers, security)
  */
@@ -40,6 +42,7 @@ public record TopicTail(Map<String, Object> clientProperties) {
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "persona-topic-tail");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         final List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
+        final Map<TopicPartition, Map<java.nio.ByteBuffer, Long>> tombstones = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             final List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
             if (infos == null || infos.isEmpty()) {
@@ -62,7 +65,13 @@ public record TopicTail(Map<String, Object> clientProperties) {
             while (!remaining.isEmpty() && System.nanoTime() < deadline) {
                 for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     final TopicPartition p = new TopicPartition(record.topic(), record.partition());
-                    if (remaining.containsKey(p) && record.offset() < remaining.get(p) && wanted.test(record)) {
+                    if (!remaining.containsKey(p) || record.offset() >= remaining.get(p)) {
+                        continue;
+                    }
+                    if (record.value() == null && record.key() != null) {
+                        tombstones.computeIfAbsent(p, x -> new HashMap<>()).merge(java.nio.ByteBuffer.wrap(record.key()), record.offset(), Math::max);
+                    }
+                    if (wanted.test(record)) {
                         found.add(record);
                     }
                 }
@@ -70,6 +79,9 @@ public record TopicTail(Map<String, Object> clientProperties) {
                 remaining.keySet().removeIf(p -> consumer.position(p) >= remaining.get(p));
             }
         }
+        found.removeIf(record -> record.value() != null && record.key() != null && tombstones
+                .getOrDefault(new TopicPartition(record.topic(), record.partition()), Map.of())
+                .getOrDefault(java.nio.ByteBuffer.wrap(record.key()), -1L) > record.offset());
         found.sort(Comparator.comparingLong((ConsumerRecord<byte[], byte[]> r) -> r.timestamp()).reversed());
         return found.size() > limit ? found.subList(0, limit) : found;
     }

@@ -178,6 +178,66 @@ class ChangeSubscriptionIT {
         }
     }
 
+    /**
+     * Found from outside: a reader key resumed a stream from before a purge and got the purged record's earlier
+     * versions back, then {@code deleted}; the console's revisions showed them to admins too. The changelog keeps them
+     * until its cleaner runs; Persona must not read them out in the meantime.
+     */
+    @Test
+    void shouldResumeAStreamFromBeforeAPurgeWithTheDeletionAlone() {
+        final String key = "sub-purged";
+        upsert(key, "Seven");
+        awaitName(key, "Seven");
+        final String path = "/v1/collections/customers/records/id/" + key + "/changes";
+        final String firstId;
+        try (EventStream stream = EventStream.open(url(instances.get(1), path), bearer(ADMIN))) {
+            stream.next(EVENT);
+            upsert(key, "Secret Seven");
+            final EventStream.Event renamed = stream.next(EVENT);
+            assertEquals("Secret Seven", json(renamed.data()).path("full_name").asText());
+            firstId = renamed.id();
+            upsert(key, "Secret Seven II");
+            assertEquals("Secret Seven II", json(stream.next(EVENT).data()).path("full_name").asText());
+        }
+        final TestHttp admin = new TestHttp(instances.get(0).port());
+        final var purged = admin.post("/admin/collections/customers/purge", "{\"index\":\"id\",\"value\":\"" + key + "\"}", bearer(ADMIN));
+        assertEquals(200, purged.statusCode(), purged.body());
+        final String reader = createKey("{\"name\":\"purge-reader\",\"collections\":[\"customers\"]}");
+        for (final String from : List.of(firstId.split("-")[0] + "-0", firstId)) {
+            try (EventStream resumed = EventStream.open(url(instances.get(2), path), "Authorization", "Bearer " + reader, "Last-Event-ID", from)) {
+                final List<EventStream.Event> events = resumed.drain(Duration.ofSeconds(3));
+                assertTrue(events.stream().noneMatch(e -> e.data() != null && e.data().contains("Seven")),
+                        "nothing of the purged record from Last-Event-ID " + from + ": " + events);
+                assertTrue(events.stream().anyMatch(e -> "deleted".equals(e.name())), "the deletion itself: " + events);
+            }
+        }
+        final var revisions = admin.get("/admin/collections/customers/records/" + key + "/history", bearer(ADMIN));
+        assertFalse(revisions.body().contains("Seven"), "the console's revisions hide what the purge erased: " + revisions.body());
+    }
+
+    @Test
+    void shouldRefuseAKeyMoreChangeStreamsThanItsShareOfAnInstance() {
+        final String greedy = createKey("{\"name\":\"greedy\",\"collections\":[\"customers\"]}");
+        final PersonaInstance one = instances.get(0);
+        final List<EventStream> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < dev.persona.changes.ChangeFeeds.MAX_SUBSCRIPTIONS_PER_KEY; i++) {
+                final EventStream stream = EventStream.open(url(one, "/v1/collections/customers/records/id/greedy-" + i + "/changes"), bearer(greedy));
+                streams.add(stream);
+                assertEquals(200, stream.status());
+            }
+            try (EventStream refused = EventStream.open(url(one, "/v1/collections/customers/records/id/greedy-x/changes"), bearer(greedy))) {
+                assertEquals(429, refused.status(), "one stream past the key's share");
+                assertEquals("60", refused.response().headers().firstValue("Retry-After").orElse(""));
+            }
+            try (EventStream other = EventStream.open(url(one, "/v1/collections/customers/records/id/greedy-x/changes"), bearer(ADMIN))) {
+                assertEquals(200, other.status(), "another key still gets its streams");
+            }
+        } finally {
+            streams.forEach(EventStream::close);
+        }
+    }
+
     @Test
     void shouldFollowARecordFoundBySecondaryIndexShowingOnlyAllowedFields() {
         final String key = "sub-3";
@@ -278,7 +338,7 @@ class ChangeSubscriptionIT {
     }
 
     private static int subscriptions(final TestHttp http) {
-        return http.get("/metrics").body().lines().filter(l -> l.startsWith("persona_change_subscriptions "))
+        return http.get("/metrics", bearer(ADMIN)).body().lines().filter(l -> l.startsWith("persona_change_subscriptions "))
                 .mapToInt(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
