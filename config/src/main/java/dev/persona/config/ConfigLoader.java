@@ -89,7 +89,7 @@ public final class ConfigLoader {
             return KafkaSettings.defaults();
         }
         node.allowOnly(Set.of("bootstrapServers", "applicationId", "topicPrefix", "processingGuarantee", "properties",
-                "standbyReplicas", "maxStaleLag", "rocksdbMemoryMb", "replicationFactor", "minInsyncReplicas", "maxRecordBytes"));
+                "standbyReplicas", "maxStaleLag", "rocksdbMemoryMb", "replicationFactor", "minInsyncReplicas", "maxRecordBytes", "erasureWindow"));
         final int rocksdbMemoryMb = node.optionalInt("rocksdbMemoryMb", KafkaSettings.DEFAULT_ROCKSDB_MEMORY_MB);
         if (rocksdbMemoryMb < 16) {
             throw node.error("rocksdbMemoryMb", "must be at least 16, found " + rocksdbMemoryMb, "give the memory all stores share, in MiB, such as 256");
@@ -117,6 +117,12 @@ public final class ConfigLoader {
             throw node.error("maxRecordBytes", "must be at least 1024, found " + maxRecordBytes,
                     "give the largest record in bytes, below the producer's max.request.size (1048576 by default)");
         }
+        final Optional<String> windowText = node.optionalString("erasureWindow");
+        final Duration erasureWindow = windowText.map(text -> Schedules.duration(text)
+                .filter(d -> d.compareTo(KafkaSettings.MIN_ERASURE_WINDOW) >= 0)
+                .orElseThrow(() -> node.error("erasureWindow", "'" + text + "' is not a duration of " + KafkaSettings.MIN_ERASURE_WINDOW.toSeconds()
+                        + " s or more", "write how long a purged person's rows may stay in Kafka, such as 24h (the default) or 90m")))
+                .orElse(KafkaSettings.DEFAULT_ERASURE_WINDOW);
         final String applicationId = node.optionalString("applicationId").orElse(KafkaSettings.DEFAULT_APPLICATION_ID);
         final String topicPrefix = node.optionalString("topicPrefix").orElse(KafkaSettings.DEFAULT_TOPIC_PREFIX);
         if (!applicationId.matches("[A-Za-z0-9._-]+")) {
@@ -127,7 +133,7 @@ public final class ConfigLoader {
         }
         return new KafkaSettings(node.optionalString("bootstrapServers"), applicationId, topicPrefix,
                 node.optionalEnum("processingGuarantee", ProcessingGuarantee.EXACTLY_ONCE_V2, ProcessingGuarantee::configName),
-                node.stringMap("properties"), standbys, maxStaleLag, rocksdbMemoryMb, replicationFactor, minInsync, maxRecordBytes);
+                node.stringMap("properties"), standbys, maxStaleLag, rocksdbMemoryMb, replicationFactor, minInsync, maxRecordBytes, erasureWindow);
     }
 
     private static HttpSettings http(final ConfigNode node, final Path file) {

@@ -20,17 +20,23 @@ import java.util.Optional;
  * @param maxRecordBytes      the largest merged record (stored bytes) a change may produce; a change that would make
  *                            a record larger goes to the dead-letter topic and the record keeps its last good state.
  *                            Below the changelog's limit (the producer's {@code max.request.size}, 1 MiB by default)
+ * @param erasureWindow       how long a purged person's rows may stay in Persona's Kafka topics (sync topics,
+ *                            changelogs, dead letters, run samples) before the log cleaner has removed them
  */
 public record KafkaSettings(Optional<String> bootstrapServers, String applicationId, String topicPrefix,
                             ProcessingGuarantee processingGuarantee, Map<String, String> properties,
                             int standbyReplicas, long maxStaleLag, int rocksdbMemoryMb,
-                            Optional<Integer> replicationFactor, Optional<Integer> minInsyncReplicas, int maxRecordBytes) {
+                            Optional<Integer> replicationFactor, Optional<Integer> minInsyncReplicas, int maxRecordBytes,
+                            java.time.Duration erasureWindow) {
     public static final String DEFAULT_APPLICATION_ID = "persona";
     public static final String DEFAULT_TOPIC_PREFIX = "persona";
     public static final int DEFAULT_STANDBY_REPLICAS = 1;
     public static final long DEFAULT_MAX_STALE_LAG = 10_000;
     public static final int DEFAULT_ROCKSDB_MEMORY_MB = 256;
     public static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+    public static final java.time.Duration DEFAULT_ERASURE_WINDOW = java.time.Duration.ofHours(24);
+    /** The shortest window: a sixteenth of it is how often Persona nudges quiet partitions to roll their segments. */
+    public static final java.time.Duration MIN_ERASURE_WINDOW = java.time.Duration.ofSeconds(16);
 
     public KafkaSettings {
         properties = Map.copyOf(properties);
@@ -40,7 +46,7 @@ public record KafkaSettings(Optional<String> bootstrapServers, String applicatio
     public static KafkaSettings defaults() {
         return new KafkaSettings(Optional.empty(), DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_PREFIX,
                 ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of(), DEFAULT_STANDBY_REPLICAS, DEFAULT_MAX_STALE_LAG,
-                DEFAULT_ROCKSDB_MEMORY_MB, Optional.empty(), Optional.empty(), DEFAULT_MAX_RECORD_BYTES);
+                DEFAULT_ROCKSDB_MEMORY_MB, Optional.empty(), Optional.empty(), DEFAULT_MAX_RECORD_BYTES, DEFAULT_ERASURE_WINDOW);
     }
 
     /** The replication factor of Persona's topics on a cluster of {@code brokers} brokers. */
@@ -56,6 +62,12 @@ public record KafkaSettings(Optional<String> bootstrapServers, String applicatio
     /** The same settings with other bootstrap servers, as given on the command line. */
     public KafkaSettings withBootstrapServers(final String servers) {
         return new KafkaSettings(Optional.of(servers), applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,
-                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes);
+                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, erasureWindow);
+    }
+
+    /** The same settings with another erasure window. */
+    public KafkaSettings withErasureWindow(final java.time.Duration window) {
+        return new KafkaSettings(bootstrapServers, applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,
+                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, window);
     }
 }

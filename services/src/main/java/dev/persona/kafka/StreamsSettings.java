@@ -74,6 +74,8 @@ public final class StreamsSettings {
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         // Persona has no global stores; opting in now silences Kafka's start-up warning and matches Kafka 5.0's default.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // Changelogs hold records: a purged person's must be gone within kafka.erasureWindow (ErasureWindow).
+        new ErasureWindow(config.kafka().erasureWindow()).topicConfigs().forEach((name, value) -> props.put(StreamsConfig.topicPrefix(name), value));
         props.putAll(config.kafka().properties());
         // Only committed rows are merged, whatever the guarantee: under at_least_once Streams would read
         // read_uncommitted, and apply the rows of a query-sync run whose transaction was aborted.

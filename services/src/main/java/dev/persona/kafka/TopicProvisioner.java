@@ -160,9 +160,11 @@ public final class TopicProvisioner {
             }
         }
         final List<NewTopic> topics = new ArrayList<>();
+        final Map<String, String> erasure = new ErasureWindow(config.kafka().erasureWindow()).topicConfigs();
         wanted.forEach((topic, partitions) -> topics.add(topic(topic, partitions,
-                purgeRequests.contains(topic) ? COMPACTED : purgeable.contains(topic) ? PURGEABLE : replays.contains(topic) ? REPLAY : Map.of())));
-        topics.add(topic(names.runSamples(), 1, PURGEABLE));
+                purgeRequests.contains(topic) ? with(COMPACTED, erasure) : purgeable.contains(topic) ? with(PURGEABLE, erasure)
+                        : replays.contains(topic) ? with(REPLAY, erasure) : Map.of())));
+        topics.add(topic(names.runSamples(), 1, with(PURGEABLE, erasure)));
         topics.add(new NewTopic(names.purgeAudit(), Optional.of(1), Optional.of((short) replication().factor()))
                 .configs(Map.of("min.insync.replicas", Integer.toString(replication().minInsync()), "retention.ms", "-1")));
         // Debezium's schema history of a binary log: one partition, never deleted nor compacted (it replays every DDL
@@ -194,6 +196,12 @@ public final class TopicProvisioner {
                         + ", or remove 'copartitioned' from the sync's source so that Persona repartitions the rows");
             }
         });
+    }
+
+    private static Map<String, String> with(final Map<String, String> configs, final Map<String, String> more) {
+        final Map<String, String> all = new HashMap<>(configs);
+        all.putAll(more);
+        return all;
     }
 
     /**

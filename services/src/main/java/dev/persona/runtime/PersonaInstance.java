@@ -6,6 +6,9 @@ import dev.persona.kafka.BoundedRocksDbMemory;
 import dev.persona.kafka.EmbeddedKafkaBroker;
 import dev.persona.kafka.StreamsSettings;
 import dev.persona.kafka.TopicProvisioner;
+import dev.persona.kafka.ErasureTicker;
+import dev.persona.kafka.ErasureWindow;
+import dev.persona.kafka.StaleLocalState;
 import dev.persona.kafka.TopicTail;
 import dev.persona.changes.ChangeFeeds;
 import dev.persona.drivers.JdbcDrivers;
@@ -163,6 +166,9 @@ public final class PersonaInstance implements AutoCloseable {
         // Before Streams joins the group: a member with another topology would break the running ones.
         started.push(InstanceRegistry.join(names.instances(), clientProps, self.host() + ":" + self.port(), description,
                 config.file().toString()));
+        // A copy away longer than the changelog keeps tombstones may have missed a purge: rebuilt, not caught up.
+        StaleLocalState.remove(options.stateDir().resolve(config.kafka().applicationId()),
+                new ErasureWindow(config.kafka().erasureWindow()).deleteRetention(), java.time.Instant.now());
         final BoundedRocksDbMemory.Resources rocksdb = BoundedRocksDbMemory.Resources.ofMegabytes(config.kafka().rocksdbMemoryMb());
         started.push(rocksdb);
         streams = new KafkaStreams(topology, StreamsSettings.withReplication(StreamsSettings.withSharedMemory(
@@ -185,6 +191,7 @@ public final class PersonaInstance implements AutoCloseable {
 
         ingest = IngestService.start(config, clientProps, self.host() + ":" + self.port(), metrics);
         started.push(ingest);
+        started.push(ErasureTicker.start(config, clientProps));
         status.watch("api-keys", keys::failure);
         status.watch("sync-runs", ingest.history()::failure);
         status.watch("sync-ownership", ingest::ownershipFailure);
