@@ -140,7 +140,8 @@ public final class ConfigLoader {
         if (node.isMissing()) {
             return HttpSettings.defaults();
         }
-        node.allowOnly(Set.of("rateLimit", "tls", "managementPort", "metricsRequireKey", "clusterSecret", "maxConnectionsPerAddress"));
+        node.allowOnly(Set.of("rateLimit", "tls", "managementPort", "metricsRequireKey", "clusterSecret", "maxConnectionsPerAddress",
+                "maxKeyStaleness"));
         final Optional<RateLimit> rate = node.optionalString("rateLimit").map(spec -> {
             try {
                 return RateLimit.parse(spec);
@@ -164,7 +165,12 @@ public final class ConfigLoader {
                     "give the connections one client address may hold open, such as " + HttpSettings.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
         }
         final Optional<Boolean> metricsKey = node.optionalString("metricsRequireKey").map(t -> node.optionalBoolean("metricsRequireKey", true));
-        return new HttpSettings(rate, tls(node.get("tls"), file), managementPort, metricsKey, secret, perAddress);
+        final Optional<String> stalenessText = node.optionalString("maxKeyStaleness");
+        final Duration staleness = stalenessText.map(text -> Schedules.duration(text).filter(d -> !d.isZero())
+                .orElseThrow(() -> node.error("maxKeyStaleness", "'" + text + "' is not a duration", "write how long an instance cut off from "
+                        + "Kafka keeps accepting keys, such as 30s or 5m (the default)")))
+                .orElse(HttpSettings.DEFAULT_MAX_KEY_STALENESS);
+        return new HttpSettings(rate, tls(node.get("tls"), file), managementPort, metricsKey, secret, perAddress, staleness);
     }
 
     private static Optional<TlsSettings> tls(final ConfigNode node, final Path file) {

@@ -13,27 +13,33 @@ import java.util.Optional;
  * @param clusterSecret     what instances sign their calls to each other with; empty: a secret Persona generates and
  *                          keeps in its API-key topic
  * @param maxConnectionsPerAddress connections one client address may hold open; 0 for no limit
+ * @param maxKeyStaleness   how long an instance that cannot confirm it holds every key change (cut off from Kafka)
+ *                          keeps accepting keys; past it, it refuses every key (503) and says it is not ready
  */
 public record HttpSettings(Optional<RateLimit> rateLimit, Optional<TlsSettings> tls, Optional<Integer> managementPort,
-                           Optional<Boolean> metricsKey, Optional<String> clusterSecret, int maxConnectionsPerAddress) {
+                           Optional<Boolean> metricsKey, Optional<String> clusterSecret, int maxConnectionsPerAddress,
+                           java.time.Duration maxKeyStaleness) {
     /** Connections one client address may hold open unless {@code http.maxConnectionsPerAddress} says otherwise. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 512;
+    /** Longer than the broker outages the fault suite rides out (160 s) with lookups answered throughout. */
+    public static final java.time.Duration DEFAULT_MAX_KEY_STALENESS = java.time.Duration.ofMinutes(5);
 
     /** The settings of a file without an {@code http} section. */
     public static HttpSettings defaults() {
-        return new HttpSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+        return new HttpSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+                DEFAULT_MAX_KEY_STALENESS);
     }
 
     public HttpSettings withTls(final TlsSettings settings) {
-        return new HttpSettings(rateLimit, Optional.of(settings), managementPort, metricsKey, clusterSecret, maxConnectionsPerAddress);
+        return new HttpSettings(rateLimit, Optional.of(settings), managementPort, metricsKey, clusterSecret, maxConnectionsPerAddress, maxKeyStaleness);
     }
 
     public HttpSettings withRateLimit(final RateLimit limit) {
-        return new HttpSettings(Optional.of(limit), tls, managementPort, metricsKey, clusterSecret, maxConnectionsPerAddress);
+        return new HttpSettings(Optional.of(limit), tls, managementPort, metricsKey, clusterSecret, maxConnectionsPerAddress, maxKeyStaleness);
     }
 
     public HttpSettings withManagementPort(final int port) {
-        return new HttpSettings(rateLimit, tls, Optional.of(port), metricsKey, clusterSecret, maxConnectionsPerAddress);
+        return new HttpSettings(rateLimit, tls, Optional.of(port), metricsKey, clusterSecret, maxConnectionsPerAddress, maxKeyStaleness);
     }
 
     /**
@@ -44,11 +50,15 @@ public record HttpSettings(Optional<RateLimit> rateLimit, Optional<TlsSettings> 
         return metricsKey.orElse(managementPort.isEmpty());
     }
 
+    public HttpSettings withMaxKeyStaleness(final java.time.Duration max) {
+        return new HttpSettings(rateLimit, tls, managementPort, metricsKey, clusterSecret, maxConnectionsPerAddress, max);
+    }
+
     public HttpSettings withMaxConnectionsPerAddress(final int max) {
-        return new HttpSettings(rateLimit, tls, managementPort, metricsKey, clusterSecret, max);
+        return new HttpSettings(rateLimit, tls, managementPort, metricsKey, clusterSecret, max, maxKeyStaleness);
     }
 
     public HttpSettings withMetricsRequireKey(final boolean required) {
-        return new HttpSettings(rateLimit, tls, managementPort, Optional.of(required), clusterSecret, maxConnectionsPerAddress);
+        return new HttpSettings(rateLimit, tls, managementPort, Optional.of(required), clusterSecret, maxConnectionsPerAddress, maxKeyStaleness);
     }
 }

@@ -44,6 +44,10 @@ public final class ApiException extends RuntimeException {
         return new ApiException(503, "unavailable", message, 1);
     }
 
+    public static ApiException unavailable(final String code, final String message) {
+        return new ApiException(503, code, message, 5);
+    }
+
     public int status() {
         return status;
     }

@@ -63,6 +63,9 @@ public final class ApiServer implements AutoCloseable {
         final PortRoles ports = new PortRoles(config.http().managementPort());
         final ApiContract contract = ApiContract.load();
         final FastLookupHandler fast = new FastLookupHandler(config, finder, auth, httpMetrics, ports);
+        io.micrometer.core.instrument.Gauge.builder("persona.api.keys.staleness", keys, k -> k.sinceCaughtUp().toMillis() / 1000.0)
+                .baseUnit("seconds").description("how long since this instance last confirmed it holds every API key change")
+                .register(metrics);
         final ProbeHandler probes = new ProbeHandler(config, streams, context.reader(), context.status(), context.draining(), auth, ports);
         final SslContextFactory.Server tls = context.tls().map(ServerTls::contextFactory).orElse(null);
         final Javalin app = Javalin.create(cfg -> {

@@ -65,6 +65,21 @@ final class Authenticator {
         ctx.contentType("application/json").result(body);
     }
 
+    /**
+     * Whether this instance knows it holds every key change recent enough to vouch for a key: it confirmed it read the
+     * key topic to its end within {@code http.maxKeyStaleness}. An instance cut off from Kafka cannot see a revocation.
+     */
+    boolean keysCurrent() {
+        return keys.sinceCaughtUp().compareTo(config.http().maxKeyStaleness()) <= 0;
+    }
+
+    private void requireKeysCurrent() {
+        if (!keysCurrent()) {
+            throw ApiException.unavailable("keys_unverified", "this instance cannot reach Kafka to confirm that API keys were not revoked "
+                    + "(for " + keys.sinceCaughtUp().toSeconds() + " s, past http.maxKeyStaleness); retry on another instance");
+        }
+    }
+
     /** The key an {@code Authorization} header carries, if it is a valid one. */
     Optional<ApiKey> keyOf(final String header) {
         if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
@@ -105,6 +120,7 @@ final class Authenticator {
      * @throws ApiException 429 past the key's rate limit
      */
     Optional<ApiKey> admittedKey(final Context ctx) {
+        requireKeysCurrent();
         final Optional<ApiKey> key = keyOf(ctx.header("Authorization"));
         key.ifPresent(k -> admitOrThrow(ctx, k));
         return key;
@@ -124,6 +140,7 @@ final class Authenticator {
     }
 
     private ApiKey requireKey(final Context ctx) {
+        requireKeysCurrent();
         final ApiKey key = keyOf(ctx.header("Authorization")).orElseThrow(() -> ApiException.unauthorized(
                 ctx.header("Authorization") == null
                         ? "missing API key: send 'Authorization: Bearer <key>'"

@@ -82,7 +82,7 @@ final class FastLookupHandler extends Handler.Wrapper {
         final String authorization = headers.get(HttpHeader.AUTHORIZATION);
         final Optional<ApiKey> key = auth.keyOf(authorization);
         // A key with a field allow-list is answered by the route, which projects.
-        if (found.isEmpty() || key.isEmpty() || !key.get().canRead(found.get().name()) || key.get().hasFieldAllowList()) {
+        if (found.isEmpty() || key.isEmpty() || !key.get().canRead(found.get().name()) || key.get().hasFieldAllowList() || !auth.keysCurrent()) {
             return delegate(request, response, callback);
         }
         final RateLimits.Admission admission = auth.admit(key.get());

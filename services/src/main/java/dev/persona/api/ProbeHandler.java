@@ -98,7 +98,10 @@ final class ProbeHandler extends Handler.Wrapper {
             answer.put("streams", streams.state().name());
             return 503;
         }
-        final Map<String, String> problems = status.problems();
+        final Map<String, String> problems = new LinkedHashMap<>(status.problems());
+        if (!auth.keysCurrent()) {
+            problems.put("api-keys", "key changes not confirmed for past http.maxKeyStaleness: every key is refused");
+        }
         final boolean ready = queryable() && problems.isEmpty();
         answer.put("status", ready ? "ready" : "not_ready");
         answer.put("streams", streams.state().name());

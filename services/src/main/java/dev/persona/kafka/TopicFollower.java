@@ -29,6 +29,7 @@ import java.util.function.Consumer;
 public final class TopicFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicFollower.class);
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration CONFIRM_EVERY = Duration.ofSeconds(1);
 
     private final TopicPartition partition;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -37,6 +38,12 @@ public final class TopicFollower implements AutoCloseable {
     private volatile long position;
     private volatile boolean closed;
     private volatile String failure;
+    /** When the follower last knew itself at the end of the topic (System.nanoTime()); see {@link #sinceCaughtUp()}. */
+    private volatile long caughtUpAt = System.nanoTime();
+    /** An end offset asked of the broker and when it was asked, not yet reached. */
+    private long askedEnd = -1;
+    private long askedAt;
+    private long lastAsked;
 
     private TopicFollower(final String topic, final Map<String, Object> clientProperties, final Consumer<ConsumerRecord<String, byte[]>> apply) {
         this.partition = new TopicPartition(topic, 0);
@@ -102,6 +109,37 @@ public final class TopicFollower implements AutoCloseable {
         return consumer.position(partition);
     }
 
+    /**
+     * How long since the follower last knew it had read everything the topic held: it asks the broker for the end of
+     * the topic about once a second, and counts itself caught up, as of the time it asked, once it has read that far.
+     * A follower cut off from Kafka sees no error, only empty polls: this grows instead.
+     */
+    public Duration sinceCaughtUp() {
+        return Duration.ofNanos(System.nanoTime() - caughtUpAt);
+    }
+
+    private void confirmCaughtUp() {
+        final long now = System.nanoTime();
+        if (askedEnd >= 0 && position >= askedEnd) {
+            caughtUpAt = askedAt;
+            askedEnd = -1;
+        }
+        if (askedEnd < 0 && now - lastAsked >= CONFIRM_EVERY.toNanos()) {
+            lastAsked = now;
+            try {
+                final long end = consumer.endOffsets(List.of(partition), CONFIRM_EVERY).getOrDefault(partition, Long.MAX_VALUE);
+                askedAt = now;
+                askedEnd = end;
+                if (position >= end) {
+                    caughtUpAt = now;
+                    askedEnd = -1;
+                }
+            } catch (final org.apache.kafka.common.errors.TimeoutException e) {
+                // The broker did not answer: not caught up as far as anyone knows; asked again next time.
+            }
+        }
+    }
+
     /** Why following is failing now (changes stop reaching this instance until it recovers); empty when it follows. */
     public Optional<String> failure() {
         return Optional.ofNullable(failure);
@@ -117,6 +155,7 @@ public final class TopicFollower implements AutoCloseable {
                         position = record.offset() + 1;
                     }
                     position = consumer.position(partition);
+                    confirmCaughtUp();
                     if (failure != null) {
                         LOG.info("Follower of {} recovered at offset {}", partition.topic(), position);
                         failure = null;

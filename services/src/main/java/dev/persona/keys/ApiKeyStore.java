@@ -74,12 +74,30 @@ public final class ApiKeyStore implements AutoCloseable {
         return store;
     }
 
-    /** Accepts a secret given at start-up as an admin key, held in memory only. */
-    public void addBootstrapAdminKey(final String name, final String secret) {
-        final ApiKey key = new ApiKey("bootstrap-" + name, name, ApiKeySecrets.sha256(secret), List.of(ApiKey.ALL_COLLECTIONS), true,
+    /**
+     * Accepts a secret given at start-up as an admin key, held in memory only. Its id, {@code bootstrap-<12 hex of its
+     * hash>}, is the same on every instance given the same secret, and {@link #revoke} takes it: the revocation is
+     * stored in the key topic like any other, so the secret stays refused on every instance, across restarts, until
+     * the instances are given another.
+     *
+     * @return the key's id
+     */
+    public String addBootstrapAdminKey(final String name, final String secret) {
+        final String hash = ApiKeySecrets.sha256(secret);
+        final ApiKey key = new ApiKey("bootstrap-" + hash.substring(0, 12), name, hash, List.of(ApiKey.ALL_COLLECTIONS), true,
                 System.currentTimeMillis(), null, null, List.of());
         bootstrap.put(key.sha256(), key);
         verified.invalidateAll();
+        if (revokedBootstrap(key)) {
+            LOG.warn("The admin key given at start-up ({}) was revoked: it is refused. Give the instances another PERSONA_ADMIN_KEY", key.id());
+        }
+        return key.id();
+    }
+
+    /** Whether a start-up key was revoked: a stored record of its id says so. */
+    private boolean revokedBootstrap(final ApiKey key) {
+        final ApiKey stored = byId.get(key.id());
+        return stored != null && !stored.isActive();
     }
 
     /** The active key a secret belongs to, if any. The final comparison is constant-time. */
@@ -90,6 +108,9 @@ public final class ApiKeyStore implements AutoCloseable {
         }
         final String hash = ApiKeySecrets.sha256(secret);
         ApiKey key = bootstrap.get(hash);
+        if (key != null && revokedBootstrap(key)) {
+            return Optional.empty();
+        }
         if (key == null) {
             key = byHash.get(hash);
         }
@@ -113,15 +134,18 @@ public final class ApiKeyStore implements AutoCloseable {
         return new CreatedKey(key, secret);
     }
 
-    /** The key as stored now under the id of {@code key} (or the start-up key of its hash), if any. */
+    /** The key as stored now under the id of {@code key} (or the start-up key of its hash, while not revoked), if any. */
     private ApiKey stored(final ApiKey key) {
         final ApiKey fromStartUp = bootstrap.get(key.sha256());
-        return fromStartUp != null ? fromStartUp : byId.get(key.id());
+        return fromStartUp != null && !revokedBootstrap(fromStartUp) ? fromStartUp : byId.get(key.id());
     }
 
-    /** Revokes a key on every instance. Returns false when there is no such key. */
+    /** Revokes a key on every instance, a start-up key included. Returns false when there is no such key. */
     public boolean revoke(final String id) {
-        final ApiKey key = byId.get(id);
+        ApiKey key = byId.get(id);
+        if (key == null) {
+            key = bootstrap.values().stream().filter(k -> k.id().equals(id)).findFirst().orElse(null);
+        }
         if (key == null) {
             return false;
         }
@@ -131,9 +155,12 @@ public final class ApiKeyStore implements AutoCloseable {
         return true;
     }
 
-    /** Every stored key, revoked ones included, oldest first (the cluster secret is not a key). */
+    /** Every stored key, revoked ones included, and this instance's start-up keys, oldest first (the cluster secret is not a key). */
     public List<ApiKey> list() {
-        final List<ApiKey> keys = new ArrayList<>(byId.values());
+        final Map<String, ApiKey> all = new HashMap<>();
+        bootstrap.values().forEach(k -> all.put(k.id(), k));
+        all.putAll(byId);
+        final List<ApiKey> keys = new ArrayList<>(all.values());
         keys.sort(Comparator.comparingLong(ApiKey::createdAt).thenComparing(ApiKey::id));
         return keys;
     }
@@ -141,7 +168,7 @@ public final class ApiKeyStore implements AutoCloseable {
     /** Whether {@code key} (a stored key, or one given at start-up) is still active: not revoked since it was read. */
     public boolean isActive(final ApiKey key) {
         if (bootstrap.get(key.sha256()) == key) {
-            return true;
+            return !revokedBootstrap(key);
         }
         final ApiKey stored = byId.get(key.id());
         return stored != null && stored.isActive();
@@ -218,6 +245,14 @@ public final class ApiKeyStore implements AutoCloseable {
         }
         // Only to free memory: a stale hit is refused by authenticate() anyway.
         verified.invalidateAll();
+    }
+
+    /**
+     * How long since this instance last knew it held every key change: a revocation written meanwhile may not have
+     * reached it. Grows while it is cut off from Kafka.
+     */
+    public Duration sinceCaughtUp() {
+        return follower.sinceCaughtUp();
     }
 
     /** Why key changes are not reaching this instance now, if they are not. */
