@@ -24,12 +24,14 @@ final class Authenticator {
     private final ApiKeyStore keys;
     private final RateLimits limits;
     private final PeerAuth peers;
+    private final long maxKeyStalenessNanos;
 
     Authenticator(final PersonaConfig config, final ApiKeyStore keys, final RateLimits limits, final PeerAuth peers) {
         this.config = config;
         this.keys = keys;
         this.limits = limits;
         this.peers = peers;
+        this.maxKeyStalenessNanos = config.http().maxKeyStaleness().toNanos();
     }
 
     /**
@@ -70,7 +72,7 @@ final class Authenticator {
      * key topic to its end within {@code http.maxKeyStaleness}. An instance cut off from Kafka cannot see a revocation.
      */
     boolean keysCurrent() {
-        return keys.sinceCaughtUp().compareTo(config.http().maxKeyStaleness()) <= 0;
+        return keys.nanosSinceCaughtUp() <= maxKeyStalenessNanos;
     }
 
     private void requireKeysCurrent() {

@@ -115,7 +115,12 @@ public final class TopicFollower implements AutoCloseable {
      * A follower cut off from Kafka sees no error, only empty polls: this grows instead.
      */
     public Duration sinceCaughtUp() {
-        return Duration.ofNanos(System.nanoTime() - caughtUpAt);
+        return Duration.ofNanos(nanosSinceCaughtUp());
+    }
+
+    /** {@link #sinceCaughtUp()} in nanoseconds. */
+    public long nanosSinceCaughtUp() {
+        return System.nanoTime() - caughtUpAt;
     }
 
     private void confirmCaughtUp() {
