@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReadinessIT {
@@ -78,9 +79,12 @@ class ReadinessIT {
                 Poll.until(Duration.ofSeconds(60), "ready", () -> http.get("/readyz").statusCode() == 200);
                 final java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>("simulated: keys stopped");
                 instance.status().watch("api-keys", () -> java.util.Optional.ofNullable(failure.get()));
-                final HttpResponse<String> notReady = http.get("/readyz");
+                final HttpResponse<String> notReady = http.get("/readyz", TestHttp.bearer("loops-admin"));
                 assertEquals(503, notReady.statusCode());
                 assertTrue(notReady.body().contains("\"problems\":{\"api-keys\":\"simulated: keys stopped\"}"), notReady.body());
+                final HttpResponse<String> toAnyone = http.get("/readyz");
+                assertEquals(503, toAnyone.statusCode());
+                assertFalse(toAnyone.body().contains("problems"), "what fails is an admin's to know: " + toAnyone.body());
                 final HttpResponse<String> health = http.get("/healthz");
                 assertEquals(200, health.statusCode());
                 assertTrue(health.body().contains("\"status\":\"degraded\""), health.body());

@@ -130,6 +130,13 @@ class SafeToExposeIT {
             assertFalse(answer.body().contains("customers") || answer.body().contains("products") || answer.body().contains("email"),
                     "no key, no information: " + answer.body());
         }
+        // Found from outside: /metrics answered 200 to anyone, with 2,199 lines naming every topic and store.
+        final HttpResponse<String> metrics = http.get("/metrics");
+        assertError(metrics, 401, "unauthorized");
+        for (final String probe : List.of("/healthz", "/readyz")) {
+            final String body = http.get(probe).body();
+            assertFalse(body.contains("customers") || body.contains("profiles") || body.contains("problems"), probe + " says its status only: " + body);
+        }
         final String productsOnly = createKey("{\"name\":\"p\",\"collections\":[\"products\"]}").path("key").asText();
         final HttpResponse<String> unknown = http.get("/v1/collections/zz/records/id/1", bearer(productsOnly));
         assertError(unknown, 404, "collection_not_found");
