@@ -19,7 +19,7 @@ import java.util.function.BiPredicate;
  * <p>
  * Why not Interactive Queries v2: in Kafka Streams 4.3, an IQv2 {@code KeyQuery} takes the store's position lock
  * and then the RocksDB store's lock, while a write takes them the other way round, so lookups during ingest can
- * deadlock the stream thread (KAFKA-19629, fixed after 4.3.1; Persona stays on Debezium's Kafka 4.3).
+ * deadlock the stream thread (KAFKA-19629; Persona stays on Debezium's Kafka 4.3).
  * {@code ReadOnlyKeyValueStore#get} takes only the store lock. {@code ConcurrentReadWriteIT} guards this.
  */
 public final class LocalStoreReader {
