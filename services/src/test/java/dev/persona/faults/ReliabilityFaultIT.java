@@ -141,6 +141,13 @@ class ReliabilityFaultIT {
                 maria.restart();
             });
             scenario("poison input: non-JSON, no key, 2 MB rows, a too-large record", this::poison);
+            scenario("450 slow and idle connections without a key, for 30 s", () -> {
+                final Strangers strangers = new Strangers();
+                strangers.attack(nodes.up(), 150, Duration.ofSeconds(30));
+                System.out.println("== fault suite: probes answered " + strangers.probesAnswered.get() + ", failed " + strangers.probesFailed.get());
+                assertEquals(0, strangers.probesFailed.get(), "every health and readiness probe answered within 2 s: " + strangers.failures);
+                assertTrue(strangers.probesAnswered.get() > 100, "probes ran: " + strangers.probesAnswered.get());
+            });
             scenario("at_least_once: rolling restart into it, then kill -9 an instance, 5 times", () -> {
                 nodes.restartWithGuarantee("at_least_once");
                 for (int round = 0; round < 5; round++) {
