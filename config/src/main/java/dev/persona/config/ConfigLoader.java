@@ -89,7 +89,8 @@ public final class ConfigLoader {
             return KafkaSettings.defaults();
         }
         node.allowOnly(Set.of("bootstrapServers", "applicationId", "topicPrefix", "processingGuarantee", "properties",
-                "standbyReplicas", "maxStaleLag", "rocksdbMemoryMb", "replicationFactor", "minInsyncReplicas", "maxRecordBytes", "erasureWindow"));
+                "standbyReplicas", "maxStaleLag", "rocksdbMemoryMb", "replicationFactor", "minInsyncReplicas", "maxRecordBytes", "erasureWindow",
+                "readFrom"));
         final int rocksdbMemoryMb = node.optionalInt("rocksdbMemoryMb", KafkaSettings.DEFAULT_ROCKSDB_MEMORY_MB);
         if (rocksdbMemoryMb < 16) {
             throw node.error("rocksdbMemoryMb", "must be at least 16, found " + rocksdbMemoryMb, "give the memory all stores share, in MiB, such as 256");
@@ -133,7 +134,8 @@ public final class ConfigLoader {
         }
         return new KafkaSettings(node.optionalString("bootstrapServers"), applicationId, topicPrefix,
                 node.optionalEnum("processingGuarantee", ProcessingGuarantee.EXACTLY_ONCE_V2, ProcessingGuarantee::configName),
-                node.stringMap("properties"), standbys, maxStaleLag, rocksdbMemoryMb, replicationFactor, minInsync, maxRecordBytes, erasureWindow);
+                node.stringMap("properties"), standbys, maxStaleLag, rocksdbMemoryMb, replicationFactor, minInsync, maxRecordBytes, erasureWindow,
+                node.optionalEnum("readFrom", ReadFrom.OWNER, ReadFrom::configName));
     }
 
     private static HttpSettings http(final ConfigNode node, final Path file) {

@@ -22,12 +22,13 @@ import java.util.Optional;
  *                            Below the changelog's limit (the producer's {@code max.request.size}, 1 MiB by default)
  * @param erasureWindow       how long a purged person's rows may stay in Persona's Kafka topics (sync topics,
  *                            changelogs, dead letters, run samples) before the log cleaner has removed them
+ * @param readFrom            which copy of a key answers a lookup: its owner, or the nearest within maxStaleLag
  */
 public record KafkaSettings(Optional<String> bootstrapServers, String applicationId, String topicPrefix,
                             ProcessingGuarantee processingGuarantee, Map<String, String> properties,
                             int standbyReplicas, long maxStaleLag, int rocksdbMemoryMb,
                             Optional<Integer> replicationFactor, Optional<Integer> minInsyncReplicas, int maxRecordBytes,
-                            java.time.Duration erasureWindow) {
+                            java.time.Duration erasureWindow, ReadFrom readFrom) {
     public static final String DEFAULT_APPLICATION_ID = "persona";
     public static final String DEFAULT_TOPIC_PREFIX = "persona";
     public static final int DEFAULT_STANDBY_REPLICAS = 1;
@@ -46,7 +47,7 @@ public record KafkaSettings(Optional<String> bootstrapServers, String applicatio
     public static KafkaSettings defaults() {
         return new KafkaSettings(Optional.empty(), DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_PREFIX,
                 ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of(), DEFAULT_STANDBY_REPLICAS, DEFAULT_MAX_STALE_LAG,
-                DEFAULT_ROCKSDB_MEMORY_MB, Optional.empty(), Optional.empty(), DEFAULT_MAX_RECORD_BYTES, DEFAULT_ERASURE_WINDOW);
+                DEFAULT_ROCKSDB_MEMORY_MB, Optional.empty(), Optional.empty(), DEFAULT_MAX_RECORD_BYTES, DEFAULT_ERASURE_WINDOW, ReadFrom.OWNER);
     }
 
     /** The replication factor of Persona's topics on a cluster of {@code brokers} brokers. */
@@ -62,12 +63,18 @@ public record KafkaSettings(Optional<String> bootstrapServers, String applicatio
     /** The same settings with other bootstrap servers, as given on the command line. */
     public KafkaSettings withBootstrapServers(final String servers) {
         return new KafkaSettings(Optional.of(servers), applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,
-                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, erasureWindow);
+                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, erasureWindow, readFrom);
     }
 
     /** The same settings with another erasure window. */
     public KafkaSettings withErasureWindow(final java.time.Duration window) {
         return new KafkaSettings(bootstrapServers, applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,
-                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, window);
+                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, window, readFrom);
+    }
+
+    /** The same settings reading from another copy. */
+    public KafkaSettings withReadFrom(final ReadFrom from) {
+        return new KafkaSettings(bootstrapServers, applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,
+                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, erasureWindow, from);
     }
 }

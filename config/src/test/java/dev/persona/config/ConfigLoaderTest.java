@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -437,6 +438,29 @@ class ConfigLoaderTest {
         assertEquals("http.tls.certificate", missing.key());
         assertTrue(missing.getMessage().contains("cannot read /nonexistent/tls.crt"), missing.getMessage());
         assertEquals("syncs[0].alertReminder", rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    alertReminder: 5s")).key());
+        assertEquals("http.maxConnectionsPerAddress", rejected(VALID + "http: { maxConnectionsPerAddress: -1 }\n").key());
+        assertEquals("http.maxKeyStaleness", rejected(VALID + "http: { maxKeyStaleness: soon }\n").key());
+    }
+
+    @Test
+    void shouldDefaultToAKeyForMetricsOnTheApiPortAndNoneOnAManagementPort() {
+        assertTrue(parse(VALID).http().metricsRequireKey(), "on the API port, /metrics names every topic and store");
+        assertFalse(parse(VALID + "http: { managementPort: 9090 }\n").http().metricsRequireKey());
+        assertTrue(parse(VALID + "http: { managementPort: 9090, metricsRequireKey: true }\n").http().metricsRequireKey());
+        assertFalse(parse(VALID + "http: { metricsRequireKey: false }\n").http().metricsRequireKey());
+        assertEquals(java.time.Duration.ofMinutes(5), parse(VALID).http().maxKeyStaleness());
+        assertEquals(512, parse(VALID).http().maxConnectionsPerAddress());
+    }
+
+    @Test
+    void shouldReadTheErasureWindowAndWhereLookupsReadFrom() {
+        assertEquals(java.time.Duration.ofHours(24), parse(VALID).kafka().erasureWindow());
+        assertEquals(ReadFrom.OWNER, parse(VALID).kafka().readFrom());
+        final PersonaConfig set = parse("kafka:\n  erasureWindow: 90m\n  readFrom: nearest\n" + VALID);
+        assertEquals(java.time.Duration.ofMinutes(90), set.kafka().erasureWindow());
+        assertEquals(ReadFrom.NEAREST, set.kafka().readFrom());
+        assertEquals("kafka.erasureWindow", rejected("kafka:\n  erasureWindow: 5s\n" + VALID).key());
+        assertEquals("kafka.readFrom", rejected("kafka:\n  readFrom: anywhere\n" + VALID).key());
     }
 
     /** What a CDC source captures: the key and every column a mapping or template reads; all of them under include. */

@@ -35,6 +35,8 @@ final class FastLookupHandler extends Handler.Wrapper {
     private static final String PREFIX = "/v1/collections/";
     private static final String ROUTE = "/v1/collections/{collection}/records/{index}/{value}";
     private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
+    private static final HttpField STALE = new PreEncodedHttpField("X-Persona-Stale", "true");
+    private static final String LAG = "X-Persona-Lag";
     /** Javalin compresses answers from this size when the client accepts an encoding; this path never does. */
     private static final int COMPRESSION_THRESHOLD = 1_500;
 
@@ -110,6 +112,11 @@ final class FastLookupHandler extends Handler.Wrapper {
         final ConditionalGet conditional = ConditionalGet.of(stored, RecordView.Shape.PLAIN, headers.get(HttpHeader.IF_NONE_MATCH));
         final HttpFields.Mutable answer = response.getHeaders();
         answer.put(HttpHeader.ETAG, conditional.etag());
+        if (record.stale()) {
+            // kafka.readFrom: nearest answered from this instance's standby copy: the answer says so, as the route's does.
+            answer.put(STALE);
+            answer.put(LAG, record.lag());
+        }
         if (admission.limited()) {
             final java.util.List<String> limits = admission.headers();
             for (int i = 0; i < limits.size(); i += 2) {

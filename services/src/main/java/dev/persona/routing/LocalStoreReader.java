@@ -27,6 +27,20 @@ public final class LocalStoreReader {
     private final LiveStores live;
     private final BiPredicate<String, Integer> restoring;
     private final Map<String, ReadOnlyKeyValueStore<String, byte[]>> handles = new ConcurrentHashMap<>();
+    /** Handles that read standby copies as well as active ones, for {@link #readNearest}. */
+    private final Map<String, ReadOnlyKeyValueStore<String, byte[]>> anyCopy = new ConcurrentHashMap<>();
+    /**
+     * This instance's copies and their offset lags, as Streams last reported them: asking costs a call to the
+     * broker, so lookups never ask; {@link #readNearest} refreshes it in the background when older than
+     * {@link #LAG_REFRESH} and stops trusting it past {@link #LAG_TRUSTED}.
+     */
+    private volatile Lags lags = new Lags(Map.of(), 0);
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final long LAG_REFRESH = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long LAG_TRUSTED = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
+    private record Lags(Map<String, Map<Integer, LagInfo>> byStore, long at) {
+    }
 
     /**
      * @param restoring whether a partition of a store is restoring from its changelog here now (Streams' restore
@@ -106,6 +120,52 @@ public final class LocalStoreReader {
         } catch (final StreamsException | IllegalStateException e) {
             return new StoredValue.Unavailable(UnavailableReason.REBALANCING, "the copy of partition " + partition + " here is not queryable");
         }
+    }
+
+    /**
+     * Reads {@code key} from whatever copy of {@code partition} this instance holds, a standby included, when its
+     * offset lag, as last measured (at most {@link #LAG_TRUSTED} ago), is at most {@code maxLag}: the lookup path of
+     * {@code kafka.readFrom: nearest}, without waiting on anything. Null when there is no such copy here; a standby's
+     * answer is marked stale with its lag.
+     */
+    public StoredValue readNearest(final String store, final String key, final int partition, final long maxLag) {
+        final Lags known = currentLags();
+        final Map<Integer, LagInfo> ofStore = known.byStore().get(store);
+        final LagInfo lag = ofStore == null ? null : ofStore.get(partition);
+        if (lag == null || lag.offsetLag() > maxLag || restoring.test(store, partition)) {
+            return null;
+        }
+        final String handleKey = store + '#' + partition;
+        final byte[] stored;
+        try {
+            stored = anyCopy.computeIfAbsent(handleKey, k -> streams.store(StoreQueryParameters.fromNameAndType(store,
+                    QueryableStoreTypes.<String, byte[]>keyValueStore()).enableStaleStores().withPartition(partition))).get(key);
+        } catch (final StreamsException | IllegalStateException e) {
+            anyCopy.remove(handleKey);
+            return null;
+        }
+        if (stored == null) {
+            // Only a copy that is up to date may say "absent" (under exactly-once the last offset is a marker: lag 1).
+            return lag.offsetLag() <= 1 ? StoredValue.ABSENT : null;
+        }
+        return new StoredValue.Found(stored, true, lag.offsetLag());
+    }
+
+    private Lags currentLags() {
+        final Lags known = lags;
+        final long age = System.nanoTime() - known.at();
+        if (age > LAG_REFRESH && refreshing.compareAndSet(false, true)) {
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    lags = new Lags(Map.copyOf(streams.allLocalStorePartitionLags()), System.nanoTime());
+                } catch (final RuntimeException e) {
+                    // Not running, or rebalancing: the next lookup asks again, and trusts nothing old meanwhile.
+                } finally {
+                    refreshing.set(false);
+                }
+            });
+        }
+        return age > LAG_TRUSTED ? new Lags(Map.of(), known.at()) : known;
     }
 
     /** Whether each of these partitions of {@code store}, which this instance should actively host, answers queries. */

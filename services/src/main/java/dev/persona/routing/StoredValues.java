@@ -26,9 +26,17 @@ public final class StoredValues {
     private final KeyLocator locator;
     private final LocalStoreReader reader;
     private final PeerClient peers;
+    private final boolean nearest;
 
     public StoredValues(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers,
                         final long maxStaleLag, final MeterRegistry metrics) {
+        this(stores, locator, reader, peers, maxStaleLag, dev.persona.config.ReadFrom.OWNER, metrics);
+    }
+
+    /** @param readFrom {@code nearest}: this instance's standby copy within {@code maxStaleLag} answers before any forward */
+    public StoredValues(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers,
+                        final long maxStaleLag, final dev.persona.config.ReadFrom readFrom, final MeterRegistry metrics) {
+        this.nearest = readFrom == dev.persona.config.ReadFrom.NEAREST;
         this.stores = stores;
         this.forwards = metrics.counter("persona.lookups.forwarded", "why", "owner");
         this.standbyReads = metrics.counter("persona.lookups.stale");
@@ -46,7 +54,18 @@ public final class StoredValues {
      */
     public StoredValue getHere(final String store, final String key) {
         stores.require(store);
-        return reader.readLive(store, key, stores.partition(store, key));
+        final int partition = stores.partition(store, key);
+        final StoredValue live = reader.readLive(store, key, partition);
+        return live != null || !nearest ? live : nearest(store, key, partition);
+    }
+
+    /** With {@code readFrom: nearest}, this instance's own copy of the key's partition, if fresh enough; else null. */
+    private StoredValue nearest(final String store, final String key, final int partition) {
+        final StoredValue value = reader.readNearest(store, key, partition, maxStaleLag);
+        if (value instanceof StoredValue.Found found && found.stale()) {
+            standbyReads.increment();
+        }
+        return value;
     }
 
     /**
@@ -57,9 +76,16 @@ public final class StoredValues {
      */
     public StoredValue get(final String store, final String key, final Caller caller, final Hop hop) {
         stores.require(store);
-        final StoredValue live = reader.readLive(store, key, stores.partition(store, key));
+        final int partition = stores.partition(store, key);
+        final StoredValue live = reader.readLive(store, key, partition);
         if (live != null) {
             return live;
+        }
+        if (nearest && hop == Hop.FIRST) {
+            final StoredValue own = nearest(store, key, partition);
+            if (own != null) {
+                return own;
+            }
         }
         final ReadPlan plan = ReadPlan.of(locator.locate(store, key), hop, locator.self());
         StoredValue first = null;
@@ -110,9 +136,11 @@ public final class StoredValues {
             if (results.containsKey(key)) {
                 continue;
             }
-            final StoredValue live = reader.readLive(store, key, stores.partition(store, key));
-            results.put(key, live);
-            if (live != null) {
+            final int partition = stores.partition(store, key);
+            final StoredValue live = reader.readLive(store, key, partition);
+            final StoredValue own = live != null || !nearest || forwarded ? live : nearest(store, key, partition);
+            results.put(key, own);
+            if (own != null) {
                 continue;
             }
             final KeyLocation location = locator.locate(store, key);

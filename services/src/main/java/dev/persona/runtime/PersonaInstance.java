@@ -209,7 +209,8 @@ public final class PersonaInstance implements AutoCloseable {
         tls.ifPresent(started::push);
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
                 tls.map(ServerTls::peerContext).orElse(null));
-        final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(), metrics);
+        final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(),
+                config.kafka().readFrom(), metrics);
         final RecordPurger purger = new RecordPurger(config, clientProps, java.time.Clock.systemUTC());
         started.push(purger);
         final ChangeFeeds changes = new ChangeFeeds(names, clientProps, metrics, CHANGE_KEEP_ALIVE);
