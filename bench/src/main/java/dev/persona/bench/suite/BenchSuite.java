@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * Prints a summary and writes {@code REPORT.md}, {@code results.json} and PNG charts to {@code --out}.
  * <p>
  * Usage: {@code bench/run suite [--records 100000] [--rounds 3] [--seconds 10] [--warmup 10] [--connections 32]
- * [--ingest-warmup RECORDS] [--memory-records 1000000] [--rocksdb-memory-mb MB] [--phases ingest,lookup,failover,memory,freshness] [--kafka-properties YAML] [--profile DIR [--async-profiler LIB]] [--out bench/results]}.
+ * [--ingest-warmup RECORDS] [--memory-records 1000000] [--rocksdb-memory-mb MB] [--phases ingest,lookup,failover,cluster,memory,freshness] [--kafka-properties YAML] [--profile DIR [--async-profiler LIB]] [--out bench/results]}.
  * Persona runs in JVMs of its own ({@code persona serve} with {@code --instance-jvm} options), Kafka in this one;
  * wrk sends the load from a process of its own.
  */
@@ -51,7 +51,7 @@ public final class BenchSuite {
         final int memoryRecords = Integer.parseInt(options.getOrDefault("memory-records", "1000000"));
         final int ingestWarmup = Integer.parseInt(options.getOrDefault("ingest-warmup", Integer.toString(records)));
         final int webdisThreads = Integer.parseInt(options.getOrDefault("webdis-threads", "2"));
-        final List<String> phases = Arrays.asList(options.getOrDefault("phases", "ingest,lookup,openloop,tails,failover,memory,restore,freshness").split(","));
+        final List<String> phases = Arrays.asList(options.getOrDefault("phases", "ingest,lookup,openloop,tails,failover,cluster,memory,restore,freshness").split(","));
         final List<String> kinds = Arrays.asList(options.getOrDefault("kinds", "BY_ID,BY_EMAIL,BATCH_BY_ID,BATCH_BY_EMAIL").split(","));
         final List<String> jvm = Arrays.asList(options.getOrDefault("instance-jvm", DEFAULT_INSTANCE_JVM).split(" "));
         final Path out = Path.of(options.getOrDefault("out", "bench/results"));
@@ -110,6 +110,18 @@ public final class BenchSuite {
                             System.out.println("failover: failed: " + e.getMessage());
                         }
                     }
+                }
+            }
+            if (phases.contains("cluster")) {
+                try {
+                    // A joining instance takes its share of active partitions at the next probing rebalance: a minute, not ten.
+                    final Dataset cluster = new Dataset("cluster", broker.bootstrapServers(), home, 1,
+                            (kafkaProperties.isEmpty() ? "" : kafkaProperties + ", ") + "probing.rebalance.interval.ms: \"60000\"", rocksdbMemory);
+                    cluster.produce(1, records, false);
+                    results.cluster = ClusterScaling.measure(cluster, jvm, records, seconds, connections, home);
+                } catch (final Exception e) {
+                    results.failed.add("cluster: " + e.getMessage());
+                    System.out.println("cluster: failed: " + e.getMessage());
                 }
             }
             if (phases.contains("memory") || phases.contains("restore")) {
@@ -602,6 +614,7 @@ public final class BenchSuite {
         Ingest ingest;
         IngestCpu ingestCpu;
         Failover.Figures failover;
+        List<ClusterScaling.Run> cluster;
         Memory memory;
         Restore restore;
         FreshnessBenchmark.Figures freshness;

@@ -91,7 +91,7 @@ final class Failover {
      * caught up, for three seconds in a row. (Actives move to a new instance only at Kafka Streams' next probing
      * rebalance, up to 10 minutes later; until then the killed instance owns them all: the worst case.)
      */
-    private static void awaitSettled(final ChildInstance instance, final Duration timeout) throws Exception {
+    static void awaitSettled(final ChildInstance instance, final Duration timeout) throws Exception {
         final HttpClient client = HttpClient.newHttpClient();
         final HttpRequest request = HttpRequest.newBuilder(URI.create(instance.url() + "/admin/cluster"))
                 .header("Authorization", "Bearer " + ChildInstance.ADMIN_KEY).build();

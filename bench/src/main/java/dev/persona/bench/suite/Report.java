@@ -58,6 +58,13 @@ final class Report {
         if (r.failover != null) {
             target(summary, "failover window (kill -9, one standby)", "< 2 s", f("%.0f ms", r.failover.windowMillis()), r.failover.windowMillis() < 2_000);
         }
+        if (r.cluster != null && r.cluster.size() == 5) {
+            final double one = r.cluster.get(0).rps();
+            target(summary, "two instances, load spread, readFrom: owner, vs one instance", "≥ 60%", f("%.0f%% (%,.0f vs %,.0f req/s)",
+                    100 * r.cluster.get(2).rps() / one, r.cluster.get(2).rps(), one), r.cluster.get(2).rps() >= 0.6 * one);
+            target(summary, "two instances, load spread, readFrom: nearest, vs one instance", "≥ 90%", f("%.0f%% (%,.0f vs %,.0f req/s)",
+                    100 * r.cluster.get(4).rps() / one, r.cluster.get(4).rps(), one), r.cluster.get(4).rps() >= 0.9 * one);
+        }
         if (r.memory != null) {
             final long resident = Math.max(r.memory.afterLoadBytes(), r.memory.afterLookupsBytes());
             target(summary, "resident memory, " + f("%,d", r.memory.records()) + " records", "< 1 GiB", f("%,d MiB", resident >> 20), resident < (1L << 30));
@@ -159,6 +166,14 @@ final class Report {
                     .append("| unavailability window | failed lookups | lookups | answered from a standby (stale) |\n| --- | --- | --- | --- |\n")
                     .append(f("| %.0f ms | %,d | %,d | %,d |\n\n![failover](failover.png)\n", fo.windowMillis(), fo.failed(), fo.total(), fo.stale()));
             failoverChart(fo, out.resolve("failover.png"));
+        }
+        if (r.cluster != null) {
+            md.append("\n## Cluster\n\nLookups by id of 100,000 customers of a dataset of their own, wrk with the same connections in every ")
+                    .append("run (split between two wrk processes when the load is spread); two instances hold one standby of every ")
+                    .append("partition each, so each holds all of them. `owner` forwards a key to its owner; `nearest` answers from the ")
+                    .append("instance's own copy within `maxStaleLag`. CPU: both instances' CPU time over the lookups answered.\n\n")
+                    .append("| setup | req/s | p99 | CPU per lookup | errors |\n| --- | ---: | ---: | ---: | ---: |\n");
+            r.cluster.forEach(c -> md.append(f("| %s | %,.0f | %.2f ms | %.1f µs | %d |\n", c.setup(), c.rps(), c.p99Millis(), c.cpuMicrosPerLookup(), c.errors())));
         }
         if (r.memory != null) {
             final BenchSuite.Memory m = r.memory;
