@@ -27,6 +27,7 @@ public final class StoredValues {
     private final LocalStoreReader reader;
     private final PeerClient peers;
     private final boolean nearest;
+    private final Counter nearestReads;
 
     public StoredValues(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers,
                         final long maxStaleLag, final MeterRegistry metrics) {
@@ -37,6 +38,8 @@ public final class StoredValues {
     public StoredValues(final DeclaredStores stores, final KeyLocator locator, final LocalStoreReader reader, final PeerClient peers,
                         final long maxStaleLag, final dev.persona.config.ReadFrom readFrom, final MeterRegistry metrics) {
         this.nearest = readFrom == dev.persona.config.ReadFrom.NEAREST;
+        // Not persona_lookups_stale_total: that one means an owner could not answer, and an alert watches it.
+        this.nearestReads = metrics.counter("persona.lookups.nearest");
         this.stores = stores;
         this.forwards = metrics.counter("persona.lookups.forwarded", "why", "owner");
         this.standbyReads = metrics.counter("persona.lookups.stale");
@@ -63,7 +66,7 @@ public final class StoredValues {
     private StoredValue nearest(final String store, final String key, final int partition) {
         final StoredValue value = reader.readNearest(store, key, partition, maxStaleLag);
         if (value instanceof StoredValue.Found found && found.stale()) {
-            standbyReads.increment();
+            nearestReads.increment();
         }
         return value;
     }
