@@ -118,6 +118,7 @@ public final class ApiServer implements AutoCloseable {
             new RecordRoutes(config, finder, auth, Clock.systemUTC()).register(cfg.routes);
             new ChangeRoutes(finder, auth, context.changes(), keys, Clock.systemUTC()).register(cfg.routes);
             new ActivationRoutes(config, finder, auth).register(cfg.routes);
+            new PartitionRoutes(config, streams, auth).register(cfg.routes);
             new InternalRoutes(context.stores(), lookup, auth).register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, context.ingest(), auth, context.topics()).register(cfg.routes);

@@ -147,6 +147,8 @@ class OpenApiContractIT {
         CONTRACT.check("GET", "/readyz", http.get("/readyz"));
         final HttpResponse<String> metrics = http.get("/metrics", bearer(ADMIN));
         CONTRACT.check("GET", "/metrics", metrics);
+        CONTRACT.check("GET", "/v1/collections/{collection}/partitions", http.get("/v1/collections/customers/partitions", bearer(ADMIN)));
+        CONTRACT.check("GET", "/v1/collections/{collection}/partitions", http.get("/v1/collections/customers/partitions"));
         assertTrue(metrics.body().contains("persona_"), "metrics name Persona's figures");
     }
 

@@ -206,6 +206,23 @@ class TwoInstanceIT {
         assertEquals("[\"" + onB + "\"]", json(response.body()).path("unavailable").toString(), "A answers for B's key from its own copies or not at all");
     }
 
+    /** A client that computes the partition and sends each lookup to the owner the map names needs no forward. */
+    @Test
+    void shouldPublishAPartitionMapThatSendsEveryKeyToItsOwner() {
+        final JsonNode map = json(httpB.get("/v1/collections/customers/partitions", bearer(ADMIN)).body());
+        assertEquals(4, map.path("partitions").asInt(), map.toString());
+        assertTrue(map.path("partitioner").asText().startsWith("murmur2"), map.toString());
+        for (int i = 0; i < RECORDS; i++) {
+            final String key = "c" + i;
+            final int partition = dev.persona.topology.KeyPartitions.of(key, 4);
+            final String owner = map.path("owners").path(partition).path("active").asText();
+            final KeyQueryMetadata metadata = a.streams().queryMetadataForKey(TopicNames.recordStore("customers"), key, new StringSerializer());
+            assertEquals(metadata.activeHost().host() + ":" + metadata.activeHost().port(), owner, "the map's owner of " + key);
+            assertTrue(map.path("owners").path(partition).path("standbys").toString().contains(":"), "and its standby: " + map);
+        }
+        assertEquals(401, httpB.get("/v1/collections/customers/partitions").statusCode(), "a key is needed, as for a lookup");
+    }
+
     @Test
     void shouldRejectAKeyRevokedOnOneInstanceOnTheOtherWithinASecond() {
         final JsonNode created = json(httpA.post("/admin/keys", "{\"name\":\"short-lived\",\"collections\":[\"*\"]}", bearer(ADMIN)).body());
