@@ -162,14 +162,14 @@ final class Authenticator {
             return;
         }
         final RateLimits.Admission admission = limits.admit(key, records - 1L);
-        if (admission.limited() && !admission.admitted()) {
-            setHeaders(ctx, admission);
+        if (!admission.limited()) {
+            return;
+        }
+        setHeaders(ctx, admission);
+        if (!admission.admitted()) {
             throw ApiException.tooManyRequests("a batch costs one request of the key's rate per id: " + records + " ids do not fit "
                     + "in what this key (" + admission.limit() + ") has left; retry in " + admission.retryAfterSeconds()
                     + " s, or send at most " + admission.limit().permits() + " ids a batch", admission.retryAfterSeconds());
-        }
-        if (admission.limited()) {
-            setHeaders(ctx, admission);
         }
     }
 
@@ -186,10 +186,7 @@ final class Authenticator {
         if (!admission.limited()) {
             return;
         }
-        final java.util.List<String> headers = admission.headers();
-        for (int i = 0; i < headers.size(); i += 2) {
-            ctx.header(headers.get(i), headers.get(i + 1));
-        }
+        setHeaders(ctx, admission);
         if (!admission.admitted()) {
             throw ApiException.tooManyRequests("this API key is limited to " + admission.limit() + "; retry in "
                     + admission.retryAfterSeconds() + " s", admission.retryAfterSeconds());
