@@ -63,6 +63,7 @@ public final class ApiServer implements AutoCloseable {
         final PortRoles ports = new PortRoles(config.http().managementPort());
         final ApiContract contract = ApiContract.load();
         final FastLookupHandler fast = new FastLookupHandler(config, finder, auth, httpMetrics, ports);
+        final InternalRoutes internal = new InternalRoutes(context.stores(), lookup, auth);
         io.micrometer.core.instrument.Gauge.builder("persona.api.keys.staleness", keys, k -> k.sinceCaughtUp().toMillis() / 1000.0)
                 .baseUnit("seconds").description("how long since this instance last confirmed it holds every API key change")
                 .register(metrics);
@@ -73,9 +74,10 @@ public final class ApiServer implements AutoCloseable {
             // are answered before it.
             cfg.jetty.modifyServer(server -> {
                 // From the outside in: probes (never wait for a worker), the credential gate (no body read without
-                // credentials), the fast path, then for Javalin alone the drain.
+                // credentials), the peers' batch calls, the fast path, then for Javalin alone the drain.
                 server.insertHandler(new RequestDrain(MAX_DRAINED_BYTES));
                 server.insertHandler(fast);
+                server.insertHandler(internal.handler());
                 server.insertHandler(new CredentialGate(auth));
                 server.insertHandler(probes);
                 server.setErrorHandler(new JsonErrorHandler());
@@ -119,7 +121,7 @@ public final class ApiServer implements AutoCloseable {
             new ChangeRoutes(finder, auth, context.changes(), keys, Clock.systemUTC()).register(cfg.routes);
             new ActivationRoutes(config, finder, auth).register(cfg.routes);
             new PartitionRoutes(config, streams, auth).register(cfg.routes);
-            new InternalRoutes(context.stores(), lookup, auth).register(cfg.routes);
+            internal.register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, context.ingest(), auth, context.topics()).register(cfg.routes);
             new CollectionRoutes(config, auth, context.topics()).register(cfg.routes);
@@ -185,7 +187,7 @@ public final class ApiServer implements AutoCloseable {
         return app.port();
     }
 
-    private static Map<String, Object> error(final String code, final String message) {
+    static Map<String, Object> error(final String code, final String message) {
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", code);
         body.put("message", message);

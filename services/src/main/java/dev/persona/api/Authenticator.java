@@ -55,6 +55,11 @@ final class Authenticator {
                 headers.apply(PeerAuth.SCOPE_HEADER), headers.apply(PeerAuth.BODY_HEADER));
     }
 
+    /** The signature of {@code answer} to the call signed {@code callSignature}, for {@link PeerAuth#ANSWER_HEADER}. */
+    String signAnswer(final String callSignature, final byte[] answer) {
+        return peers.signAnswer(callSignature, answer);
+    }
+
     /** Answers a peer's call with {@code answer} as JSON, signed for that call so that the peer knows it is ours. */
     void answerPeer(final Context ctx, final Object answer) {
         final byte[] body;

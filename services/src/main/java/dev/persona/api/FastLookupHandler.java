@@ -7,6 +7,8 @@ import dev.persona.routing.IndexRef;
 import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordQuery;
 import dev.persona.routing.RecordFinder;
+import dev.persona.routing.StoredValues;
+import dev.persona.routing.UnavailableReason;
 import dev.persona.topology.StoredRecord;
 import io.micrometer.core.instrument.Timer;
 import org.eclipse.jetty.http.HttpField;
@@ -37,6 +39,8 @@ final class FastLookupHandler extends Handler.Wrapper {
     private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
     private static final HttpField STALE = new PreEncodedHttpField("X-Persona-Stale", "true");
     private static final String LAG = "X-Persona-Lag";
+    /** The instance that holds the record's active copy: where a proxy or client may send the key next time. */
+    static final String OWNER = "X-Persona-Owner";
     /** Javalin compresses answers from this size when the client accepts an encoding; this path never does. */
     private static final int COMPRESSION_THRESHOLD = 1_500;
 
@@ -46,6 +50,7 @@ final class FastLookupHandler extends Handler.Wrapper {
     private final Timer ok;
     private final Timer notModified;
     private final int managementPort;
+    private final String self;
 
     FastLookupHandler(final PersonaConfig config, final RecordFinder finder, final Authenticator auth, final HttpMetrics metrics,
                       final PortRoles ports) {
@@ -54,6 +59,7 @@ final class FastLookupHandler extends Handler.Wrapper {
         this.finder = finder;
         this.auth = auth;
         this.ok = metrics.timer(ROUTE, "GET", 200);
+        this.self = finder.self().host() + ":" + finder.self().port();
         this.notModified = metrics.timer(ROUTE, "GET", 304);
     }
 
@@ -100,18 +106,48 @@ final class FastLookupHandler extends Handler.Wrapper {
         if (index.isEmpty()) {
             return delegate(request, response, callback);
         }
-        // Absent and unavailable records go to the route too: it words every error.
-        if (!(finder.findHere(RecordQuery.byIndex(collection, index.get(), path.substring(indexEnd + 1))) instanceof RecordAnswer.Present record)) {
+        final RecordQuery query = RecordQuery.byIndex(collection, index.get(), path.substring(indexEnd + 1));
+        final RecordAnswer here = finder.findHere(query);
+        if (here instanceof RecordAnswer.Present record) {
+            return answer(request, response, callback, record, record.stale() ? null : self, admission, start);
+        }
+        // A key another instance owns: asked of it on the peer client's threads, this one goes back to parsing.
+        final StoredValues.Forward forward = here instanceof RecordAnswer.Unavailable unavailable && unavailable.reason() == UnavailableReason.NOT_HERE
+                ? finder.forward(query.withCaller(Requests.caller(key.get()))) : null;
+        if (forward == null) {
+            // Absent and unavailable records go to the route: it words every error.
             return delegate(request, response, callback);
         }
+        forward.answer().whenComplete((value, failure) -> {
+            // Anything but a present record from the owner is for the route: it tries standbys and words errors.
+            try {
+                if (RecordAnswer.of(value) instanceof RecordAnswer.Present record && !record.stale()) {
+                    answer(request, response, callback, record, forward.owner().host() + ":" + forward.owner().port(), admission, start);
+                } else {
+                    delegate(request, response, callback);
+                }
+            } catch (final RuntimeException e) {
+                callback.failed(e);
+            }
+        });
+        return true;
+    }
+
+    /** Writes {@code record} as the answer; {@code owner} is the instance that holds its active copy, when known. */
+    private boolean answer(final Request request, final Response response, final Callback callback, final RecordAnswer.Present record,
+                           final String owner, final RateLimits.Admission admission, final long start) {
         final byte[] stored = record.stored();
         final int length = StoredRecord.bodyLength(stored);
+        final HttpFields headers = request.getHeaders();
         if (length >= COMPRESSION_THRESHOLD && headers.get(HttpHeader.ACCEPT_ENCODING) != null) {
             return delegate(request, response, callback);
         }
         final ConditionalGet conditional = ConditionalGet.of(stored, RecordView.Shape.PLAIN, headers.get(HttpHeader.IF_NONE_MATCH));
         final HttpFields.Mutable answer = response.getHeaders();
         answer.put(HttpHeader.ETAG, conditional.etag());
+        if (owner != null) {
+            answer.put(OWNER, owner);
+        }
         if (record.stale()) {
             // kafka.readFrom: nearest answered from this instance's standby copy: the answer says so, as the route's does.
             answer.put(STALE);

@@ -24,7 +24,7 @@ final class RateLimits {
     private final Optional<RateLimit> fallback;
     private final MeterRegistry metrics;
     /** Buckets of keys seen lately; a key idle for an hour starts with a full bucket again, as it would have anyway. */
-    private final Cache<String, KeyBucket> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofHours(1)).maximumSize(100_000).build();
+    private final Cache<String, KeyBucket> buckets = Caffeine.newBuilder().executor(Runnable::run).expireAfterAccess(Duration.ofHours(1)).maximumSize(100_000).build();
 
     RateLimits(final Optional<RateLimit> fallback, final MeterRegistry metrics) {
         this.fallback = fallback;

@@ -9,6 +9,7 @@ import dev.persona.routing.Caller;
 import dev.persona.routing.IndexRef;
 import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordFinder;
+import dev.persona.routing.RecordQuery;
 import dev.persona.topology.Json;
 import dev.persona.topology.StoredRecord;
 import io.javalin.config.RoutesConfig;
@@ -51,9 +52,13 @@ final class RecordRoutes {
         final IndexRef index = Requests.index(collection, ctx.pathParam("index"));
         final RecordView.Shape shape = Requests.shape(ctx, reader.key());
         final String value = ctx.pathParam("value");
-        final RecordAnswer.Present found = present(finder.find(Requests.query(ctx, reader.key(), collection, index, value)), collection, index, value);
+        final RecordQuery query = Requests.query(ctx, reader.key(), collection, index, value);
+        final RecordAnswer.Present found = present(finder.find(query), collection, index, value);
         final byte[] stored = found.stored();
         markStale(ctx, found);
+        if (!found.stale()) {
+            finder.owner(query).ifPresent(owner -> ctx.header(FastLookupHandler.OWNER, owner));
+        }
         if (!shape.meta()) {
             final ConditionalGet conditional = ConditionalGet.of(stored, shape, ctx.header("If-None-Match"));
             ctx.header("ETag", conditional.etag());

@@ -49,7 +49,7 @@ public final class ApiKeyStore implements AutoCloseable {
      * change was not enough, because a lookup racing the change could put the old key back (a revoked key then kept
      * working on that instance for good).
      */
-    private final Cache<String, ApiKey> verified = Caffeine.newBuilder().maximumSize(10_000).build();
+    private final Cache<String, ApiKey> verified = Caffeine.newBuilder().executor(Runnable::run).maximumSize(10_000).build();
     private TopicFollower follower;
     /** What instances sign their calls to each other with, when the configuration gives none. */
     private volatile byte[] clusterSecret;

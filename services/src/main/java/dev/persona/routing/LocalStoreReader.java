@@ -23,6 +23,13 @@ import java.util.function.BiPredicate;
  * {@code ReadOnlyKeyValueStore#get} takes only the store lock. {@code ConcurrentReadWriteIT} guards this.
  */
 public final class LocalStoreReader {
+    /** Refreshes the lags behind {@code readFrom: nearest}: one thread for every instance of this JVM, idle between refreshes. */
+    private static final java.util.concurrent.Executor LAG_REFRESHER = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+        final Thread thread = new Thread(task, "persona-lag-refresher");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final KafkaStreams streams;
     private final LiveStores live;
     private final BiPredicate<String, Integer> restoring;
@@ -155,7 +162,7 @@ public final class LocalStoreReader {
         final Lags known = lags;
         final long age = System.nanoTime() - known.at();
         if (age > LAG_REFRESH && refreshing.compareAndSet(false, true)) {
-            java.util.concurrent.CompletableFuture.runAsync(() -> {
+            LAG_REFRESHER.execute(() -> {
                 try {
                     lags = new Lags(Map.copyOf(streams.allLocalStorePartitionLags()), System.nanoTime());
                 } catch (final RuntimeException e) {

@@ -45,7 +45,8 @@ public final class PeerAuth {
     private final Supplier<byte[]> secret;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
-    private final Cache<String, Boolean> seen = Caffeine.newBuilder()
+    private final ThreadLocal<Keyed> macs = ThreadLocal.withInitial(Keyed::new);
+    private final Cache<String, Boolean> seen = Caffeine.newBuilder().executor(Runnable::run)
             .expireAfterWrite(MAX_SKEW.multipliedBy(2)).maximumSize(MAX_NONCES).build();
 
     /** @param secret the cluster secret, read on every call (it may arrive after start, from Kafka) */
@@ -143,11 +144,30 @@ public final class PeerAuth {
 
     private byte[] mac(final String text) {
         try {
-            final Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.get(), "HmacSHA256"));
-            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+            final byte[] key = secret.get();
+            final Keyed keyed = macs.get();
+            if (keyed.key != key) {
+                // The secret changed (or this thread's first call): a Mac costs a provider lookup, so each thread keeps one.
+                keyed.mac.init(new SecretKeySpec(key, "HmacSHA256"));
+                keyed.key = key;
+            }
+            return keyed.mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
         } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+        }
+    }
+
+    /** A thread's Mac and the secret it was last keyed with. */
+    private static final class Keyed {
+        private final Mac mac;
+        private byte[] key;
+
+        Keyed() {
+            try {
+                this.mac = Mac.getInstance("HmacSHA256");
+            } catch (final GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+            }
         }
     }
 }

@@ -2,121 +2,166 @@ package dev.persona.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.persona.topology.Json;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Asks another instance for the stored values it owns, over one shared JDK {@link HttpClient} (keep-alive,
- * connect and request timeouts). Every request carries {@link #HOP_HEADER}: an instance never forwards a request
- * that has it, so a forward can never loop. A call carries the verified caller (key id and scope), signed with the
- * cluster secret ({@link PeerAuth}), and an answer is taken only when the peer signed it for that call; the client's
- * bearer token never leaves the instance it was sent to. Over HTTPS
- * when the API serves HTTPS, checking the peer's certificate against the configured trust.
+ * Asks another instance for the stored values it owns, over one shared Jetty {@link HttpClient} (connections kept
+ * alive and pooled per peer, connect and request timeouts). Single lookups bound for the same peer, store and caller
+ * are coalesced: while {@link #MAX_IN_FLIGHT} calls to that peer are out, the lookups that arrive wait for the next
+ * call and travel in it together, so that under load one call carries many keys, and with no load a lookup leaves at
+ * once. Every request carries {@link #HOP_HEADER}: an instance never forwards a request that has it, so a forward can
+ * never loop. A call carries the verified caller (key id and scope), signed with the cluster secret ({@link PeerAuth}),
+ * and an answer is taken only when the peer signed it for that call; the client's bearer token never leaves the
+ * instance it was sent to. Over HTTPS when the API serves HTTPS, checking the peer's certificate against the
+ * configured trust.
  */
-public final class PeerClient {
+public final class PeerClient implements AutoCloseable {
     /** Marks a request forwarded by another instance; its value is the sender's address. */
     public static final String HOP_HEADER = "X-Persona-Forwarded-By";
-    /** The raw stored values of keys of a store: {@code POST} {@code {"ids": [...]}} returns a {@link PeerBatch}. */
-    public static final String RAW_BATCH_PATH = "/internal/v1/stores/%s/batch";
+    /** The raw stored values of keys of a store: {@code POST} a {@link PeerWire} call, answered in {@link PeerWire}'s bytes. */
+    public static final String RAW_BATCH_PATH = "/internal/v2/stores/%s/batch";
+    /** Where an instance reports its own partitions, lags and restorations ({@code GET}, admin key). */
+    public static final String STATUS_PATH = "/internal/v1/status";
+    /**
+     * Calls out at once to one peer for one store and caller; lookups beyond wait for one to come back. Two keep a
+     * call on the wire while the next one fills; more would split the same keys into smaller calls.
+     */
+    static final int MAX_IN_FLIGHT = 1;
+    /** Keys one call carries at most: the peer's batch limit. */
+    static final int MAX_KEYS_PER_CALL = 1_000;
+    /** Bytes of an answer at most: a thousand records of 64 KiB. */
+    private static final int MAX_ANSWER_BYTES = 96 * 1024 * 1024;
 
     private static final ObjectMapper MAPPER = Json.mapper();
 
     private final HttpClient client;
-    private final Duration requestTimeout;
+    private final long requestTimeoutMillis;
     private final String self;
     private final PeerAuth auth;
     private final String scheme;
+    private final io.micrometer.core.instrument.DistributionSummary keysPerCall;
+    /** One coalescer per peer, store, caller and copy asked for; a coalescer forgotten while busy still finishes. */
+    private final Cache<Route, Coalescer> coalescers = Caffeine.newBuilder().executor(Runnable::run).expireAfterAccess(Duration.ofMinutes(10)).maximumSize(10_000).build();
 
     /**
      * @param tls the context to call peers over HTTPS with; null for plain HTTP
      */
     public PeerClient(final HostInfo self, final Duration connectTimeout, final Duration requestTimeout, final PeerAuth auth,
-                      final javax.net.ssl.SSLContext tls) {
-        final HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1);
+                      final javax.net.ssl.SSLContext tls, final io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.keysPerCall = io.micrometer.core.instrument.DistributionSummary.builder("persona.peer.call.keys")
+                .description("keys per batch call to another instance: single lookups to one owner share calls under load")
+                .register(metrics);
+        final ClientConnector connector = new ClientConnector();
         if (tls != null) {
-            builder.sslContext(tls);
+            final SslContextFactory.Client factory = new SslContextFactory.Client();
+            factory.setSslContext(tls);
+            connector.setSslContextFactory(factory);
         }
-        this.client = builder.build();
-        this.requestTimeout = requestTimeout;
+        final QueuedThreadPool threads = new QueuedThreadPool(16, 2);
+        threads.setName("persona-peer-client");
+        threads.setDaemon(true);
+        connector.setExecutor(threads);
+        this.client = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
+        client.setExecutor(threads);
+        client.setConnectTimeout(connectTimeout.toMillis());
+        client.setIdleTimeout(Duration.ofMinutes(1).toMillis());
+        client.setMaxConnectionsPerDestination(64);
+        client.setFollowRedirects(false);
+        // Not sent: Jetty's User-Agent and Accept-Encoding (the peer answers what it answers).
+        client.setUserAgentField(null);
+        // No Accept-Encoding: the answers are stored bytes on a local network, and gzip cost more CPU than the hop.
+        client.getContentDecoderFactories().clear();
+        try {
+            client.start();
+        } catch (final Exception e) {
+            throw new IllegalStateException("cannot start the HTTP client instances call each other with", e);
+        }
+        this.requestTimeoutMillis = requestTimeout.toMillis();
         this.self = self.host() + ":" + self.port();
         this.auth = auth;
         this.scheme = tls == null ? "http" : "https";
     }
 
     /**
-     * The stored value of {@code key} in {@code store} on {@code peer}. Keys travel in a JSON body, never in the
-     * path: they may hold any character (index keys hold a NUL, primary keys may hold a slash).
+     * The stored value of {@code key} in {@code store} on {@code peer}, in a call with the other keys bound there at
+     * the same time. Keys travel in a JSON body, never in the path: they may hold any character (index keys hold a
+     * NUL, primary keys may hold a slash).
      */
     public CompletableFuture<StoredValue> fetch(final HostInfo peer, final String store, final String key, final Caller caller,
-                                           final boolean standby) {
-        return fetchAll(peer, store, List.of(key), caller, standby).thenApply(batch -> {
-            if (batch.found().containsKey(key)) {
-                final Long lag = batch.stale().get(key);
-                return new StoredValue.Found(batch.found().get(key), lag != null, lag == null ? 0 : lag);
-            }
-            if (batch.missing().contains(key)) {
-                return StoredValue.ABSENT;
-            }
-            return new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, peer + " could not answer");
-        });
+                                                final boolean standby) {
+        final Route route = new Route(peer, store, caller, standby);
+        return coalescers.get(route, Coalescer::new).fetch(key);
     }
 
     /**
-     * The stored values of {@code keys} on {@code peer}.
+     * The stored values of {@code keys} on {@code peer}, in one call: key -> value, every key answered (unavailable when
+     * the peer could not say).
      *
      * @param standby ask the peer for its standby copies (the active owner could not answer)
      */
-    public CompletableFuture<PeerBatch> fetchAll(final HostInfo peer, final String store, final List<String> keys, final Caller caller,
-                                                 final boolean standby) {
-        final byte[] body;
-        try {
-            body = MAPPER.writeValueAsBytes(Map.of("ids", keys, "standby", standby));
-        } catch (final IOException e) {
-            throw new IllegalStateException(e);
-        }
-        final HttpRequest request = request(peer, "POST", RAW_BATCH_PATH.formatted(store), caller, body)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+    public CompletableFuture<Map<String, StoredValue>> fetchAll(final HostInfo peer, final String store, final List<String> keys,
+                                                                final Caller caller, final boolean standby) {
+        final byte[] body = PeerWire.ask(keys, standby);
+        keysPerCall.record(keys.size());
+        final String path = RAW_BATCH_PATH.formatted(store);
+        final Request request = request(peer, HttpMethod.POST, path, caller, body)
+                .body(new BytesRequestContent(PeerWire.MEDIA_TYPE, body));
+        return new CompletableResponseListener(request, MAX_ANSWER_BYTES).send()
                 .thenApply(response -> {
-                    if (response.statusCode() != 200 || !signedByPeer(request, response)) {
-                        return PeerBatch.unavailable(keys);
+                    if (response.getStatus() != 200 || !signedByPeer(request, response)) {
+                        return unavailable(keys, peer);
                     }
                     try {
-                        return MAPPER.readValue(response.body(), PeerBatch.class);
-                    } catch (final IOException e) {
-                        return PeerBatch.unavailable(keys);
+                        return PeerWire.readAnswer(response.getContent(), keys, peer);
+                    } catch (final IllegalArgumentException e) {
+                        return unavailable(keys, peer);
                     }
                 })
-                .exceptionally(e -> PeerBatch.unavailable(keys));
+                .exceptionally(e -> unavailable(keys, peer));
     }
 
-    /** Where an instance reports its own partitions, lags and restorations ({@code GET}, admin key). */
-    public static final String STATUS_PATH = "/internal/v1/status";
+    /** Every key unavailable: what a call that got no usable answer says. */
+    static Map<String, StoredValue> unavailable(final List<String> keys, final HostInfo peer) {
+        final StoredValue unanswered = new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, peer + " could not answer");
+        final Map<String, StoredValue> values = new LinkedHashMap<>(keys.size() * 2);
+        keys.forEach(key -> values.put(key, unanswered));
+        return values;
+    }
 
     /** The status report of {@code peer} as JSON, or an {@code {"error": ...}} object when it does not answer. */
     public CompletableFuture<JsonNode> status(final HostInfo peer) {
-        final HttpRequest request = request(peer, "GET", STATUS_PATH, Caller.INSTANCE, null).GET().build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        final Request request = request(peer, HttpMethod.GET, STATUS_PATH, Caller.INSTANCE, null);
+        return new CompletableResponseListener(request, MAX_ANSWER_BYTES).send()
                 .thenApply(response -> {
-                    if (response.statusCode() != 200) {
-                        return (JsonNode) MAPPER.createObjectNode().put("error", "answered " + response.statusCode());
+                    if (response.getStatus() != 200) {
+                        return (JsonNode) MAPPER.createObjectNode().put("error", "answered " + response.getStatus());
                     }
                     if (!signedByPeer(request, response)) {
                         return MAPPER.createObjectNode().put("error", "the answer is not signed with the cluster's secret");
                     }
                     try {
-                        return MAPPER.readTree(response.body());
+                        return MAPPER.readTree(response.getContent());
                     } catch (final IOException e) {
                         return MAPPER.createObjectNode().put("error", "unreadable status");
                     }
@@ -124,41 +169,109 @@ public final class PeerClient {
                 .exceptionally(e -> MAPPER.createObjectNode().put("error", "unreachable"));
     }
 
-    private HttpRequest.Builder request(final HostInfo peer, final String method, final String path, final Caller caller, final byte[] body) {
+    private Request request(final HostInfo peer, final HttpMethod method, final String path, final Caller caller, final byte[] body) {
         final String digest = PeerAuth.digest(body);
-        return HttpRequest.newBuilder(URI.create(scheme + "://" + peer.host() + ":" + peer.port() + path))
-                .timeout(requestTimeout)
-                .header(HOP_HEADER, self)
-                .header(PeerAuth.CALLER_HEADER, caller.keyId())
-                .header(PeerAuth.SCOPE_HEADER, PeerAuth.scope(caller))
-                .header(PeerAuth.BODY_HEADER, digest)
-                .header(PeerAuth.SIGNATURE_HEADER, auth.sign(method, path, caller, digest));
+        final String signature = auth.sign(method.asString(), path, caller, digest);
+        return client.newRequest(scheme + "://" + peer.host() + ":" + peer.port() + path)
+                .method(method)
+                .timeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+                .headers(headers -> headers
+                        .put(HOP_HEADER, self)
+                        .put(PeerAuth.CALLER_HEADER, caller.keyId())
+                        .put(PeerAuth.SCOPE_HEADER, PeerAuth.scope(caller))
+                        .put(PeerAuth.BODY_HEADER, digest)
+                        .put(PeerAuth.SIGNATURE_HEADER, signature));
     }
 
     /** Whether the answer is the peer's own to this very call: anything else is treated as no answer. */
-    private boolean signedByPeer(final HttpRequest request, final HttpResponse<byte[]> response) {
-        return auth.verifyAnswer(request.headers().firstValue(PeerAuth.SIGNATURE_HEADER).orElse(""), response.body(),
-                response.headers().firstValue(PeerAuth.ANSWER_HEADER).orElse(null));
+    private boolean signedByPeer(final Request request, final ContentResponse response) {
+        return auth.verifyAnswer(request.getHeaders().get(PeerAuth.SIGNATURE_HEADER), response.getContent(),
+                response.getHeaders().get(PeerAuth.ANSWER_HEADER));
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } catch (final Exception e) {
+            // Stopping: connections to peers close with the process anyway.
+        }
+    }
+
+    /** Where a coalesced call goes, and for whom: lookups share a call only when all of this is the same. */
+    private record Route(HostInfo peer, String store, Caller caller, boolean standby) {
     }
 
     /**
-     * The answer of a peer to a raw batch.
-     *
-     * @param found       key -> stored value
-     * @param missing     keys with nothing stored
-     * @param unavailable keys the peer could not answer for
-     * @param stale       key -> offset lag, for values read from a standby copy
+     * The single lookups bound for one {@link Route}: sent at once while fewer than {@link #MAX_IN_FLIGHT} calls are
+     * out, otherwise gathered for the call that leaves when one comes back.
      */
-    public record PeerBatch(Map<String, byte[]> found, List<String> missing, List<String> unavailable, Map<String, Long> stale) {
-        public PeerBatch {
-            found = found == null ? Map.of() : found;
-            missing = missing == null ? List.of() : missing;
-            unavailable = unavailable == null ? List.of() : unavailable;
-            stale = stale == null ? Map.of() : stale;
+    private final class Coalescer {
+        private final Route route;
+        private Map<String, List<CompletableFuture<StoredValue>>> waiting = new LinkedHashMap<>();
+        private int inFlight;
+
+        Coalescer(final Route route) {
+            this.route = route;
         }
 
-        static PeerBatch unavailable(final List<String> keys) {
-            return new PeerBatch(Map.of(), List.of(), keys, Map.of());
+        CompletableFuture<StoredValue> fetch(final String key) {
+            final CompletableFuture<StoredValue> answer = new CompletableFuture<>();
+            final Map<String, List<CompletableFuture<StoredValue>>> batch;
+            synchronized (this) {
+                waiting.computeIfAbsent(key, k -> new ArrayList<>(1)).add(answer);
+                batch = takeIfFree();
+            }
+            send(batch);
+            return answer;
+        }
+
+        /** The waiting lookups, to send now, when a call may leave; else null. Holds the lock. */
+        private Map<String, List<CompletableFuture<StoredValue>>> takeIfFree() {
+            if (inFlight >= MAX_IN_FLIGHT || waiting.isEmpty()) {
+                return null;
+            }
+            inFlight++;
+            if (waiting.size() <= MAX_KEYS_PER_CALL) {
+                final Map<String, List<CompletableFuture<StoredValue>>> batch = waiting;
+                waiting = new LinkedHashMap<>();
+                return batch;
+            }
+            final Map<String, List<CompletableFuture<StoredValue>>> batch = new LinkedHashMap<>();
+            final var keys = waiting.entrySet().iterator();
+            while (batch.size() < MAX_KEYS_PER_CALL) {
+                final var next = keys.next();
+                batch.put(next.getKey(), next.getValue());
+                keys.remove();
+            }
+            return batch;
+        }
+
+        private void send(final Map<String, List<CompletableFuture<StoredValue>>> batch) {
+            if (batch == null) {
+                return;
+            }
+            final List<String> keys = List.copyOf(batch.keySet());
+            CompletableFuture<Map<String, StoredValue>> call;
+            try {
+                call = fetchAll(route.peer(), route.store(), keys, route.caller(), route.standby());
+            } catch (final RuntimeException e) {
+                call = CompletableFuture.completedFuture(unavailable(keys, route.peer()));
+            }
+            call.whenComplete((answer, failure) -> done(batch, answer != null ? answer : unavailable(keys, route.peer())));
+        }
+
+        private void done(final Map<String, List<CompletableFuture<StoredValue>>> batch, final Map<String, StoredValue> values) {
+            final Map<String, List<CompletableFuture<StoredValue>>> next;
+            synchronized (this) {
+                inFlight--;
+                next = takeIfFree();
+            }
+            send(next);
+            batch.forEach((key, answers) -> {
+                final StoredValue value = values.get(key);
+                answers.forEach(each -> each.complete(value));
+            });
         }
     }
 }

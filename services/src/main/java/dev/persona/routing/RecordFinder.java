@@ -56,6 +56,33 @@ public final class RecordFinder {
     }
 
     /**
+     * For a lookup by primary key that another instance actively owns: the owner's answer, without holding a thread.
+     * Null for any other lookup (then {@link #find}); an answer other than a present record is for {@link #find} to
+     * word, with the standby copies it may still try.
+     */
+    public StoredValues.Forward forward(final RecordQuery query) {
+        return query.index() instanceof IndexRef.Primary
+                ? values.forward(TopicNames.recordStore(query.collection()), query.value(), query.caller())
+                : null;
+    }
+
+    /**
+     * The instance that holds the active copy of the record a lookup by primary key asks for, as {@code host:port};
+     * empty for a lookup by secondary index (its entry may live elsewhere than its record) or while no one owns it.
+     */
+    public java.util.Optional<String> owner(final RecordQuery query) {
+        if (!(query.index() instanceof IndexRef.Primary)) {
+            return java.util.Optional.empty();
+        }
+        return values.owner(TopicNames.recordStore(query.collection()), query.value());
+    }
+
+    /** This instance's address, as the owner header names it. */
+    public org.apache.kafka.streams.state.HostInfo self() {
+        return values.self();
+    }
+
+    /**
      * The records of many values of the query's index (the query's own value is ignored).
      *
      * @return value -> answer, in the order asked (duplicates once)

@@ -62,6 +62,37 @@ public final class StoredValues {
         return live != null || !nearest ? live : nearest(store, key, partition);
     }
 
+    /** The instance that holds the active copy of {@code key} in {@code store}, as {@code host:port}, if one does now. */
+    public java.util.Optional<String> owner(final String store, final String key) {
+        final KeyLocation location = locator.locate(store, key);
+        final HostInfo host = location instanceof KeyLocation.Remote remote ? remote.host()
+                : location instanceof KeyLocation.Local ? locator.self() : null;
+        return host == null ? java.util.Optional.empty() : java.util.Optional.of(host.host() + ":" + host.port());
+    }
+
+    /** This instance's advertised address. */
+    public HostInfo self() {
+        return locator.self();
+    }
+
+    /**
+     * For a client's lookup of a key that another instance actively owns: that owner's answer, asked without holding a
+     * thread (single lookups to the same owner share calls). Null when the key's active owner is not another known
+     * instance; then {@link #get} decides (this instance, a standby, or why not).
+     */
+    public Forward forward(final String store, final String key, final Caller caller) {
+        stores.require(store);
+        if (!(locator.locate(store, key) instanceof KeyLocation.Remote remote)) {
+            return null;
+        }
+        forwards.increment();
+        return new Forward(remote.host(), peers.fetch(remote.host(), store, key, caller, false));
+    }
+
+    /** A lookup on its way to the owner {@code owner}. */
+    public record Forward(HostInfo owner, CompletableFuture<StoredValue> answer) {
+    }
+
     /** With {@code readFrom: nearest}, this instance's own copy of the key's partition, if fresh enough; else null. */
     private StoredValue nearest(final String store, final String key, final int partition) {
         final StoredValue value = reader.readNearest(store, key, partition, maxStaleLag);
@@ -157,17 +188,13 @@ public final class StoredValues {
                 results.put(key, new StoredValue.Unavailable(UnavailableReason.REBALANCING, ((KeyLocation.Unknown) location).reason()));
             }
         }
-        final Map<HostInfo, CompletableFuture<PeerClient.PeerBatch>> pending = new HashMap<>();
+        final Map<HostInfo, CompletableFuture<Map<String, StoredValue>>> pending = new HashMap<>();
         remote.forEach((host, hostKeys) -> {
             forwards.increment();
             pending.put(host, peers.fetchAll(host, store, hostKeys, caller, false));
         });
         pending.forEach((host, future) -> {
-            final PeerClient.PeerBatch batch = awaitBatch(future, remote.get(host));
-            batch.found().forEach((key, stored) -> results.put(key, new StoredValue.Found(stored, batch.stale().containsKey(key),
-                    batch.stale().getOrDefault(key, 0L))));
-            batch.missing().forEach(key -> results.put(key, StoredValue.ABSENT));
-            batch.unavailable().forEach(key -> results.put(key, new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, host + " could not answer")));
+            results.putAll(awaitBatch(future, remote.get(host), host));
         });
         // Whatever the active owners could not answer, a standby copy may (one key at a time: the rare path).
         results.replaceAll((key, lookup) -> lookup == null || lookup instanceof StoredValue.Unavailable
@@ -186,14 +213,15 @@ public final class StoredValues {
         }
     }
 
-    private static PeerClient.PeerBatch awaitBatch(final CompletableFuture<PeerClient.PeerBatch> future, final List<String> keys) {
+    private static Map<String, StoredValue> awaitBatch(final CompletableFuture<Map<String, StoredValue>> future, final List<String> keys,
+                                                       final HostInfo host) {
         try {
             return future.get(30, TimeUnit.SECONDS);
         } catch (final ExecutionException | TimeoutException e) {
-            return PeerClient.PeerBatch.unavailable(keys);
+            return PeerClient.unavailable(keys, host);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            return PeerClient.PeerBatch.unavailable(keys);
+            return PeerClient.unavailable(keys, host);
         }
     }
 }

@@ -208,7 +208,8 @@ public final class PersonaInstance implements AutoCloseable {
         final Optional<ServerTls> tls = config.http().tls().map(ServerTls::start);
         tls.ifPresent(started::push);
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
-                tls.map(ServerTls::peerContext).orElse(null));
+                tls.map(ServerTls::peerContext).orElse(null), metrics);
+        started.push(peers);
         final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(),
                 config.kafka().readFrom(), metrics);
         final RecordPurger purger = new RecordPurger(config, clientProps, java.time.Clock.systemUTC());

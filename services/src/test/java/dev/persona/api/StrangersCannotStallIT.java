@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Clients without a key cannot stall an instance, tried as an attacker would: hundreds of connections that announce a
  * large body and send it a byte at a time, on the internal and the public routes, from one address (127.0.0.2, so
  * that the per-address limit bites the attacker and not the test's own client on 127.0.0.1), while probes, lookups
- * and batches are timed. Before the credential gate, forty such connections to {@code /internal/v1/stores/x/batch}
+ * and batches are timed. Before the credential gate, forty such connections to {@code /internal/v2/stores/x/batch}
  * held every worker thread and {@code /healthz} timed out for as long as they lasted.
  */
 class StrangersCannotStallIT {
@@ -135,7 +135,7 @@ class StrangersCannotStallIT {
         final List<Socket> attackers = new ArrayList<>();
         try {
             for (int i = 0; i < 300; i++) {
-                final String path = i % 3 == 0 ? "/internal/v1/stores/x/batch" : "/v1/collections/customers/records/batch";
+                final String path = i % 3 == 0 ? "/internal/v2/stores/x/batch" : "/v1/collections/customers/records/batch";
                 try {
                     attackers.add(i % 3 == 2 ? idle() : slowBody(path));
                 } catch (final IOException e) {
@@ -200,7 +200,7 @@ class StrangersCannotStallIT {
 
     @Test
     void shouldRefuseAKeylessBodyBeforeReadingIt() throws IOException {
-        try (Socket socket = slowBody("/internal/v1/stores/x/batch")) {
+        try (Socket socket = slowBody("/internal/v2/stores/x/batch")) {
             final String answer = answerOf(socket, Duration.ofSeconds(5));
             assertTrue(answer != null && answer.startsWith("HTTP/1.1 401"), "401 at once, without the body: " + answer);
             assertTrue(answer.toLowerCase().contains("connection: close"), answer);

@@ -154,9 +154,9 @@ class SecureClusterIT {
     @Test
     void shouldRefuseInternalCallsNotSignedWithTheClusterSecretOrSeenBefore() {
         final String path = PeerClient.RAW_BATCH_PATH.formatted(TopicNames.recordStore("customers"));
-        final String body = "{\"ids\":[\"c1\"]}";
-        final String digest = PeerAuth.digest(body.getBytes());
-        assertEquals(401, clients.get(2).post(path, body, bearer(ADMIN)).statusCode(), "an admin bearer token is not a peer");
+        final byte[] body = dev.persona.routing.PeerWire.ask(List.of("c1"), false);
+        final String digest = PeerAuth.digest(body);
+        assertEquals(401, clients.get(2).postBytes(path, body, bearer(ADMIN)).statusCode(), "an admin bearer token is not a peer");
         final PeerAuth forger = new PeerAuth(() -> "not the cluster's secret".getBytes(), java.time.Clock.systemUTC());
         final dev.persona.routing.Caller caller = new dev.persona.routing.Caller("x", List.of("*"));
         assertEquals(401, signedPost(path, body, forger.sign("POST", path, caller, digest), digest, "*").statusCode(),
@@ -166,21 +166,21 @@ class SecureClusterIT {
         assertEquals(401, signedPost(path, body, stale.sign("POST", path, caller, digest), digest, "*").statusCode(), "an old signature is refused");
         final PeerAuth peer = new PeerAuth(() -> instances.get(0).keys().clusterSecret(), java.time.Clock.systemUTC());
         final String signed = peer.sign("POST", path, caller, digest);
-        final HttpResponse<String> taken = signedPost(path, body, signed, digest, "*");
+        final HttpResponse<byte[]> taken = signedPost(path, body, signed, digest, "*");
         assertEquals(200, taken.statusCode(), "the cluster's own signature is taken");
-        assertTrue(peer.verifyAnswer(signed, taken.body().getBytes(), taken.headers().firstValue(PeerAuth.ANSWER_HEADER).orElse(null)),
+        assertTrue(peer.verifyAnswer(signed, taken.body(), taken.headers().firstValue(PeerAuth.ANSWER_HEADER).orElse(null)),
                 "the answer is signed for this call");
-        assertFalse(peer.verifyAnswer(peer.sign("POST", path, caller, digest), taken.body().getBytes(),
+        assertFalse(peer.verifyAnswer(peer.sign("POST", path, caller, digest), taken.body(),
                 taken.headers().firstValue(PeerAuth.ANSWER_HEADER).orElse(null)), "and for no other");
         assertEquals(401, signedPost(path, body, signed, digest, "*").statusCode(), "a signature is taken once: a replay is refused");
         final String other = peer.sign("POST", path, caller, digest);
-        assertEquals(401, signedPost(path, "{\"ids\":[\"c2\"]}", other, digest, "*").statusCode(), "a signature is good for its own body only");
+        assertEquals(401, signedPost(path, dev.persona.routing.PeerWire.ask(List.of("c2"), false), other, digest, "*").statusCode(), "a signature is good for its own body only");
         assertEquals(401, signedPost(path, body, peer.sign("POST", path, caller, digest), digest, "customers,products").statusCode(),
                 "nor for another scope");
     }
 
-    private HttpResponse<String> signedPost(final String path, final String body, final String signature, final String digest, final String scope) {
-        return clients.get(2).post(path, body, PeerAuth.SIGNATURE_HEADER, signature, PeerAuth.BODY_HEADER, digest, PeerAuth.CALLER_HEADER, "x",
+    private HttpResponse<byte[]> signedPost(final String path, final byte[] body, final String signature, final String digest, final String scope) {
+        return clients.get(2).postBytes(path, body, PeerAuth.SIGNATURE_HEADER, signature, PeerAuth.BODY_HEADER, digest, PeerAuth.CALLER_HEADER, "x",
                 PeerAuth.SCOPE_HEADER, scope);
     }
 

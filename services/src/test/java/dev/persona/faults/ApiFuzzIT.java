@@ -143,7 +143,7 @@ class ApiFuzzIT {
                 case 0, 1, 2 -> "/v1/collections/" + segment(data) + "/records/" + segment(data) + "/" + segment(data);
                 case 3 -> "/v1/collections/" + segment(data) + "/records/batch";
                 case 4 -> data.pickValue(FIXED_PATHS);
-                case 5 -> data.pickValue(new String[]{"/admin/keys/", "/admin/syncs/", "/internal/v1/stores/"}) + segment(data)
+                case 5 -> data.pickValue(new String[]{"/admin/keys/", "/admin/syncs/", "/internal/v2/stores/"}) + segment(data)
                         + data.pickValue(new String[]{"", "/runs", "/batch"});
                 default -> "/" + line(data.consumeString(60));
             };

@@ -82,7 +82,7 @@ final class Strangers {
             socket.bind(new InetSocketAddress(FROM, 0));
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
             if (i % 3 != 2) {
-                final String path = i % 3 == 0 ? "/internal/v1/stores/records-people/batch" : "/v1/collections/people/records/batch";
+                final String path = i % 3 == 0 ? "/internal/v2/stores/records-people/batch" : "/v1/collections/people/records/batch";
                 socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                         + "Content-Length: 999999\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
             }

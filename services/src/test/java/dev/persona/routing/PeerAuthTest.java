@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PeerAuthTest {
     private static final byte[] SECRET = "a cluster secret of some length".getBytes(StandardCharsets.UTF_8);
     private static final Caller CALLER = new Caller("k1", List.of("customers"));
-    private static final String PATH = "/internal/v1/stores/records-customers/batch";
+    private static final String PATH = "/internal/v2/stores/records-customers/batch";
 
     private final PeerAuth auth = new PeerAuth(() -> SECRET, Clock.systemUTC());
 

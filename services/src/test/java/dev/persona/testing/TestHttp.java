@@ -38,6 +38,19 @@ public final class TestHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
+    /** A POST of bytes (a call between instances), answered in bytes. */
+    public HttpResponse<byte[]> postBytes(final String path, final byte[] body, final String... headers) {
+        try {
+            return client.send(builder(path, headers).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public HttpResponse<String> delete(final String path, final String... headers) {
         return send(builder(path, headers).DELETE().build());
     }
