@@ -70,6 +70,7 @@ final class PartitionRoutes {
         }
         final Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("collection", collection.name());
+        answer.put("primaryIndex", collection.primaryIndex());
         answer.put("partitions", collection.partitions());
         answer.put("partitioner", PARTITIONER);
         answer.put("readFrom", config.kafka().readFrom().configName());
