@@ -3,12 +3,13 @@ package dev.persona.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,8 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * map is read on first use, again every {@link Builder#mapRefresh} and as soon as an answer names another owner
  * ({@code X-Persona-Owner}) or an instance cannot be reached. A 503 is retried after its {@code Retry-After}, on the next
  * instance, within {@link Builder#maxRetryWait}; a lookup asked before is asked with its ETag and a 304 answered from
- * memory. Thread-safe; one per application. Plain {@link HttpURLConnection}s (kept alive by the JDK): no threads of its
- * own and no dependency beyond Jackson.
+ * memory. Thread-safe; one per application. The JDK's {@link HttpClient}, called synchronously (connections kept alive
+ * and pooled per instance); no dependency beyond Jackson.
  *
  * <pre>{@code
  * PersonaClient persona = PersonaClient.builder()
@@ -44,11 +45,11 @@ public final class PersonaClient implements AutoCloseable {
 
     private final List<URI> endpoints;
     private final String authorization;
-    private final int timeoutMillis;
+    private final Duration timeout;
+    private final HttpClient http;
     private final int maxAttempts;
     private final long maxRetryWaitMillis;
     private final long mapRefreshNanos;
-    private final SSLContext tls;
     private final Map<String, PartitionMap> maps = new ConcurrentHashMap<>();
     private final Map<String, Record> etags;
     private final AtomicInteger next = new AtomicInteger();
@@ -57,11 +58,16 @@ public final class PersonaClient implements AutoCloseable {
     private PersonaClient(final Builder builder) {
         this.endpoints = List.copyOf(builder.endpoints);
         this.authorization = "Bearer " + builder.apiKey;
-        this.timeoutMillis = Math.toIntExact(builder.timeout.toMillis());
+        this.timeout = builder.timeout;
         this.maxAttempts = builder.maxAttempts;
         this.maxRetryWaitMillis = builder.maxRetryWait.toMillis();
         this.mapRefreshNanos = builder.mapRefresh.toNanos();
-        this.tls = builder.tls;
+        final HttpClient.Builder http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (builder.tls != null) {
+            http.sslContext(builder.tls);
+        }
+        this.http = http.build();
         this.scheme = endpoints.get(0).getScheme();
         final int cacheSize = builder.etagCacheSize;
         this.etags = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
@@ -157,26 +163,19 @@ public final class PersonaClient implements AutoCloseable {
     }
 
     private Answer call(final URI uri, final String etag) throws IOException {
-        final HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
-        if (tls != null && connection instanceof HttpsURLConnection https) {
-            https.setSSLSocketFactory(tls.getSocketFactory());
-        }
-        connection.setConnectTimeout(timeoutMillis);
-        connection.setReadTimeout(timeoutMillis);
-        connection.setUseCaches(false);
-        connection.setInstanceFollowRedirects(false);
-        connection.setRequestProperty("Authorization", authorization);
-        connection.setRequestProperty("Accept", "application/json");
+        final HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET()
+                .header("Authorization", authorization).header("Accept", "application/json");
         if (etag != null) {
-            connection.setRequestProperty("If-None-Match", etag);
+            request.header("If-None-Match", etag);
         }
-        final int status = connection.getResponseCode();
-        // Read to the end either way: the JDK keeps a connection alive only when its answer was read whole.
-        final String body;
-        try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
-            body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            // send(), not sendAsync(): on a machine of two cores the latter completes each answer on a thread of its own.
+            final HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Answer(response.statusCode(), response.body(), response.headers());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PersonaException(0, "interrupted", "interrupted while waiting for " + uri, null);
         }
-        return new Answer(status, body, connection);
     }
 
     /** The partition map of {@code collection}, read when missing, old or outdated. */
@@ -269,9 +268,9 @@ public final class PersonaClient implements AutoCloseable {
     }
 
     /** One HTTP answer. */
-    private record Answer(int status, String body, HttpURLConnection connection) {
+    private record Answer(int status, String body, HttpHeaders headers) {
         String header(final String name) {
-            return connection.getHeaderField(name);
+            return headers.firstValue(name).orElse(null);
         }
 
         PersonaException error() {

@@ -337,7 +337,7 @@ public final class BenchSuite {
     }
 
     /** Every record as Persona serves it, so that Redis holds the very same JSON. */
-    private static Map<Long, String> fetchAll(final ChildInstance instance, final int records) throws IOException, InterruptedException {
+    static Map<Long, String> fetchAll(final ChildInstance instance, final int records) throws IOException, InterruptedException {
         final HttpClient client = HttpClient.newHttpClient();
         final Map<Long, String> all = new TreeMap<>();
         for (int from = 1; from <= records; from += 1_000) {

@@ -92,6 +92,14 @@ final class Failover {
      * rebalance, up to 10 minutes later; until then the killed instance owns them all: the worst case.)
      */
     static void awaitSettled(final ChildInstance instance, final Duration timeout) throws Exception {
+        awaitSettled(instance, 2, timeout);
+    }
+
+    /**
+     * Until {@code count} instances run, none restoring, every copy caught up; with two, each holding all four
+     * partitions (one standby of each), with more, each holding some.
+     */
+    static void awaitSettled(final ChildInstance instance, final int count, final Duration timeout) throws Exception {
         final HttpClient client = HttpClient.newHttpClient();
         final HttpRequest request = HttpRequest.newBuilder(URI.create(instance.url() + "/admin/cluster"))
                 .header("Authorization", "Bearer " + ChildInstance.ADMIN_KEY).build();
@@ -99,7 +107,7 @@ final class Failover {
         long settledSince = 0;
         while (System.nanoTime() < deadline) {
             final JsonNode cluster = Json.mapper().readTree(client.send(request, HttpResponse.BodyHandlers.ofString()).body());
-            final boolean settled = settled(cluster);
+            final boolean settled = settled(cluster, count);
             if (!settled) {
                 settledSince = 0;
             } else if (settledSince == 0) {
@@ -109,12 +117,12 @@ final class Failover {
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("two instances did not settle with standbys within " + timeout.toSeconds() + " s");
+        throw new IllegalStateException(count + " instances did not settle with standbys within " + timeout.toSeconds() + " s");
     }
 
-    private static boolean settled(final JsonNode cluster) {
+    private static boolean settled(final JsonNode cluster, final int count) {
         final JsonNode instances = cluster.path("instances");
-        if (instances.size() != 2) {
+        if (instances.size() != count) {
             return false;
         }
         for (final JsonNode instance : instances) {
@@ -122,7 +130,8 @@ final class Failover {
                 return false;
             }
             for (final JsonNode store : instance.path("stores")) {
-                if (store.path("active").size() + store.path("standby").size() != 4 || !store.path("restoring").isEmpty()) {
+                final int held = store.path("active").size() + store.path("standby").size();
+                if ((count == 2 ? held != 4 : held == 0) || !store.path("restoring").isEmpty()) {
                     return false;
                 }
                 for (final JsonNode lag : store.path("offsetLag")) {
