@@ -28,6 +28,7 @@ final class PersonaNodes implements AutoCloseable {
     private final Path dir;
     private final Path config;
     private String guarantee = "exactly_once_v2";
+    private String readFrom = "owner";
 
     PersonaNodes(final Path dir, final Path config) {
         this.dir = dir;
@@ -42,13 +43,23 @@ final class PersonaNodes implements AutoCloseable {
         return new ChildProcess("dev.persona.cli.PersonaCommand", List.of("-Xmx320m", "-Xms96m"),
                 List.of("serve", "--config", config.toString(), "--port", Integer.toString(ports.get(i)), "--state-dir",
                         dir.resolve("state-" + i).toString(), "--host", "127.0.0.1", "--advertised-host", "127.0.0.1"),
-                Map.of("PERSONA_ADMIN_KEY", ADMIN, "PERSONA_HOME", dir.toString(), "PERSONA_GUARANTEE", guarantee),
+                Map.of("PERSONA_ADMIN_KEY", ADMIN, "PERSONA_HOME", dir.toString(), "PERSONA_GUARANTEE", guarantee, "PERSONA_READ_FROM", readFrom),
                 dir.resolve("persona-" + i + ".log"));
     }
 
     /** Restarts every instance in turn (SIGTERM, then start) under {@code processingGuarantee}; later starts keep it. */
     void restartWithGuarantee(final String processingGuarantee) {
         guarantee = processingGuarantee;
+        restartAll();
+    }
+
+    /** Restarts every instance in turn with {@code kafka.readFrom}; later starts keep it. */
+    void restartWithReadFrom(final String mode) {
+        readFrom = mode;
+        restartAll();
+    }
+
+    private void restartAll() {
         for (int i = 0; i < COUNT; i++) {
             stop(i);
             nodes.set(i, node(i));

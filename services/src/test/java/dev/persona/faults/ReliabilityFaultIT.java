@@ -149,6 +149,16 @@ class ReliabilityFaultIT {
                 assertEquals(0, strangers.probesFailed.get(), "every health and readiness probe answered within 2 s: " + strangers.failures);
                 assertTrue(strangers.probesAnswered.get() > 100, "probes ran: " + strangers.probesAnswered.get());
             });
+            // Standby copies answer every key they hold; the reader counts one beyond maxStaleLag as a wrong answer.
+            scenario("readFrom: nearest: rolling restart into it, then kill -9 an instance, 3 times", () -> {
+                nodes.restartWithReadFrom("nearest");
+                for (int round = 0; round < 3; round++) {
+                    nodes.kill(round % PersonaNodes.COUNT);
+                    hold(Duration.ofSeconds(3));
+                    nodes.start(round % PersonaNodes.COUNT);
+                }
+                nodes.restartWithReadFrom("owner");
+            });
             scenario("at_least_once: rolling restart into it, then kill -9 an instance, 5 times", () -> {
                 nodes.restartWithGuarantee("at_least_once");
                 for (int round = 0; round < 5; round++) {
@@ -191,6 +201,7 @@ class ReliabilityFaultIT {
                   applicationId: faults
                   topicPrefix: faults
                   processingGuarantee: ${PERSONA_GUARANTEE:-exactly_once_v2}
+                  readFrom: ${PERSONA_READ_FROM:-owner}
                   rocksdbMemoryMb: 32
                   properties:
                     num.stream.threads: "1"
