@@ -41,6 +41,8 @@ final class FastLookupHandler extends Handler.Wrapper {
     private static final String LAG = "X-Persona-Lag";
     /** The instance that holds the record's active copy: where a proxy or client may send the key next time. */
     static final String OWNER = "X-Persona-Owner";
+    /** Request attribute: this handler's forward to the owner failed, so the route need not ask it again. */
+    static final String OWNER_FAILED = "persona.ownerFailed";
     /** Javalin compresses answers from this size when the client accepts an encoding; this path never does. */
     private static final int COMPRESSION_THRESHOLD = 1_500;
 
@@ -121,11 +123,16 @@ final class FastLookupHandler extends Handler.Wrapper {
         forward.answer().whenComplete((value, failure) -> {
             // Anything but a present record from the owner is for the route: it tries standbys and words errors.
             try {
-                if (RecordAnswer.of(value) instanceof RecordAnswer.Present record && !record.stale()) {
+                final RecordAnswer answer = RecordAnswer.of(value);
+                if (answer instanceof RecordAnswer.Present record && !record.stale()) {
                     answer(request, response, callback, record, forward.owner().host() + ":" + forward.owner().port(), admission, start);
-                } else {
-                    delegate(request, response, callback);
+                    return;
                 }
+                if (answer instanceof RecordAnswer.Unavailable unavailable && unavailable.reason() == UnavailableReason.OWNER_UNREACHABLE) {
+                    // The route asks the standbys only: the owner just had its request timeout.
+                    request.setAttribute(OWNER_FAILED, Boolean.TRUE);
+                }
+                delegate(request, response, callback);
             } catch (final RuntimeException e) {
                 callback.failed(e);
             }

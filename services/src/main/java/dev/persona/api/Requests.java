@@ -138,7 +138,9 @@ final class Requests {
      * client that sent the forwarding header used to get a 503 naming the owner's host and port).
      */
     static RecordQuery query(final Context ctx, final ApiKey key, final CollectionConfig collection, final IndexRef index, final String value) {
-        return RecordQuery.byIndex(collection, index, value).withCaller(caller(key)).withHop(Hop.FIRST);
+        // After the fast path's forward to the owner failed, only the standbys are left to ask.
+        return RecordQuery.byIndex(collection, index, value).withCaller(caller(key))
+                .withHop(ctx.attribute(FastLookupHandler.OWNER_FAILED) != null ? Hop.FIRST_OWNER_FAILED : Hop.FIRST);
     }
 
     /** What peers are told of a key: its id and scope. */

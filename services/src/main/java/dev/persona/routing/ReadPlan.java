@@ -53,15 +53,20 @@ record ReadPlan(List<Copy> copies, Hop hop) {
             final KeyLocation.Remote remote = (KeyLocation.Remote) location;
             partition = remote.partition();
             // A forwarded request is never forwarded again: that is what stops loops between instances.
-            copies.add(hop.forwarded()
-                    ? new Copy.Refused(new StoredValue.Unavailable(UnavailableReason.MOVED,
-                            "the key moved to " + remote.host() + "; not forwarding a forwarded request"))
-                    : new Copy.ActiveAt(remote.host()));
+            if (hop == Hop.FIRST_OWNER_FAILED) {
+                copies.add(new Copy.Refused(new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE,
+                        "the instance that owns the key did not answer")));
+            } else {
+                copies.add(hop.forwarded()
+                        ? new Copy.Refused(new StoredValue.Unavailable(UnavailableReason.MOVED,
+                                "the key moved to " + remote.host() + "; not forwarding a forwarded request"))
+                        : new Copy.ActiveAt(remote.host()));
+            }
         }
         if (hop != Hop.FORWARDED) {
             copies.add(new Copy.StandbyHere(partition));
         }
-        if (hop == Hop.FIRST) {
+        if (!hop.forwarded()) {
             final var standbys = location instanceof KeyLocation.Local local ? local.standbys() : ((KeyLocation.Remote) location).standbys();
             standbys.stream().filter(host -> !host.equals(self)).forEach(host -> copies.add(new Copy.StandbyAt(host)));
         }

@@ -115,7 +115,7 @@ public final class StoredValues {
         if (live != null) {
             return live;
         }
-        if (nearest && hop == Hop.FIRST) {
+        if (nearest && !hop.forwarded()) {
             final StoredValue own = nearest(store, key, partition);
             if (own != null) {
                 return own;
@@ -127,7 +127,7 @@ public final class StoredValues {
         for (final ReadPlan.Copy copy : plan.copies()) {
             last = read(store, key, caller, copy);
             if (!(last instanceof StoredValue.Unavailable)) {
-                if (hop == Hop.FIRST && (copy instanceof ReadPlan.Copy.StandbyHere || copy instanceof ReadPlan.Copy.StandbyAt)) {
+                if (!hop.forwarded() && (copy instanceof ReadPlan.Copy.StandbyHere || copy instanceof ReadPlan.Copy.StandbyAt)) {
                     standbyReads.increment();
                 }
                 return last;

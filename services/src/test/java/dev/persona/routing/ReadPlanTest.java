@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /** The routing decision of a read, with no Kafka Streams: which copies answer, in which order, for each hop. */
@@ -23,6 +24,15 @@ class ReadPlanTest {
                 ReadPlan.of(LOCAL, Hop.FIRST, SELF).copies(), "this instance is never asked over HTTP");
         assertEquals(List.of(new ReadPlan.Copy.ActiveAt(OWNER), new ReadPlan.Copy.StandbyHere(4), new ReadPlan.Copy.StandbyAt(STANDBY)),
                 ReadPlan.of(REMOTE, Hop.FIRST, SELF).copies());
+    }
+
+    /** The fast path's forward timed out: the route asks the standbys, not the hung owner a second time. */
+    @Test
+    void shouldAskOnlyStandbysOnceTheForwardToTheOwnerFailed() {
+        final List<ReadPlan.Copy> copies = ReadPlan.of(REMOTE, Hop.FIRST_OWNER_FAILED, SELF).copies();
+        assertEquals(UnavailableReason.OWNER_UNREACHABLE, assertInstanceOf(ReadPlan.Copy.Refused.class, copies.get(0)).failure().reason());
+        assertEquals(List.of(new ReadPlan.Copy.StandbyHere(4), new ReadPlan.Copy.StandbyAt(STANDBY)), copies.subList(1, copies.size()));
+        assertFalse(Hop.FIRST_OWNER_FAILED.forwarded(), "still a client's request: its failure is the owner's");
     }
 
     @Test
