@@ -43,6 +43,8 @@ final class FastLookupHandler extends Handler.Wrapper {
     static final String OWNER = "X-Persona-Owner";
     /** Request attribute: this handler's forward to the owner failed, so the route need not ask it again. */
     static final String OWNER_FAILED = "persona.ownerFailed";
+    /** Request attribute: the answer this handler already has (a record to compress, or the owner's "absent"). */
+    static final String KNOWN_ANSWER = "persona.knownAnswer";
     /** Javalin compresses answers from this size when the client accepts an encoding; this path never does. */
     private static final int COMPRESSION_THRESHOLD = 1_500;
 
@@ -128,7 +130,10 @@ final class FastLookupHandler extends Handler.Wrapper {
                     answer(request, response, callback, record, forward.owner().host() + ":" + forward.owner().port(), admission, start);
                     return;
                 }
-                if (answer instanceof RecordAnswer.Unavailable unavailable && unavailable.reason() == UnavailableReason.OWNER_UNREACHABLE) {
+                if (answer instanceof RecordAnswer.Absent) {
+                    // The owner said so: the route words the 404 without asking it again.
+                    request.setAttribute(KNOWN_ANSWER, answer);
+                } else if (answer instanceof RecordAnswer.Unavailable unavailable && unavailable.reason() == UnavailableReason.OWNER_UNREACHABLE) {
                     // The route asks the standbys only: the owner just had its request timeout.
                     request.setAttribute(OWNER_FAILED, Boolean.TRUE);
                 }
@@ -147,6 +152,8 @@ final class FastLookupHandler extends Handler.Wrapper {
         final int length = StoredRecord.bodyLength(stored);
         final HttpFields headers = request.getHeaders();
         if (length >= COMPRESSION_THRESHOLD && headers.get(HttpHeader.ACCEPT_ENCODING) != null) {
+            // Javalin compresses; the record found (perhaps over a hop) goes with the request rather than being read again.
+            request.setAttribute(KNOWN_ANSWER, record);
             return delegate(request, response, callback);
         }
         final ConditionalGet conditional = ConditionalGet.of(stored, RecordView.Shape.PLAIN, headers.get(HttpHeader.IF_NONE_MATCH));

@@ -53,7 +53,8 @@ final class RecordRoutes {
         final RecordView.Shape shape = Requests.shape(ctx, reader.key());
         final String value = ctx.pathParam("value");
         final RecordQuery query = Requests.query(ctx, reader.key(), collection, index, value);
-        final RecordAnswer.Present found = present(finder.find(query), collection, index, value);
+        final RecordAnswer known = ctx.attribute(FastLookupHandler.KNOWN_ANSWER);
+        final RecordAnswer.Present found = present(known != null ? known : finder.find(query), collection, index, value);
         final byte[] stored = found.stored();
         markStale(ctx, found);
         if (!found.stale()) {

@@ -123,6 +123,29 @@ class TwoInstanceIT {
         }
     }
 
+    /** A 404 of a key the other instance owns costs one forward: the owner's "absent" is not asked for twice. */
+    @Test
+    void shouldAskTheOwnerOnceForARecordItDoesNotHave() {
+        String missing = null;
+        for (int i = 0; missing == null; i++) {
+            final String candidate = "nobody-" + i;
+            if (a.streams().queryMetadataForKey(TopicNames.recordStore("customers"), candidate, new StringSerializer()).activeHost().port() == b.port()) {
+                missing = candidate;
+            }
+        }
+        final double before = forwarded(a);
+        final HttpResponse<String> response = httpA.get("/v1/collections/customers/records/id/" + missing, bearer(ADMIN));
+        assertEquals(404, response.statusCode(), response.body());
+        assertEquals("record_not_found", json(response.body()).path("error").asText());
+        assertEquals(before + 1, forwarded(a), "one forward for one lookup");
+    }
+
+    private static double forwarded(final PersonaInstance instance) {
+        return new TestHttp(instance.port()).get("/metrics", bearer(ADMIN)).body().lines()
+                .filter(line -> line.startsWith("persona_lookups_forwarded_total"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
     @Test
     void shouldServeKeysOwnedByTheOtherInstanceSingleAndBatch() {
         final List<String> onB = keysOwnedBy(b);
