@@ -11,6 +11,7 @@ WORKDIR /src
 COPY pom.xml ./
 COPY config config
 COPY topology topology
+COPY client client
 COPY services services
 COPY bench/pom.xml bench/pom.xml
 RUN mvn -B -q ${MAVEN_ARGS} -DskipTests package -pl services -am
