@@ -4,6 +4,7 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.routing.IndexRef;
+import dev.persona.routing.KeyLocator;
 import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordQuery;
 import dev.persona.routing.RecordFinder;
@@ -63,7 +64,7 @@ final class FastLookupHandler extends Handler.Wrapper {
         this.finder = finder;
         this.auth = auth;
         this.ok = metrics.timer(ROUTE, "GET", 200);
-        this.self = finder.self().host() + ":" + finder.self().port();
+        this.self = KeyLocator.address(finder.self());
         this.notModified = metrics.timer(ROUTE, "GET", 304);
     }
 
@@ -127,7 +128,7 @@ final class FastLookupHandler extends Handler.Wrapper {
             try {
                 final RecordAnswer answer = RecordAnswer.of(value);
                 if (answer instanceof RecordAnswer.Present record && !record.stale()) {
-                    answer(request, response, callback, record, forward.owner().host() + ":" + forward.owner().port(), admission, start);
+                    answer(request, response, callback, record, KeyLocator.address(forward.owner()), admission, start);
                     return;
                 }
                 if (answer instanceof RecordAnswer.Absent) {

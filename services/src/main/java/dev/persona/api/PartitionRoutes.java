@@ -48,7 +48,7 @@ final class PartitionRoutes {
         final Map<Integer, String> active = new LinkedHashMap<>();
         final Map<Integer, TreeSet<String>> standbys = new LinkedHashMap<>();
         for (final StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            final String host = instance.hostInfo().host() + ":" + instance.hostInfo().port();
+            final String host = dev.persona.routing.KeyLocator.address(instance.hostInfo());
             for (final TopicPartition partition : instance.topicPartitions()) {
                 if (partition.topic().equals(topic)) {
                     active.put(partition.partition(), host);

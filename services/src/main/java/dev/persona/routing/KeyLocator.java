@@ -22,6 +22,11 @@ public final class KeyLocator {
         this.self = self;
     }
 
+    /** {@code host:port}, as headers and the partition map name an instance. */
+    public static String address(final HostInfo host) {
+        return host.host() + ":" + host.port();
+    }
+
     /** This instance's advertised address. */
     public HostInfo self() {
         return self;

@@ -99,7 +99,7 @@ public final class PeerClient implements AutoCloseable {
             throw new IllegalStateException("cannot start the HTTP client instances call each other with", e);
         }
         this.requestTimeoutMillis = requestTimeout.toMillis();
-        this.self = self.host() + ":" + self.port();
+        this.self = KeyLocator.address(self);
         this.auth = auth;
         this.scheme = tls == null ? "http" : "https";
     }
@@ -144,7 +144,7 @@ public final class PeerClient implements AutoCloseable {
 
     /** Every key unavailable: what a call that got no usable answer says. */
     static Map<String, StoredValue> unavailable(final List<String> keys, final HostInfo peer) {
-        final StoredValue unanswered = new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, peer + " could not answer");
+        final StoredValue unanswered = PeerWire.unanswered(peer);
         final Map<String, StoredValue> values = new LinkedHashMap<>(keys.size() * 2);
         keys.forEach(key -> values.put(key, unanswered));
         return values;

@@ -36,6 +36,11 @@ public final class PeerWire {
     public record Ask(List<String> keys, boolean standby) {
     }
 
+    /** What a key stands for when {@code peer} gave no usable answer for it. */
+    static StoredValue.Unavailable unanswered(final Object peer) {
+        return new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, peer + " could not answer");
+    }
+
     /** The bytes of a call for {@code keys}. */
     public static byte[] ask(final List<String> keys, final boolean standby) {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream(8 + keys.size() * 16);
@@ -123,7 +128,7 @@ public final class PeerWire {
                 throw new IllegalArgumentException("an answer for " + count + " keys to a call for " + keys.size());
             }
             final Map<String, StoredValue> values = new LinkedHashMap<>(keys.size() * 2);
-            final StoredValue unanswered = new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, peer + " could not answer");
+            final StoredValue unanswered = unanswered(peer);
             for (final String key : keys) {
                 final byte kind = in.get();
                 if (kind == ABSENT) {

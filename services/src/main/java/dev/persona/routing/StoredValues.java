@@ -67,7 +67,7 @@ public final class StoredValues {
         final KeyLocation location = locator.locate(store, key);
         final HostInfo host = location instanceof KeyLocation.Remote remote ? remote.host()
                 : location instanceof KeyLocation.Local ? locator.self() : null;
-        return host == null ? java.util.Optional.empty() : java.util.Optional.of(host.host() + ":" + host.port());
+        return java.util.Optional.ofNullable(host).map(KeyLocator::address);
     }
 
     /** This instance's advertised address. */
