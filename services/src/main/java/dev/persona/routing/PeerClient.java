@@ -83,7 +83,12 @@ public final class PeerClient implements AutoCloseable {
         threads.setName("persona-peer-client");
         threads.setDaemon(true);
         connector.setExecutor(threads);
-        this.client = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
+        final var transport = new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector);
+        // The answer's listeners only parse bytes, check a MAC and complete futures whose continuations write
+        // without blocking (anything that may block is handed to a worker by FastLookupHandler.delegate): run them
+        // on the selector thread that read the answer rather than waking a pool thread for each call.
+        transport.setInvocationType(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
+        this.client = new HttpClient(transport);
         client.setExecutor(threads);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setIdleTimeout(Duration.ofMinutes(1).toMillis());
