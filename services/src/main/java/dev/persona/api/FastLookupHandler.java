@@ -123,7 +123,7 @@ final class FastLookupHandler extends Handler.Wrapper {
             // Absent and unavailable records go to the route: it words every error.
             return delegate(request, response, callback);
         }
-        forward.answer().whenComplete((value, failure) -> {
+        forward.answer().whenComplete((value, failure) -> HttpThreads.completing(() -> {
             // Anything but a present record from the owner is for the route: it tries standbys and words errors.
             try {
                 final RecordAnswer answer = RecordAnswer.of(value);
@@ -142,7 +142,7 @@ final class FastLookupHandler extends Handler.Wrapper {
             } catch (final RuntimeException e) {
                 callback.failed(e);
             }
-        });
+        }));
         return true;
     }
 

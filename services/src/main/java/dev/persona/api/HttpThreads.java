@@ -48,9 +48,48 @@ record HttpThreads(int selectors, int maxThreads) {
 
     /** The pool: starts small and grows on demand up to {@link #maxThreads}. */
     QueuedThreadPool pool() {
-        final QueuedThreadPool pool = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads), 60_000);
+        final QueuedThreadPool pool = new Pool(maxThreads, Math.min(8, maxThreads), 60_000);
         pool.setName("persona-http");
         return pool;
+    }
+
+    /**
+     * Runs {@code completion} (writing answers to lookups that finished after their handler returned) so that a
+     * connection Jetty resumes when such an answer is written goes on reading on this thread, rather than on a pool
+     * thread woken for it: Jetty hands every request completed after {@code handle} returned to its executor to read
+     * the connection's next request, and for forwarded lookups that hand-off (a futex wake, a thread switch and a park
+     * per lookup) cost more than the forward. Only connections resume inline: what the next request needs is
+     * dispatched as it would be (the handlers in front of Javalin do not block, Javalin runs on workers).
+     */
+    static void completing(final Runnable completion) {
+        if (Pool.INLINE.get() != null) {
+            completion.run();
+            return;
+        }
+        Pool.INLINE.set(Boolean.TRUE);
+        try {
+            completion.run();
+        } finally {
+            Pool.INLINE.remove();
+        }
+    }
+
+    /** The server's pool; see {@link #completing}. */
+    private static final class Pool extends QueuedThreadPool {
+        private static final ThreadLocal<Boolean> INLINE = new ThreadLocal<>();
+
+        Pool(final int maxThreads, final int minThreads, final int idleTimeout) {
+            super(maxThreads, minThreads, idleTimeout);
+        }
+
+        @Override
+        public void execute(final Runnable job) {
+            if (job instanceof org.eclipse.jetty.io.Connection && INLINE.get() != null) {
+                job.run();
+                return;
+            }
+            super.execute(job);
+        }
     }
 
     /** A connector on {@code host:port} with these selectors. */
