@@ -95,6 +95,16 @@ public final class PersonaClient implements AutoCloseable {
     }
 
     /**
+     * The instance {@link #get} would ask for {@code id} now ({@code http://host:port/}), from the partition map: for
+     * a proxy or a load balancer that sends each key to its owner without this client's calls; null while the
+     * partition has no owner (a rebalance). The map is read when missing, old or outdated, as for {@link #get}.
+     */
+    public URI ownerOf(final String collection, final String id) {
+        final PartitionMap map = map(collection);
+        return map.owner(Murmur2.partition(id, map.partitions()));
+    }
+
+    /**
      * The record whose secondary index {@code index} holds {@code value}: asked of any instance (the index entry and
      * the record may live on different ones, and the instance asked finds both).
      */

@@ -120,6 +120,7 @@ class PersonaClientIT {
             assertEquals("Customer " + i, Json.mapper().readTree(record.get().json()).path("full_name").asText());
             final int owner = a.streams().queryMetadataForKey(TopicNames.recordStore("customers"), "c" + i, new StringSerializer()).activeHost().port();
             assertEquals("127.0.0.1:" + owner, record.get().owner(), "answered by the owner, which says so");
+            assertEquals("127.0.0.1:" + owner, client.ownerOf("customers", "c" + i).getAuthority(), "the owner a proxy would send c" + i + " to");
         }
         assertEquals(forwardedBefore, counter(a, "persona_lookups_forwarded_total") + counter(b, "persona_lookups_forwarded_total"),
                 "no lookup was forwarded between the instances");
