@@ -1,10 +1,14 @@
 package dev.persona.bench.suite;
 
+import dev.persona.client.PersonaClient;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,12 +26,16 @@ import java.util.concurrent.Future;
  */
 final class ClusterScaling {
     private static final int WARM_SECONDS = 60;
+    private static final int IDLE_SECONDS = 20;
+    /** The setups of {@link #idle}, as the report finds them. */
+    static final String IDLE_LOCAL = "two instances, idle, one lookup at a time: keys the instance owns";
+    static final String IDLE_FORWARDED = "two instances, idle, one lookup at a time: keys it forwards to their owner";
 
     private ClusterScaling() {
     }
 
     /** One configuration's figures. */
-    record Run(String setup, double rps, double p99Millis, double cpuMicrosPerLookup, long errors) {
+    record Run(String setup, double rps, double p50Millis, double p99Millis, double cpuMicrosPerLookup, long errors) {
     }
 
     static List<Run> measure(final BenchSuite.Dataset data, final List<String> jvm, final int records, final int seconds,
@@ -50,10 +58,15 @@ final class ClusterScaling {
                 runs.add(run("two instances, all load to one, readFrom: owner", List.of(a), List.of(a, b), records, seconds, connections, home));
                 runs.add(run("two instances, load spread over both, readFrom: owner", List.of(a, b), List.of(a, b), records, seconds,
                         connections, home));
+                runs.add(routed("two instances, load routed by key (each asked only for the keys it owns)", List.of(a, b), records, seconds,
+                        connections, home));
+                runs.addAll(idle(a, b, records, home));
                 runs.add(client("two instances, through the JVM client (routes by key)", List.of(a, b), records, seconds, connections));
                 try (ChildInstance c = ChildInstance.start(owner, home, data.name + "-c-owner", jvm).awaitReady(Duration.ofMinutes(3))) {
                     settle(List.of(a, b, c), records, connections, home);
                     runs.add(run("three instances, load spread over all, readFrom: owner", List.of(a, b, c), List.of(a, b, c), records,
+                            seconds, connections, home));
+                    runs.add(routed("three instances, load routed by key (each asked only for the keys it owns)", List.of(a, b, c), records,
                             seconds, connections, home));
                     runs.add(client("three instances, through the JVM client (routes by key)", List.of(a, b, c), records, seconds, connections));
                 }
@@ -92,7 +105,8 @@ final class ClusterScaling {
             final Wrk wrk = new Wrk(Files.createDirectories(home.resolve("wrk-cluster-webdis")), 2, connections, records);
             wrk.webdis(peer.url(), Wrk.Kind.BY_ID, 5);
             final Wrk.Run result = wrk.webdis(peer.url(), Wrk.Kind.BY_ID, seconds);
-            final Run run = new Run("webdis over Redis (for reference; its CPU not measured)", result.rps(), result.p99() / 1000.0, Double.NaN,
+            final Run run = new Run("webdis over Redis (for reference; its CPU not measured)", result.rps(), result.p50() / 1000.0,
+                    result.p99() / 1000.0, Double.NaN,
                     result.errors());
             print(run);
             return run;
@@ -111,14 +125,65 @@ final class ClusterScaling {
             cpuNanos += instances.get(i).cpuTime().minus(cpuBefore.get(i)).toNanos();
         }
         final Run run = new Run(setup + String.format(" (the client's own CPU: %.0f µs/lookup)", result.clientCpuMicrosPerLookup()), result.rps(),
-                result.p99Micros() / 1000.0, cpuNanos / 1000.0 / Math.max(1, result.requests()), result.errors());
+                result.p50Micros() / 1000.0, result.p99Micros() / 1000.0, cpuNanos / 1000.0 / Math.max(1, result.requests()), result.errors());
         print(run);
         return run;
     }
 
+    /**
+     * wrk against each instance with only the ids it owns, by the partition map and partitioner that instances
+     * publish ({@link PersonaClient#ownerOf}): what a proxy or load balancer that routes by key sends, without a Java
+     * client's own cost on the same cores.
+     */
+    private static Run routed(final String setup, final List<ChildInstance> instances, final int records, final int seconds,
+                              final int connections, final Path home) throws Exception {
+        return run(setup, instances, instances, records, seconds, connections, home, ownedIds(instances, records, home));
+    }
+
+    /**
+     * With no other load, one connection and one lookup at a time for {@link #IDLE_SECONDS}: keys {@code asked} owns,
+     * then keys {@code other} owns, which {@code asked} forwards. What a hop adds to a lookup, on a cluster whose data
+     * does not change (the cluster dataset has no scheduled syncs).
+     */
+    private static List<Run> idle(final ChildInstance asked, final ChildInstance other, final int records, final Path home) throws Exception {
+        final Map<ChildInstance, Path> ids = ownedIds(List.of(asked, other), records, home);
+        final List<Run> runs = new ArrayList<>();
+        for (final boolean local : new boolean[] {true, false}) {
+            final Wrk wrk = new Wrk(Files.createDirectories(home.resolve("wrk-cluster-idle")), 1, 1, records, ids.get(local ? asked : other));
+            wrk.persona(asked.url(), ChildInstance.ADMIN_KEY, Wrk.Kind.BY_ID, 5);
+            final Wrk.Run result = wrk.persona(asked.url(), ChildInstance.ADMIN_KEY, Wrk.Kind.BY_ID, IDLE_SECONDS);
+            final Run run = new Run(local ? IDLE_LOCAL : IDLE_FORWARDED, result.rps(), result.p50() / 1000.0, result.p99() / 1000.0, Double.NaN,
+                    result.errors());
+            print(run);
+            runs.add(run);
+        }
+        return runs;
+    }
+
+    /** For each instance, a file of the ids it owns now, by the partition map the instances publish. */
+    private static Map<ChildInstance, Path> ownedIds(final List<ChildInstance> instances, final int records, final Path home) throws Exception {
+        final Map<String, List<String>> owned = new HashMap<>();
+        try (PersonaClient client = PersonaClient.builder().endpoints(instances.stream().map(ChildInstance::url).toArray(String[]::new))
+                .apiKey(ChildInstance.ADMIN_KEY).build()) {
+            for (int id = 1; id <= records; id++) {
+                final java.net.URI owner = client.ownerOf("customers", Integer.toString(id));
+                owned.computeIfAbsent(owner == null ? "none" : owner.getAuthority(), o -> new ArrayList<>()).add(Integer.toString(id));
+            }
+        }
+        final Map<ChildInstance, Path> ids = new HashMap<>();
+        for (final ChildInstance instance : instances) {
+            final List<String> mine = owned.get("127.0.0.1:" + instance.port());
+            if (mine == null) {
+                throw new IllegalStateException("the partition map names no partition owned by " + instance.url() + ": " + owned.keySet());
+            }
+            ids.put(instance, Files.write(home.resolve("ids-owned-by-" + instance.port() + ".txt"), mine));
+        }
+        return ids;
+    }
+
     private static void print(final Run run) {
-        System.out.printf("cluster: %-62s %,8.0f req/s  p99 %6.2f ms  CPU %5.1f µs/lookup  errors %d%n", run.setup(), run.rps(),
-                run.p99Millis(), run.cpuMicrosPerLookup(), run.errors());
+        System.out.printf("cluster: %-62s %,8.0f req/s  p50 %6.3f ms  p99 %6.2f ms  CPU %5.1f µs/lookup  errors %d%n", run.setup(), run.rps(),
+                run.p50Millis(), run.p99Millis(), run.cpuMicrosPerLookup(), run.errors());
     }
 
     /**
@@ -150,6 +215,12 @@ final class ClusterScaling {
     /** wrk against each of {@code targets} at once (the connections split between them); CPU of all {@code instances}. */
     private static Run run(final String setup, final List<ChildInstance> targets, final List<ChildInstance> instances, final int records,
                            final int seconds, final int connections, final Path home) throws Exception {
+        return run(setup, targets, instances, records, seconds, connections, home, Map.of());
+    }
+
+    /** As above; {@code ids} names, for a target, the file of the only ids it is asked for. */
+    private static Run run(final String setup, final List<ChildInstance> targets, final List<ChildInstance> instances, final int records,
+                           final int seconds, final int connections, final Path home, final Map<ChildInstance, Path> ids) throws Exception {
         final List<Duration> cpuBefore = instances.stream().map(ChildInstance::cpuTime).toList();
         final ExecutorService pool = Executors.newFixedThreadPool(targets.size());
         // wrk's connections are split between the targets; with three, the remainder goes to the first.
@@ -158,25 +229,27 @@ final class ClusterScaling {
             for (final ChildInstance target : targets) {
                 final int share = connections / targets.size() + (target == targets.get(0) ? connections % targets.size() : 0);
                 final Wrk wrk = new Wrk(Files.createDirectories(home.resolve("wrk-cluster-" + target.port())), targets.size() == 1 ? 2 : 1,
-                        share, records);
+                        share, records, ids.get(target));
                 pending.add(pool.submit((Callable<Wrk.Run>) () -> wrk.persona(target.url(), ChildInstance.ADMIN_KEY, Wrk.Kind.BY_ID, seconds)));
             }
             long requests = 0;
             long errors = 0;
             double rps = 0;
+            long p50 = 0;
             long p99 = 0;
             for (final Future<Wrk.Run> future : pending) {
                 final Wrk.Run result = future.get();
                 requests += result.requests();
                 errors += result.errors();
                 rps += result.rps();
+                p50 = Math.max(p50, result.p50());
                 p99 = Math.max(p99, result.p99());
             }
             long cpuNanos = 0;
             for (int i = 0; i < instances.size(); i++) {
                 cpuNanos += instances.get(i).cpuTime().minus(cpuBefore.get(i)).toNanos();
             }
-            final Run run = new Run(setup, rps, p99 / 1000.0, cpuNanos / 1000.0 / Math.max(1, requests), errors);
+            final Run run = new Run(setup, rps, p50 / 1000.0, p99 / 1000.0, cpuNanos / 1000.0 / Math.max(1, requests), errors);
             print(run);
             return run;
         } finally {

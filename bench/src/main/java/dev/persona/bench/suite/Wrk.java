@@ -49,19 +49,27 @@ final class Wrk {
     private final int threads;
     private final int connections;
     private final int records;
+    /** Ids to pick from, one a line; null for any of 1 to {@code records}. */
+    private final Path ids;
 
     Wrk(final Path dir, final int threads, final int connections, final int records) {
+        this(dir, threads, connections, records, null);
+    }
+
+    /** @param ids a file of the ids to ask for, one a line (those one instance owns); null for any of 1 to {@code records} */
+    Wrk(final Path dir, final int threads, final int connections, final int records, final Path ids) {
         this.dir = dir;
         this.threads = threads;
         this.connections = connections;
         this.records = records;
+        this.ids = ids;
     }
 
     /** Persona's own API: the Hightouch dialect. */
     Run persona(final String baseUrl, final String apiKey, final Kind kind, final int seconds) throws IOException, InterruptedException {
         final String request = switch (kind) {
-            case BY_ID -> "return wrk.format('GET', '/v1/collections/customers/records/user_id/' .. math.random(records), headers)";
-            case BY_EMAIL -> "return wrk.format('GET', '/v1/collections/customers/records/email/customer-' .. math.random(records) .. '@example.com', headers)";
+            case BY_ID -> "return wrk.format('GET', '/v1/collections/customers/records/user_id/' .. pick(), headers)";
+            case BY_EMAIL -> "return wrk.format('GET', '/v1/collections/customers/records/email/customer-' .. pick() .. '@example.com', headers)";
             case BATCH_BY_ID -> "return wrk.format('POST', '/v1/collections/customers/records/batch', headers, '{\"ids\":[' .. ids('\"', '\"', ',') .. ']}')";
             case BATCH_BY_EMAIL -> "return wrk.format('POST', '/v1/collections/customers/records/batch', headers, "
                     + "'{\"index\":\"email\",\"ids\":[' .. ids('\"customer-', '@example.com\"', ',') .. ']}')";
@@ -76,8 +84,8 @@ final class Wrk {
      */
     Run webdis(final String baseUrl, final Kind kind, final int seconds) throws IOException, InterruptedException {
         final String request = switch (kind) {
-            case BY_ID -> "return wrk.format('GET', '/GET/customer:' .. math.random(records) .. '?type=application/json', headers)";
-            case BY_EMAIL -> "return wrk.format('GET', '/GET/email:customer-' .. math.random(records) .. '@example%2Ecom?type=application/json', headers)";
+            case BY_ID -> "return wrk.format('GET', '/GET/customer:' .. pick() .. '?type=application/json', headers)";
+            case BY_EMAIL -> "return wrk.format('GET', '/GET/email:customer-' .. pick() .. '@example%2Ecom?type=application/json', headers)";
             case BATCH_BY_ID -> "return wrk.format('GET', '/MGET/' .. ids('customer:', '', '/'), headers)";
             case BATCH_BY_EMAIL -> "return wrk.format('GET', '/MGET/' .. ids('email:customer-', '@example%2Ecom', '/'), headers)";
         };
@@ -95,12 +103,22 @@ final class Wrk {
                   counter = counter + 1
                   thread:set("tid", counter)
                 end
+                local idfile = %s
+                local picks = nil
                 function init(args)
                   math.randomseed(os.time() * 1000 + (tid or 0))
+                  if idfile then
+                    picks = {}
+                    for line in io.lines(idfile) do picks[#picks + 1] = line end
+                  end
+                end
+                function pick()
+                  if picks then return picks[math.random(#picks)] end
+                  return math.random(records)
                 end
                 function ids(before, after, separator)
                   local parts = {}
-                  for i = 1, 50 do parts[i] = before .. math.random(records) .. after end
+                  for i = 1, 50 do parts[i] = before .. pick() .. after end
                   return table.concat(parts, separator)
                 end
                 function request()
@@ -112,7 +130,7 @@ final class Wrk {
                     summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
                     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max))
                 end
-                """.formatted(records, headers, request, RESULT_PREFIX));
+                """.formatted(records, headers, ids == null ? "nil" : "'" + ids.toAbsolutePath() + "'", request, RESULT_PREFIX));
         final Process wrk = new ProcessBuilder("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--timeout", "5s",
                 "-s", script.toString(), baseUrl).redirectErrorStream(true).start();
         final List<String> lines = new ArrayList<>();
