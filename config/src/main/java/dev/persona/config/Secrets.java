@@ -47,11 +47,7 @@ public final class Secrets {
     public static Secrets of(final PersonaConfig config) {
         final Set<String> found = new LinkedHashSet<>();
         for (final SyncConfig sync : config.syncs()) {
-            if (sync.source() instanceof SourceConfig.Cdc cdc) {
-                addFromUrl(cdc.connection(), found);
-            } else if (sync.source() instanceof SourceConfig.Query query) {
-                addFromUrl(query.connection(), found);
-            }
+            sync.source().jdbcUrl().ifPresent(url -> addFromUrl(url, found));
         }
         for (final Map.Entry<String, String> property : config.kafka().properties().entrySet()) {
             if (property.getKey().matches("(?i).*(password|secret|jaas|token|credential).*")) {

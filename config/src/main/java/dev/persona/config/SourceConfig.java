@@ -1,10 +1,44 @@
 package dev.persona.config;
 
-/** Where a sync's change rows come from. */
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Where a sync's change rows come from, and what a source of its type can do: whatever depends on the type is
+ * decided here ({@link #runByOneInstance}, {@link #hasRuns}, {@link #jdbcUrl}) or in the one switch over the types,
+ * {@link #on}.
+ */
 public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Query, SourceConfig.Topic {
 
     /** The {@code type} spelling of this source in the configuration file. */
     String type();
+
+    /**
+     * The one switch over source types. Java 17 has no patterns in {@code switch}: each caller names what it does with
+     * every type, so a new type of source does not compile until every caller says what it does with it.
+     */
+    <T> T on(Function<Cdc, T> cdc, Function<Query, T> query, Function<Topic, T> topic);
+
+    /**
+     * Whether one instance of the cluster reads it and writes its change rows to the sync's topic (a sync runner: CDC
+     * and query syncs), rather than every instance's merge reading another team's topic directly.
+     */
+    default boolean runByOneInstance() {
+        return on(cdc -> true, query -> true, topic -> false);
+    }
+
+    /**
+     * Whether its reads come as runs that start on request and can be cancelled: a query sync's model runs. CDC and
+     * topic syncs read continuously; all three can read everything again (a full resync).
+     */
+    default boolean hasRuns() {
+        return on(cdc -> false, query -> true, topic -> false);
+    }
+
+    /** The JDBC URL of the database it reads, if it reads one. */
+    default Optional<String> jdbcUrl() {
+        return on(cdc -> Optional.of(cdc.connection()), query -> Optional.of(query.connection()), topic -> Optional.empty());
+    }
 
     /**
      * The scheme of a JDBC URL, {@code jdbc:<name>}, which names the database and never holds a secret: what messages
@@ -27,9 +61,19 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
             return "cdc";
         }
 
+        @Override
+        public <T> T on(final Function<Cdc, T> cdc, final Function<Query, T> query, final Function<Topic, T> topic) {
+            return cdc.apply(this);
+        }
+
         /** Whether the capture reads a MySQL binary log (and keeps Debezium's schema history), rather than PostgreSQL's WAL. */
         public boolean readsBinaryLog() {
             return java.util.Set.of("jdbc:mysql", "jdbc:mariadb").contains(scheme(connection));
+        }
+
+        /** Whether the capture reads PostgreSQL's write-ahead log through a replication slot (whose lag is reported). */
+        public boolean readsWriteAheadLog() {
+            return "jdbc:postgresql".equals(scheme(connection));
         }
 
         /** Whether CDC can capture the database a URL names: PostgreSQL, MySQL, MariaDB. */
@@ -59,6 +103,11 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
         public String type() {
             return "query";
         }
+
+        @Override
+        public <T> T on(final Function<Cdc, T> cdc, final Function<Query, T> query, final Function<Topic, T> topic) {
+            return query.apply(this);
+        }
     }
 
     /**
@@ -78,6 +127,11 @@ public sealed interface SourceConfig permits SourceConfig.Cdc, SourceConfig.Quer
         @Override
         public String type() {
             return "topic";
+        }
+
+        @Override
+        public <T> T on(final Function<Cdc, T> cdc, final Function<Query, T> query, final Function<Topic, T> topic) {
+            return topic.apply(this);
         }
     }
 }

@@ -107,31 +107,22 @@ final class SyncRoutes {
         auth.requireAdmin(ctx);
         final SyncConfig sync = sync(ctx.pathParam("id"));
         final boolean full = ctx.bodyAsBytes().length > 0 && Requests.bool(Requests.body(ctx), "full");
-        if (sync.source() instanceof SourceConfig.Topic && !full) {
-            throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' reads a topic continuously and has no runs to start; "
-                    + "send {\"full\": true} (persona syncs run " + sync.id() + " --full) to read the topic again from its start");
+        try {
+            ingest.requestRun(sync, full);
+        } catch (final IngestService.Refused e) {
+            throw ApiException.badRequest("not_a_query_sync", e.getMessage());
         }
-        if (sync.source() instanceof SourceConfig.Topic) {
-            ingest.replayTopic(sync.id());
-            ctx.status(202).json(Map.of("sync", sync.id(), "full", true, "status", "requested"));
-            return;
-        }
-        if (sync.source() instanceof SourceConfig.Cdc && !full) {
-            throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' captures changes continuously and has no runs to start; "
-                    + "send {\"full\": true} (persona syncs run " + sync.id() + " --full) to read its table again");
-        }
-        ingest.requestRun(sync.id(), full);
         ctx.status(202).json(Map.of("sync", sync.id(), "full", full, "status", "requested"));
     }
 
     private void requestCancel(final Context ctx) {
         auth.requireAdmin(ctx);
         final SyncConfig sync = sync(ctx.pathParam("id"));
-        if (!(sync.source() instanceof SourceConfig.Query)) {
-            throw ApiException.badRequest("not_a_query_sync", "sync '" + sync.id() + "' reads a " + sync.source().type()
-                    + " source continuously; only query syncs have runs to cancel");
+        try {
+            ingest.requestCancel(sync);
+        } catch (final IngestService.Refused e) {
+            throw ApiException.badRequest("not_a_query_sync", e.getMessage());
         }
-        ingest.requestCancel(sync.id());
         ctx.status(202).json(Map.of("sync", sync.id(), "status", "cancel_requested"));
     }
 
@@ -142,16 +133,11 @@ final class SyncRoutes {
     private static Map<String, Object> source(final SourceConfig source) {
         final Map<String, Object> view = new LinkedHashMap<>();
         view.put("type", source.type());
-        if (source instanceof SourceConfig.Cdc cdc) {
-            view.put("connection", redact(cdc.connection()));
-            view.put("table", cdc.table());
-        } else if (source instanceof SourceConfig.Query query) {
-            view.put("connection", redact(query.connection()));
-            view.put("schedule", query.schedule());
-        } else if (source instanceof SourceConfig.Topic topic) {
+        source.jdbcUrl().ifPresent(url -> view.put("connection", redact(url)));
+        source.on(cdc -> view.put("table", cdc.table()), query -> view.put("schedule", query.schedule()), topic -> {
             view.put("topic", topic.topic());
-            view.put("format", topic.format().configName());
-        }
+            return view.put("format", topic.format().configName());
+        });
         return view;
     }
 

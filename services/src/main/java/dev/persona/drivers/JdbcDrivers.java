@@ -82,8 +82,11 @@ public final class JdbcDrivers {
         dirs.forEach(JdbcDrivers::load);
         for (int i = 0; i < config.syncs().size(); i++) {
             final SyncConfig sync = config.syncs().get(i);
-            if (sync.source() instanceof SourceConfig.Query query && !hasDriver(query.connection())) {
-                final String scheme = SourceConfig.scheme(query.connection());
+            // CDC reads through Debezium's own drivers; a query sync needs one for its URL.
+            final java.util.Optional<String> url = sync.source().on(cdc -> java.util.Optional.empty(), query -> java.util.Optional.of(query.connection()),
+                    topic -> java.util.Optional.empty());
+            if (url.isPresent() && !hasDriver(url.get())) {
+                final String scheme = SourceConfig.scheme(url.get());
                 throw new ConfigException(config.file().toString(), "syncs[" + i + "].source.connection",
                         "no JDBC driver here accepts a '" + scheme + "' URL (looked on Persona's class path and in " + dirs + ")",
                         "put the driver's jar" + (ARTIFACTS.containsKey(scheme) ? " (Maven artifact " + ARTIFACTS.get(scheme) + ")" : "")

@@ -62,7 +62,7 @@ public final class IngestService implements AutoCloseable {
         provisioner.provisionControl(new TopicNames(config.kafka()).control(), Math.max(1, runnable.size()));
         provisioner.provisionCompacted(new TopicNames(config.kafka()).runs());
         provisioner.provisionCompacted(new TopicNames(config.kafka()).cdcOffsets());
-        runnable.stream().filter(s -> s.source() instanceof SourceConfig.Query)
+        runnable.stream().filter(s -> s.source().hasRuns())
                 .forEach(s -> provisioner.provisionCompacted(new TopicNames(config.kafka()).state(s)));
     }
 
@@ -82,21 +82,67 @@ public final class IngestService implements AutoCloseable {
         final KafkaProducer<String, byte[]> requests = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
         final FailureAlerts alerts = new FailureAlerts(java.time.Clock.systemUTC());
         final SyncOwnership ownership = runnable.isEmpty() ? null : SyncOwnership.start(new TopicNames(config.kafka()).control(), runnable,
-                config.kafka().applicationId() + "-sync-runners", clientProperties, sync -> sync.source() instanceof SourceConfig.Query
-                        ? new QuerySyncWorker(config, sync, clientProperties, history, alerts, instance)
-                        : new CdcSyncWorker(config, sync, clientProperties, history, alerts, instance));
+                config.kafka().applicationId() + "-sync-runners", clientProperties, sync -> sync.source().<SyncWorker>on(
+                        cdc -> new CdcSyncWorker(config, sync, clientProperties, history, alerts, instance),
+                        query -> new QuerySyncWorker(config, sync, clientProperties, history, alerts, instance),
+                        topic -> {
+                            throw new IllegalStateException("topic sync " + sync.id() + " is read by the topology, not run by an instance");
+                        }));
         return new IngestService(config, runnable, history, requests, ownership, slots, clientProperties, instance);
+    }
+
+    /**
+     * What a sync cannot be asked to do, worded for whoever asked, with the way to ask instead.
+     */
+    public static final class Refused extends IllegalArgumentException {
+        Refused(final String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Starts what a run on request means for the sync's type: a query sync's run now (or a full one, which also takes
+     * unchanged rows again), a CDC sync's new snapshot of its table ({@code full} only), a topic sync's topic read
+     * again from its earliest offset on this instance ({@code full} only).
+     *
+     * @throws Refused when the sync reads continuously and {@code full} is not set
+     */
+    public void requestRun(final SyncConfig sync, final boolean full) {
+        sync.source().<Runnable>on(
+                cdc -> () -> {
+                    if (!full) {
+                        throw new Refused("sync '" + sync.id() + "' captures changes continuously and has no runs to start; "
+                                + "send {\"full\": true} (persona syncs run " + sync.id() + " --full) to read its table again");
+                    }
+                    control(sync, Json.mapper().createObjectNode().put("full", true).toString());
+                },
+                query -> () -> control(sync, Json.mapper().createObjectNode().put("full", full).toString()),
+                topic -> () -> {
+                    if (!full) {
+                        throw new Refused("sync '" + sync.id() + "' reads a topic continuously and has no runs to start; "
+                                + "send {\"full\": true} (persona syncs run " + sync.id() + " --full) to read the topic again from its start");
+                    }
+                    replayTopic(sync);
+                }).run();
+    }
+
+    /**
+     * Asks the instance that runs a query sync to stop its run in progress; nothing of that run is applied.
+     *
+     * @throws Refused when the sync has no runs (CDC and topic syncs read continuously)
+     */
+    public void requestCancel(final SyncConfig sync) {
+        if (!sync.source().hasRuns()) {
+            throw new Refused("sync '" + sync.id() + "' reads a " + sync.source().type() + " source continuously; only query syncs have runs to cancel");
+        }
+        control(sync, Json.mapper().createObjectNode().put("cancel", true).toString());
     }
 
     /**
      * Reads a topic sync's topic again from its earliest offset (a full resync), on this instance, in the background;
      * the run history shows it as a run triggered {@code full}.
-     *
-     * @throws IllegalArgumentException when the sync is not a topic sync of this configuration
      */
-    public void replayTopic(final String syncId) {
-        final SyncConfig sync = config.sync(syncId).filter(s -> s.source() instanceof SourceConfig.Topic)
-                .orElseThrow(() -> new IllegalArgumentException("sync '" + syncId + "' is not a topic sync"));
+    private void replayTopic(final SyncConfig sync) {
         final SyncRun started = SyncRun.start(sync.id(), RunTrigger.FULL, true, instance);
         history.record(started);
         replays.execute(() -> history.record(TopicReplay.copy(sync, new TopicNames(config.kafka()), clientProperties, started, stopping)));
@@ -117,30 +163,13 @@ public final class IngestService implements AutoCloseable {
         return ownership == null ? Set.of() : ownership.owned();
     }
 
-    /**
-     * Asks the instance that owns a query sync to run it now, or a CDC sync to read its table again ({@code full}).
-     *
-     * @throws IllegalArgumentException when the sync is neither a query nor a CDC sync of this configuration
-     */
-    public void requestRun(final String syncId, final boolean full) {
-        control(syncId, Json.mapper().createObjectNode().put("full", full).toString(), "run on request", true);
-    }
-
-    /**
-     * Asks the instance that runs a query sync to stop its run in progress; nothing of that run is applied.
-     *
-     * @throws IllegalArgumentException when the sync is not a query sync of this configuration
-     */
-    public void requestCancel(final String syncId) {
-        control(syncId, Json.mapper().createObjectNode().put("cancel", true).toString(), "have runs to cancel", false);
-    }
-
-    private void control(final String syncId, final String request, final String what, final boolean cdcToo) {
-        final int partition = runnable.stream().map(SyncConfig::id).toList().indexOf(syncId);
-        if (partition < 0 || !(runnable.get(partition).source() instanceof SourceConfig.Query
-                || cdcToo && runnable.get(partition).source() instanceof SourceConfig.Cdc)) {
-            throw new IllegalArgumentException("sync '" + syncId + "' is not a query sync; only query syncs " + what);
+    /** Sends {@code request} to the instance that runs {@code sync}, on the sync's partition of the control topic. */
+    private void control(final SyncConfig sync, final String request) {
+        final int partition = runnable.stream().map(SyncConfig::id).toList().indexOf(sync.id());
+        if (partition < 0) {
+            throw new IllegalArgumentException("sync '" + sync.id() + "' is not run by an instance of this configuration");
         }
+        final String syncId = sync.id();
         final byte[] body = request.getBytes(StandardCharsets.UTF_8);
         try {
             requests.send(new ProducerRecord<>(new TopicNames(config.kafka()).control(), partition, syncId, body)).get(10, TimeUnit.SECONDS);

@@ -1,7 +1,6 @@
 package dev.persona.ingest;
 
 import dev.persona.config.PersonaConfig;
-import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 
 import java.util.Comparator;
@@ -14,7 +13,7 @@ public final class RunnableSyncs {
 
     /** CDC and query syncs sorted by id: sync {@code i} owns partition {@code i} of the control topic. */
     public static List<SyncConfig> of(final PersonaConfig config) {
-        return config.syncs().stream().filter(s -> !(s.source() instanceof SourceConfig.Topic))
+        return config.syncs().stream().filter(s -> s.source().runByOneInstance())
                 .sorted(Comparator.comparing(SyncConfig::id)).toList();
     }
 }

@@ -34,8 +34,10 @@ final class SyncMetrics {
             Gauge.builder("persona.sync.last.run.failed", history, h -> h.runs(sync.id()).stream().filter(run -> !run.isRunning()).findFirst()
                             .map(run -> run.status() == RunStatus.FAILED ? 1.0 : 0.0).orElse(Double.NaN))
                     .description("1 when the sync's newest finished run failed, 0 when it succeeded").tag("sync", sync.id()).register(metrics);
-            if (sync.source() instanceof SourceConfig.Query query) {
-                final double seconds = interval(query.schedule(), clock).toMillis() / 1000.0;
+            final java.util.Optional<String> schedule = sync.source().on(cdc -> java.util.Optional.empty(), query -> java.util.Optional.of(query.schedule()),
+                    topic -> java.util.Optional.empty());
+            if (schedule.isPresent()) {
+                final double seconds = interval(schedule.get(), clock).toMillis() / 1000.0;
                 Gauge.builder("persona.sync.schedule", () -> seconds).baseUnit("seconds")
                         .description("how often the query sync runs").tag("sync", sync.id()).register(metrics);
             }

@@ -2,7 +2,6 @@ package dev.persona.kafka;
 
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
-import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.Purges;
 import dev.persona.topology.TopicNames;
@@ -88,7 +87,7 @@ public final class ErasureTicker implements AutoCloseable {
             topics.add(names.deadLetterTopic(collection.name()));
             topics.add(names.purges(collection.name()));
             for (final SyncConfig sync : config.syncsOf(collection.name())) {
-                topics.add(sync.source() instanceof SourceConfig.Topic ? names.replay(sync) : names.sourceTopic(sync));
+                topics.add(names.ownTopic(sync));
             }
         }
         topics.add(names.runSamples());

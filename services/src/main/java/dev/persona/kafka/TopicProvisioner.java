@@ -143,18 +143,17 @@ public final class TopicProvisioner {
             purgeRequests.add(names.purges(collection.name()));
             for (final SyncConfig sync : config.syncsOf(collection.name())) {
                 wanted.putIfAbsent(names.sourceTopic(sync), collection.partitions());
-                if (sync.source() instanceof SourceConfig.Topic) {
+                ownTopics.add(names.ownTopic(sync));
+                if (sync.source().runByOneInstance()) {
+                    purgeable.add(names.sourceTopic(sync));
+                } else {
                     wanted.put(names.replay(sync), collection.partitions());
-                    ownTopics.add(names.replay(sync));
                     replays.add(names.replay(sync));
                 }
-                if (sync.source() instanceof SourceConfig.Cdc cdc && cdc.readsBinaryLog()) {
+                if (sync.source().on(SourceConfig.Cdc::readsBinaryLog, query -> false, topic -> false)) {
                     schemaHistories.add(names.cdcSchemaHistory(sync));
                 }
-                if (!(sync.source() instanceof SourceConfig.Topic)) {
-                    ownTopics.add(names.sourceTopic(sync));
-                    purgeable.add(names.sourceTopic(sync));
-                } else if (((SourceConfig.Topic) sync.source()).copartitioned()) {
+                if (sync.source().on(cdc -> false, query -> false, SourceConfig.Topic::copartitioned)) {
                     copartitioned.put(names.sourceTopic(sync), sync.id());
                 }
             }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
-import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.Json;
 import dev.persona.topology.Purges;
@@ -101,14 +100,12 @@ public final class RecordPurger implements AutoCloseable {
         final List<String> notOurs = new ArrayList<>();
         final List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (final SyncConfig sync : config.syncsOf(collection.name())) {
-            if (sync.source() instanceof SourceConfig.Topic topic) {
-                notOurs.add(topic.topic());
-                sent.add(tombstone(names.replay(sync), key));
-                cleared.add(names.replay(sync));
-                continue;
+            sent.add(tombstone(names.ownTopic(sync), key));
+            cleared.add(names.ownTopic(sync));
+            if (!sync.source().runByOneInstance()) {
+                // Another team's topic is not Persona's to write to: the audit entry names it.
+                notOurs.add(names.sourceTopic(sync));
             }
-            sent.add(tombstone(names.sourceTopic(sync), key));
-            cleared.add(names.sourceTopic(sync));
             // A query sync's state (the key and a 64-bit hash of its row, no data) is left as it is: without it, a
             // restart of the sync would take the row, which its source still holds, for a new one and write it to the
             // sync topic again. The source's delete of the row removes it.

@@ -19,16 +19,12 @@ public final class SyncPreflight {
 
     /** The problem, with its fix; the message may quote a connection URL, so redact it before showing it. */
     public static Optional<String> problem(final SyncConfig sync) {
-        if (sync.source() instanceof SourceConfig.Cdc cdc) {
+        return sync.source().on(cdc -> {
             try {
                 return CdcPreflight.problem(cdc, sync.primaryKey());
             } catch (final SQLException e) {
                 return Optional.of(CdcPreflight.cannotConnect(cdc, e));
             }
-        }
-        if (sync.source() instanceof SourceConfig.Query query) {
-            return QueryPreflight.problem(query);
-        }
-        return Optional.empty();
+        }, QueryPreflight::problem, topic -> Optional.empty());
     }
 }

@@ -105,6 +105,9 @@ class TopicResyncIT {
             final HttpResponse<String> guessed = http.post("/admin/syncs/traits/runs", "{\"full\":\"yes\"}", bearer(ADMIN));
             assertEquals(400, guessed.statusCode(), "a \"full\" that is not a boolean is refused, not read as false: " + guessed.body());
             assertTrue(guessed.body().contains("\\\"full\\\" must be true or false"), guessed.body());
+            final HttpResponse<String> cancel = http.post("/admin/syncs/traits/cancel", "", bearer(ADMIN));
+            assertEquals(400, cancel.statusCode(), "a topic sync has no runs to cancel: " + cancel.body());
+            assertTrue(cancel.body().contains("not_a_query_sync") && cancel.body().contains("only query syncs have runs to cancel"), cancel.body());
             final HttpResponse<String> full = http.post("/admin/syncs/traits/runs", "{\"full\":true}", bearer(ADMIN));
             assertEquals(202, full.statusCode(), full.body());
 

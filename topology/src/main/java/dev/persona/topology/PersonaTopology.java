@@ -71,7 +71,7 @@ public final class PersonaTopology {
             for (final SyncConfig sync : syncs) {
                 KStream<byte[], byte[]> source = sources.computeIfAbsent(names.sourceTopic(sync),
                         topic -> builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + topic)));
-                if (sync.source() instanceof SourceConfig.Topic) {
+                if (!sync.source().runByOneInstance()) {
                     // What a resync reads again from the topic's start comes through the sync's replay topic.
                     final String replay = names.replay(sync);
                     source = source.merge(builder.stream(replay, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + replay)),
@@ -80,7 +80,7 @@ public final class PersonaTopology {
                 final KStream<String, SyncChange> syncChanges = sync.nest().isPresent()
                         ? nested(builder, changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
                                 (mapper, row, ts, headers) -> mapper.mapNested(row, ts)), purgeRequests, collection, sync,
-                                sync.source() instanceof SourceConfig.Topic ? names.replay(sync) : names.sourceTopic(sync), config.kafka().maxRecordBytes())
+                                names.ownTopic(sync), config.kafka().maxRecordBytes())
                         : changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
                                 (mapper, row, ts, headers) -> Replays.mark(mapper.map(row, ts), headers));
                 changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
@@ -146,28 +146,47 @@ public final class PersonaTopology {
                                                   final SyncConfig sync, final String deadLetters, final int maxRecordBytes,
                                                   final RowMapping<V> mapping) {
         final String name = collection.name() + "-" + sync.id();
+        // Rows Persona's own ingest wrote come enveloped and keyed by primary key; another team's topic is parsed here.
+        return sync.source().on(
+                cdc -> enveloped(source, name, sync, deadLetters, maxRecordBytes, mapping),
+                query -> enveloped(source, name, sync, deadLetters, maxRecordBytes, mapping),
+                topic -> topic.copartitioned()
+                        ? inPlace(source, name, collection, sync, topic, deadLetters, maxRecordBytes, mapping)
+                        : enveloped(repartitioned(source, name, collection, sync, topic, deadLetters, maxRecordBytes), name, sync, deadLetters,
+                                maxRecordBytes, mapping));
+    }
+
+    /** A topic keyed and partitioned as the collection is: read in place, each row checked for where it arrived. */
+    private static <V> KStream<String, V> inPlace(final KStream<byte[], byte[]> source, final String name, final CollectionConfig collection,
+                                                  final SyncConfig sync, final SourceConfig.Topic topic, final String deadLetters,
+                                                  final int maxRecordBytes, final RowMapping<V> mapping) {
+        final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
+        return DeadLetters.route(source.process(() -> {
+            final RowMapper mapper = new RowMapper(sync);
+            return new DeadLetteringProcessor<String, V>(sync.id(), (key, value, ts, partition, headers) -> parser.parse(key, value)
+                    .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), mapping.apply(mapper, row, ts, headers))),
+                    maxRecordBytes);
+        }, Named.as(name + "-read")), deadLetters, name + "-read");
+    }
+
+    /** Another team's topic, keyed and partitioned as it likes: parsed, enveloped and repartitioned by primary key. */
+    private static KStream<byte[], byte[]> repartitioned(final KStream<byte[], byte[]> source, final String name, final CollectionConfig collection,
+                                                         final SyncConfig sync, final SourceConfig.Topic topic, final String deadLetters,
+                                                         final int maxRecordBytes) {
+        final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
+        return DeadLetters.route(source.process(() -> new DeadLetteringProcessor<byte[], byte[]>(sync.id(),
+                        (key, value, ts, partition, headers) -> parser.parse(key, value)
+                                .map(row -> KeyValue.pair(row.key().getBytes(StandardCharsets.UTF_8), fitting(ChangeRowEnvelope.toBytes(row), maxRecordBytes))),
+                        maxRecordBytes),
+                Named.as(name + "-parse")), deadLetters, name + "-parse")
+                .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(name + "-by-key").withNumberOfPartitions(collection.partitions()));
+    }
+
+    /** Enveloped rows keyed by primary key: read and mapped. */
+    private static <V> KStream<String, V> enveloped(final KStream<byte[], byte[]> keyed, final String name, final SyncConfig sync,
+                                                    final String deadLetters, final int maxRecordBytes, final RowMapping<V> mapping) {
         final ChangeRowParser envelope = ChangeRowParser.envelope(sync.primaryKey());
-        KStream<byte[], byte[]> keyed = source;
-        if (sync.source() instanceof SourceConfig.Topic topic && topic.copartitioned()) {
-            // Keyed and partitioned as the collection is: read in place, each row checked for where it arrived.
-            final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
-            return DeadLetters.route(source.process(() -> {
-                final RowMapper mapper = new RowMapper(sync);
-                return new DeadLetteringProcessor<String, V>(sync.id(), (key, value, ts, partition, headers) -> parser.parse(key, value)
-                        .map(row -> KeyValue.pair(placed(row.key(), partition, collection, topic), mapping.apply(mapper, row, ts, headers))),
-                        maxRecordBytes);
-            }, Named.as(name + "-read")), deadLetters, name + "-read");
-        }
-        if (sync.source() instanceof SourceConfig.Topic topic) {
-            final ChangeRowParser parser = ChangeRowParser.of(topic.format(), sync.primaryKey());
-            keyed = DeadLetters.route(source.process(() -> new DeadLetteringProcessor<byte[], byte[]>(sync.id(),
-                            (key, value, ts, partition, headers) -> parser.parse(key, value)
-                                    .map(row -> KeyValue.pair(row.key().getBytes(StandardCharsets.UTF_8), fitting(ChangeRowEnvelope.toBytes(row), maxRecordBytes))),
-                            maxRecordBytes),
-                    Named.as(name + "-parse")), deadLetters, name + "-parse")
-                    .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
-                            .withName(name + "-by-key").withNumberOfPartitions(collection.partitions()));
-        }
         // One mapper per task: compiled Liquid templates are not shared between stream threads.
         return DeadLetters.route(keyed.process(() -> {
             final RowMapper mapper = new RowMapper(sync);

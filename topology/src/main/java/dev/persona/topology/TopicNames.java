@@ -43,10 +43,16 @@ public final class TopicNames {
 
     /** The topic a sync's rows are read from: its own topic for a {@code topic} source, else {@link #syncTopic}. */
     public String sourceTopic(final SyncConfig sync) {
-        if (sync.source() instanceof SourceConfig.Topic topic) {
-            return topic.topic();
-        }
-        return syncTopic(sync.collection(), sync.id());
+        return sync.source().on(cdc -> syncTopic(sync.collection(), sync.id()), query -> syncTopic(sync.collection(), sync.id()),
+                SourceConfig.Topic::topic);
+    }
+
+    /**
+     * The topic of a sync's rows that Persona writes and may therefore erase a key from: {@link #syncTopic} for the
+     * syncs it runs, {@link #replay} for a topic sync (whose own topic is another team's).
+     */
+    public String ownTopic(final SyncConfig sync) {
+        return sync.source().runByOneInstance() ? syncTopic(sync.collection(), sync.id()) : replay(sync);
     }
 
     /** Where rows that cannot be parsed or mapped go, with the reason in headers. */

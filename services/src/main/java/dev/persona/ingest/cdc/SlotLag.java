@@ -47,7 +47,10 @@ public final class SlotLag implements AutoCloseable {
         });
         final SlotLag slots = new SlotLag(timer);
         for (final SyncConfig sync : config.syncs()) {
-            if (sync.source() instanceof SourceConfig.Cdc cdc && cdc.connection().startsWith("jdbc:postgresql:")) {
+            final java.util.Optional<SourceConfig.Cdc> slotted = sync.source().on(cdc -> java.util.Optional.of(cdc).filter(SourceConfig.Cdc::readsWriteAheadLog),
+                    query -> java.util.Optional.empty(), topic -> java.util.Optional.empty());
+            if (slotted.isPresent()) {
+                final SourceConfig.Cdc cdc = slotted.get();
                 slots.lag.put(sync.id(), Double.NaN);
                 Gauge.builder("persona.cdc.slot.lag", slots.lag, l -> l.getOrDefault(sync.id(), Double.NaN)).baseUnit("bytes")
                         .description("WAL the sync's replication slot holds back").tag("sync", sync.id()).register(metrics);
