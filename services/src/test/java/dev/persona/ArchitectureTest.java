@@ -5,6 +5,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -50,6 +51,14 @@ class ArchitectureTest {
                 .whereLayer("tls").mayOnlyBeAccessedByLayers("api", "runtime", "cli")
                 .whereLayer("kafka").mayOnlyBeAccessedByLayers("ingest", "routing", "keys", "cluster", "api", "runtime", "cli")
                 .whereLayer("topology").mayOnlyBeAccessedByLayers("kafka", "ingest", "routing", "changes", "purge", "keys", "cluster", "tls", "api", "runtime", "cli")
+                .check(PERSONA);
+    }
+
+    /** The merge's processors and their parts may change shape freely: only the topology module reaches them. */
+    @Test
+    void shouldLeaveTheTopologysInternalsToTheTopology() {
+        noClasses().that().resideOutsideOfPackage("dev.persona.topology..")
+                .should().dependOnClassesThat().resideInAPackage("dev.persona.topology.internals..")
                 .check(PERSONA);
     }
 

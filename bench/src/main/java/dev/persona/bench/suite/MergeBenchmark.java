@@ -8,9 +8,7 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.ChangeRow;
 import dev.persona.topology.ChangeRowParser;
-import dev.persona.topology.internals.RecordMerger;
-import dev.persona.topology.internals.RowMapper;
-import dev.persona.topology.internals.SyncChange;
+import dev.persona.topology.CollectionMerge;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -43,13 +41,13 @@ public final class MergeBenchmark {
         final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).load(dataset.config);
         final CollectionConfig customers = config.collection("customers").orElseThrow();
         final List<SyncConfig> syncs = config.syncsOf("customers");
-        final RecordMerger merger = new RecordMerger(customers, syncs);
+        final CollectionMerge merge = new CollectionMerge(customers, syncs);
         final Map<String, ChangeRowParser> parsers = new HashMap<>();
-        final Map<String, RowMapper> mappers = new HashMap<>();
+        final Map<String, String> syncOf = new HashMap<>();
         for (final SyncConfig sync : syncs) {
             final String topic = sync.id().equals("profiles") ? dataset.profilesTopic : dataset.activityTopic;
             parsers.put(topic, ChangeRowParser.envelope(sync.primaryKey()));
-            mappers.put(topic, new RowMapper(sync));
+            syncOf.put(topic, sync.id());
         }
         final List<String[]> rows = dataset.rows(1, records, true);
         final byte[][] keys = new byte[rows.size()][];
@@ -69,9 +67,8 @@ public final class MergeBenchmark {
             for (int i = 0; i < keys.length; i++) {
                 final String topic = rows.get(i)[0];
                 final ChangeRow row = parsers.get(topic).parse(keys[i], values[i]).orElseThrow();
-                final SyncChange change = mappers.get(topic).map(row, 1_700_000_000_000L + i);
-                final RecordMerger.Result result = merger.merge(row.key(), store.get(row.key()), change);
-                if (result.outcome() == RecordMerger.Outcome.WRITE) {
+                final CollectionMerge.Merged result = merge.apply(syncOf.get(topic), row, 1_700_000_000_000L + i, store.get(row.key()));
+                if (result.changed() && result.stored() != null) {
                     store.put(row.key(), result.stored());
                     sink += result.stored().length;
                 }
