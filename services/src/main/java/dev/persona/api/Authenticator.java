@@ -12,8 +12,9 @@ import java.util.Optional;
 
 /**
  * Who may ask what, decided once per request and in this order: a valid key (401), its rate limit (429), then the
- * collection (404 naming only collections the key may read, 403 for one it may not). Nothing about the
- * configuration reaches a caller without a valid key. Never logs what it is given.
+ * collection (404 naming only collections the key may read, 403 for one it may not); reads decide it in
+ * {@link #decideRead}, on the fast path as on the routes. Nothing about the configuration reaches a caller without a
+ * valid key. Never logs what it is given.
  */
 final class Authenticator {
     /** Set on a request whose rate limit was already taken (by the fast path), so that the route takes no second token. */
@@ -82,9 +83,18 @@ final class Authenticator {
 
     private void requireKeysCurrent() {
         if (!keysCurrent()) {
-            throw ApiException.unavailable("keys_unverified", "this instance cannot reach Kafka to confirm that API keys were not revoked "
-                    + "(for " + keys.sinceCaughtUp().toSeconds() + " s, past http.maxKeyStaleness); retry on another instance");
+            throw keysUnverified();
         }
+    }
+
+    private ApiException keysUnverified() {
+        return ApiException.unavailable("keys_unverified", "this instance cannot reach Kafka to confirm that API keys were not revoked "
+                + "(for " + keys.sinceCaughtUp().toSeconds() + " s, past http.maxKeyStaleness); retry on another instance");
+    }
+
+    private static ApiException tooManyRequests(final RateLimits.Admission admission) {
+        return ApiException.tooManyRequests("this API key is limited to " + admission.limit() + "; retry in "
+                + admission.retryAfterSeconds() + " s", admission.retryAfterSeconds());
     }
 
     /** The key an {@code Authorization} header carries, if it is a valid one. */
@@ -96,9 +106,58 @@ final class Authenticator {
         return secret.isEmpty() ? Optional.empty() : keys.authenticate(secret);
     }
 
-    /** Takes one request from the key's rate limit (the fast path records it on the request). */
-    RateLimits.Admission admit(final ApiKey key) {
-        return limits.admit(key);
+    /**
+     * Whether the caller may read {@code collectionName}: the one decision every read path takes, the fast path
+     * included, in the order 503 (keys unverified), 401 (no valid key), 429 (rate limit), 404 (no such collection),
+     * 403 (scoped elsewhere). Data, not an exception: the fast path hands a refusal to the route, which words it.
+     *
+     * @param authorization the request's {@code Authorization} header, or null
+     * @param taken         what the request already took from the key's rate limit (the fast path's admission), or
+     *                      null to take one request now
+     */
+    ReadDecision decideRead(final String authorization, final String collectionName, final RateLimits.Admission taken) {
+        if (!keysCurrent()) {
+            return new ReadDecision.Refused(keysUnverified(), RateLimits.Admission.UNLIMITED);
+        }
+        final Optional<ApiKey> found = keyOf(authorization);
+        if (found.isEmpty()) {
+            return new ReadDecision.Refused(ApiException.unauthorized(authorization == null
+                    ? "missing API key: send 'Authorization: Bearer <key>'"
+                    : "unknown or revoked API key"), RateLimits.Admission.UNLIMITED);
+        }
+        final ApiKey key = found.get();
+        final RateLimits.Admission rate = taken != null ? taken : limits.admit(key);
+        if (!rate.admitted()) {
+            return new ReadDecision.Refused(tooManyRequests(rate), rate);
+        }
+        final Optional<CollectionConfig> collection = config.collection(collectionName);
+        if (collection.isEmpty()) {
+            try {
+                // A name that cannot be a collection's is a 400 of its own (checked only here, off the hot path).
+                Requests.namedCollection(config, collectionName);
+            } catch (final ApiException invalid) {
+                return new ReadDecision.Refused(invalid, rate);
+            }
+            return new ReadDecision.Refused(ApiException.notFound("collection_not_found", "no collection '" + collectionName + "'; this key reads: "
+                    + String.join(", ", config.collections().stream().map(CollectionConfig::name).filter(key::canRead).toList())), rate);
+        }
+        if (!key.canRead(collection.get().name())) {
+            return new ReadDecision.Refused(ApiException.forbidden("this API key may not read collection '" + collectionName + "'"), rate);
+        }
+        return new ReadDecision.Admitted(key, collection.get(), rate);
+    }
+
+    /** What {@link #decideRead} decided; either way, what the key's rate limit said (its headers go on the answer). */
+    sealed interface ReadDecision {
+        RateLimits.Admission rate();
+
+        /** The key may read the collection. */
+        record Admitted(ApiKey key, CollectionConfig collection, RateLimits.Admission rate) implements ReadDecision {
+        }
+
+        /** The request is refused with {@code error}. */
+        record Refused(ApiException error, RateLimits.Admission rate) implements ReadDecision {
+        }
     }
 
     /**
@@ -108,16 +167,16 @@ final class Authenticator {
      *                      one, 403 when the key is scoped to other collections
      */
     Reader requireReader(final Context ctx, final String collectionName) {
-        final ApiKey key = requireKey(ctx);
-        final Optional<CollectionConfig> collection = Requests.namedCollection(config, collectionName);
-        if (collection.isEmpty()) {
-            throw ApiException.notFound("collection_not_found", "no collection '" + collectionName + "'; this key reads: "
-                    + String.join(", ", config.collections().stream().map(CollectionConfig::name).filter(key::canRead).toList()));
+        final ReadDecision decision = decideRead(ctx.header("Authorization"), collectionName,
+                ctx.attribute(ADMISSION_ATTRIBUTE) instanceof RateLimits.Admission taken ? taken : null);
+        if (decision.rate().limited()) {
+            setHeaders(ctx, decision.rate());
         }
-        if (!key.canRead(collection.get().name())) {
-            throw ApiException.forbidden("this API key may not read collection '" + collectionName + "'");
+        if (decision instanceof ReadDecision.Refused refused) {
+            throw refused.error();
         }
-        return new Reader(key, collection.get());
+        final ReadDecision.Admitted admitted = (ReadDecision.Admitted) decision;
+        return new Reader(admitted.key(), admitted.collection());
     }
 
     /**
@@ -193,8 +252,7 @@ final class Authenticator {
         }
         setHeaders(ctx, admission);
         if (!admission.admitted()) {
-            throw ApiException.tooManyRequests("this API key is limited to " + admission.limit() + "; retry in "
-                    + admission.retryAfterSeconds() + " s", admission.retryAfterSeconds());
+            throw tooManyRequests(admission);
         }
     }
 

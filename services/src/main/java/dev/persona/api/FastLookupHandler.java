@@ -90,23 +90,20 @@ final class FastLookupHandler extends Handler.Wrapper {
                 || path.indexOf('/', indexEnd + 1) >= 0 || indexEnd + 1 == path.length()) {
             return delegate(request, response, callback);
         }
-        final Optional<CollectionConfig> found = config.collection(path.substring(PREFIX.length(), collectionEnd));
-        final HttpFields headers = request.getHeaders();
-        final String authorization = headers.get(HttpHeader.AUTHORIZATION);
-        final Optional<ApiKey> key = auth.keyOf(authorization);
-        // A key with a field allow-list is answered by the route, which projects.
-        if (found.isEmpty() || key.isEmpty() || !key.get().canRead(found.get().name()) || key.get().hasFieldAllowList() || !auth.keysCurrent()) {
-            return delegate(request, response, callback);
-        }
-        final RateLimits.Admission admission = auth.admit(key.get());
+        final Authenticator.ReadDecision decision = auth.decideRead(request.getHeaders().get(HttpHeader.AUTHORIZATION),
+                path.substring(PREFIX.length(), collectionEnd), null);
+        final RateLimits.Admission admission = decision.rate();
         if (admission.limited()) {
             // Taken once: the route that answers a refusal, a 404 or a forward uses this admission, not a second token.
             request.setAttribute(Authenticator.ADMISSION_ATTRIBUTE, admission);
-            if (!admission.admitted()) {
-                return delegate(request, response, callback);
-            }
         }
-        final CollectionConfig collection = found.get();
+        // Refusals are worded by the route; a key with a field allow-list is answered by the route, which projects.
+        if (!(decision instanceof Authenticator.ReadDecision.Admitted admitted) || admitted.key().hasFieldAllowList()) {
+            return delegate(request, response, callback);
+        }
+        final HttpFields headers = request.getHeaders();
+        final ApiKey key = admitted.key();
+        final CollectionConfig collection = admitted.collection();
         final Optional<IndexRef> index = Requests.indexOrEmpty(collection, path.substring(recordsEnd + 1, indexEnd));
         if (index.isEmpty()) {
             return delegate(request, response, callback);
@@ -118,7 +115,7 @@ final class FastLookupHandler extends Handler.Wrapper {
         }
         // A key another instance owns: asked of it on the peer client's threads, this one goes back to parsing.
         final StoredValues.Forward forward = here instanceof RecordAnswer.Unavailable unavailable && unavailable.reason() == UnavailableReason.NOT_HERE
-                ? finder.forward(query.withCaller(Requests.caller(key.get()))) : null;
+                ? finder.forward(query.withCaller(Requests.caller(key))) : null;
         if (forward == null) {
             // Absent and unavailable records go to the route: it words every error.
             return delegate(request, response, callback);
