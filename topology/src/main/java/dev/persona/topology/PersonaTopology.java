@@ -124,8 +124,8 @@ public final class PersonaTopology {
                                                       final KStream<String, byte[]> purgeRequests, final CollectionConfig collection,
                                                       final SyncConfig sync, final String purgedTopic, final int maxRecordBytes) {
         final String name = collection.name() + "-" + sync.id();
-        final String parents = "nest-parents-" + collection.name() + "-" + sync.id();
-        final String arrays = "nest-" + collection.name() + "-" + sync.id();
+        final String parents = TopicNames.nestParentsStore(collection.name(), sync.id());
+        final String arrays = TopicNames.nestStore(collection.name(), sync.id());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(parents), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(arrays), Serdes.String(), Serdes.ByteArray()));
         final Map<String, KStream<String, SyncChange>> out = children.process(() -> new NestRouter(parents), Named.as(name + "-nest-route"), parents)

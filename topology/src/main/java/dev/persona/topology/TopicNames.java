@@ -142,4 +142,14 @@ public final class TopicNames {
     public static String indexStore(final String collection) {
         return "index-" + collection;
     }
+
+    /** The RocksDB store holding the arrays a {@code nest:} sync builds: parent key -> its children. */
+    public static String nestStore(final String collection, final String sync) {
+        return "nest-" + collection + "-" + sync;
+    }
+
+    /** The RocksDB store in which a {@code nest:} sync remembers each child's parent (to move or remove it). */
+    public static String nestParentsStore(final String collection, final String sync) {
+        return "nest-parents-" + collection + "-" + sync;
+    }
 }
