@@ -17,6 +17,16 @@ import java.io.UncheckedIOException;
  */
 public record IndexChange(String key, boolean claim, long ts) {
 
+    /** Record {@code key} took the value, at {@code ts}. */
+    public static IndexChange claim(final String key, final long ts) {
+        return new IndexChange(key, true, ts);
+    }
+
+    /** Record {@code key} let go of the value (changed it, lost it, expired or was purged), at {@code ts}. */
+    public static IndexChange release(final String key, final long ts) {
+        return new IndexChange(key, false, ts);
+    }
+
     /** JSON on the repartition topic. */
     public static Serde<IndexChange> serde() {
         return Serdes.serdeFrom((topic, change) -> {

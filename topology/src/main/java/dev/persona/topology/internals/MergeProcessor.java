@@ -171,7 +171,7 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
                             // Claimed when the field took its value, as its merge would have claimed it.
                             final var written = fields.get(index);
                             final long ts = written != null ? written.updatedAt() : StoredRecord.updatedAt(record.value);
-                            context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(record.key, true, ts)), now));
+                            forwardIndex(index, value, IndexChange.claim(record.key, ts), now);
                             claims++;
                         }
                     }
@@ -224,7 +224,7 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
                 for (final String index : collection.secondaryIndices()) {
                     final String value = indexValue(gone, index);
                     if (value != null) {
-                        context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(record.key, false, now)), now));
+                        forwardIndex(index, value, IndexChange.release(record.key, now), now);
                     }
                 }
             }
@@ -270,12 +270,10 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
             final String before = indexValue(result.before(), index);
             final String after = indexValue(result.after(), index);
             if (before != null && !before.equals(after)) {
-                context.forward(new Record<>(IndexEntry.key(index, before), new Routed.Ok<>(new IndexChange(record.key(), false, record.value().ts())),
-                        record.timestamp()));
+                forwardIndex(index, before, IndexChange.release(record.key(), record.value().ts()), record.timestamp());
             }
             if (after != null && !after.equals(before)) {
-                context.forward(new Record<>(IndexEntry.key(index, after), new Routed.Ok<>(new IndexChange(record.key(), true, record.value().ts())),
-                        record.timestamp()));
+                forwardIndex(index, after, IndexChange.claim(record.key(), record.value().ts()), record.timestamp());
             }
         }
     }
@@ -295,7 +293,7 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
             for (final String index : collection.secondaryIndices()) {
                 final String value = indexValue(gone, index);
                 if (value != null) {
-                    context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(new IndexChange(key, false, ts)), ts));
+                    forwardIndex(index, value, IndexChange.release(key, ts), ts);
                 }
             }
         }
@@ -387,5 +385,10 @@ public final class MergeProcessor implements Processor<String, SyncChange, Strin
     @Override
     public void close() {
         live.closed(storeName, partition, store);
+    }
+
+    /** Sends a claim or release of {@code value} of {@code index} on to the index store, keyed by the entry it changes. */
+    private void forwardIndex(final String index, final String value, final IndexChange change, final long timestamp) {
+        context.forward(new Record<>(IndexEntry.key(index, value), new Routed.Ok<>(change), timestamp));
     }
 }
