@@ -143,7 +143,7 @@ public final class SyncOwnership implements AutoCloseable {
                         if (isCancel(record.value())) {
                             worker.cancel();
                         } else {
-                            worker.trigger(isFull(record.value()));
+                            worker.trigger(isFull(record.value()) ? RunTrigger.FULL : RunTrigger.MANUAL);
                         }
                     } catch (final RuntimeException e) {
                         LOG.warn("Sync {}: cannot start the requested run", record.key(), e);

@@ -2,8 +2,11 @@ package dev.persona.ingest;
 
 /** Runs one sync on this instance while it owns it. */
 public interface SyncWorker extends AutoCloseable {
-    /** Starts a run now (query syncs); {@code full} sends every row, not just the changes. */
-    void trigger(boolean full);
+    /**
+     * Starts what a request asks: {@link RunTrigger#MANUAL}, a query sync's run now; {@link RunTrigger#FULL}, a full
+     * resync (every row sent, not just the changes; a CDC sync's new snapshot of its table).
+     */
+    void trigger(RunTrigger trigger);
 
     /** Stops the run in progress, if any, applying nothing of it (query syncs; others have no runs to stop). */
     default void cancel() {

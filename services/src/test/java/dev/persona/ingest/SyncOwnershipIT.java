@@ -51,7 +51,7 @@ class SyncOwnershipIT {
             starts.computeIfAbsent(sync.id(), id -> new AtomicInteger()).incrementAndGet();
             return new SyncWorker() {
                 @Override
-                public void trigger(final boolean full) {
+                public void trigger(final dev.persona.ingest.RunTrigger trigger) {
                 }
 
                 @Override

@@ -95,8 +95,8 @@ class BackgroundLoopsIT {
                     }
                     return new SyncWorker() {
                         @Override
-                        public void trigger(final boolean full) {
-                            triggers.add(full);
+                        public void trigger(final dev.persona.ingest.RunTrigger trigger) {
+                            triggers.add(trigger == dev.persona.ingest.RunTrigger.FULL);
                         }
 
                         @Override

@@ -488,7 +488,8 @@ public final class CdcSyncWorker implements SyncWorker {
      * request is retried every half second for two minutes.
      */
     @Override
-    public void trigger(final boolean full) {
+    public void trigger(final RunTrigger trigger) {
+        // Only FULL reaches a CDC sync: IngestService refuses a plain run of one.
         executor.execute(() -> signalSnapshot(System.nanoTime() + RESYNC_PATIENCE.toNanos()));
     }
 

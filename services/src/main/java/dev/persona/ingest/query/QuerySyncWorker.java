@@ -151,8 +151,8 @@ public final class QuerySyncWorker implements SyncWorker {
     }
 
     @Override
-    public void trigger(final boolean full) {
-        executor.execute(() -> run(full, full ? RunTrigger.FULL : RunTrigger.MANUAL));
+    public void trigger(final RunTrigger trigger) {
+        executor.execute(() -> run(trigger == RunTrigger.FULL, trigger));
     }
 
     private void scheduleNextCronRun() {
