@@ -53,6 +53,7 @@ import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Captures one PostgreSQL table with Debezium's embedded engine ({@code pgoutput}) while this instance owns the
@@ -84,10 +85,8 @@ public final class CdcSyncWorker implements SyncWorker {
     private volatile DebeziumEngine<ChangeEvent<String, String>> engine;
     private volatile SyncRun run;
     private volatile boolean closed;
-    private long captured;
-    private long upserts;
-    private long deletes;
-    private long rejected;
+    /** The run in progress's counts: written by the engine's thread, read and reset by the executor's (a resync). */
+    private final RunCounts counts = new RunCounts();
     private long lastProgress;
     private RowSizeLimit rowLimit;
     /** Set for a MariaDB source: where its transactions start, for offsets that lose no row at a restart. */
@@ -279,10 +278,7 @@ public final class CdcSyncWorker implements SyncWorker {
                 return;
             }
         }
-        captured = 0;
-        upserts = 0;
-        deletes = 0;
-        rejected = 0;
+        counts.reset();
         engine = DebeziumEngine.create(Json.class)
                 .using(engineProperties)
                 .using((success, message, error) -> {
@@ -390,19 +386,15 @@ public final class CdcSyncWorker implements SyncWorker {
                         change.row().version(), "Kafka refused the change row: " + failure.get().getMessage(), null));
                 producer.flush();
                 letter.failure().ifPresent(f -> failBatch("Kafka refused a dead letter: " + f.getMessage()));
-                rejected++;
+                counts.rejected.increment();
             } else if (failure.isPresent()) {
                 failBatch("Kafka did not take the change of key '" + (change.row() == null ? change.letter().key() : change.row().key())
                         + "' (" + failure.get().getMessage() + "); nothing of the batch was committed");
             } else if (change.row() == null) {
-                rejected++;
+                counts.rejected.increment();
             } else {
-                captured++;
-                if (change.row().op() == ChangeRow.Op.UPSERT) {
-                    upserts++;
-                } else {
-                    deletes++;
-                }
+                counts.captured.increment();
+                (change.row().op() == ChangeRow.Op.UPSERT ? counts.upserts : counts.deletes).increment();
             }
         }
         // Offsets move only once the rows are safely in Kafka: a crash here replays, never loses.
@@ -422,7 +414,7 @@ public final class CdcSyncWorker implements SyncWorker {
             lastProgress = now;
             // A resync replaces the run meanwhile (signalSnapshot): one at a time.
             synchronized (this) {
-                run = run.progressed(captured, upserts, deletes, rejected);
+                run = counts.progressed(run);
                 history.record(run);
             }
         }
@@ -516,12 +508,9 @@ public final class CdcSyncWorker implements SyncWorker {
         }
         synchronized (this) {
             if (run != null && run.isRunning()) {
-                history.record(run.succeeded(captured, upserts, deletes, 0, rejected));
+                history.record(counts.succeeded(run));
             }
-            captured = 0;
-            upserts = 0;
-            deletes = 0;
-            rejected = 0;
+            counts.reset();
             run = SyncRun.start(sync.id(), RunTrigger.FULL, true, instance);
             history.record(run);
         }
@@ -555,7 +544,30 @@ public final class CdcSyncWorker implements SyncWorker {
         }
         producer.close(Duration.ofSeconds(5));
         if (run != null && run.isRunning()) {
-            history.record(run.succeeded(captured, upserts, deletes, 0, rejected));
+            history.record(counts.succeeded(run));
+        }
+    }
+
+    /** Rows of the run in progress, counted on one thread and read or reset on another. */
+    private static final class RunCounts {
+        final LongAdder captured = new LongAdder();
+        final LongAdder upserts = new LongAdder();
+        final LongAdder deletes = new LongAdder();
+        final LongAdder rejected = new LongAdder();
+
+        SyncRun progressed(final SyncRun run) {
+            return run.progressed(captured.sum(), upserts.sum(), deletes.sum(), rejected.sum());
+        }
+
+        SyncRun succeeded(final SyncRun run) {
+            return run.succeeded(captured.sum(), upserts.sum(), deletes.sum(), 0, rejected.sum());
+        }
+
+        void reset() {
+            captured.reset();
+            upserts.reset();
+            deletes.reset();
+            rejected.reset();
         }
     }
 }
