@@ -92,6 +92,11 @@ final class Authenticator {
                 + "(for " + keys.sinceCaughtUp().toSeconds() + " s, past http.maxKeyStaleness); retry on another instance");
     }
 
+    /** The 401 for a request whose {@code Authorization} header (null when absent) holds no valid key. */
+    private static ApiException unauthorized(final String authorization) {
+        return ApiException.unauthorized(authorization == null ? "missing API key: send 'Authorization: Bearer <key>'" : "unknown or revoked API key");
+    }
+
     private static ApiException tooManyRequests(final RateLimits.Admission admission) {
         return ApiException.tooManyRequests("this API key is limited to " + admission.limit() + "; retry in "
                 + admission.retryAfterSeconds() + " s", admission.retryAfterSeconds());
@@ -121,9 +126,7 @@ final class Authenticator {
         }
         final Optional<ApiKey> found = keyOf(authorization);
         if (found.isEmpty()) {
-            return new ReadDecision.Refused(ApiException.unauthorized(authorization == null
-                    ? "missing API key: send 'Authorization: Bearer <key>'"
-                    : "unknown or revoked API key"), RateLimits.Admission.UNLIMITED);
+            return new ReadDecision.Refused(unauthorized(authorization), RateLimits.Admission.UNLIMITED);
         }
         final ApiKey key = found.get();
         final RateLimits.Admission rate = taken != null ? taken : limits.admit(key);
@@ -207,10 +210,7 @@ final class Authenticator {
 
     private ApiKey requireKey(final Context ctx) {
         requireKeysCurrent();
-        final ApiKey key = keyOf(ctx.header("Authorization")).orElseThrow(() -> ApiException.unauthorized(
-                ctx.header("Authorization") == null
-                        ? "missing API key: send 'Authorization: Bearer <key>'"
-                        : "unknown or revoked API key"));
+        final ApiKey key = keyOf(ctx.header("Authorization")).orElseThrow(() -> unauthorized(ctx.header("Authorization")));
         admitOrThrow(ctx, key);
         return key;
     }
