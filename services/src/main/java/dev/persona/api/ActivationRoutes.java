@@ -7,8 +7,8 @@ import dev.persona.config.DestinationConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.routing.IndexRef;
-import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordFinder;
+import dev.persona.routing.StoredValue;
 import dev.persona.topology.Json;
 import dev.persona.topology.StoredRecord;
 import io.javalin.config.RoutesConfig;
@@ -75,9 +75,9 @@ final class ActivationRoutes {
         final String type = id.path("type").asText("");
         final IndexRef index = IndexRef.of(collection, type).orElseThrow(() -> rudderError("Invalid id type '" + type + "'. Entity '" + entity
                 + "' is served by: " + String.join(", ", IndexRef.declared(collection))));
-        final RecordAnswer result = finder.find(Requests.query(ctx, key.get(), collection, index, id.get("value").asText()));
-        if (result instanceof RecordAnswer.Unavailable unavailable) {
-            throw ApiException.unavailable("the profile cannot be read right now: " + unavailable.reason().explanation());
+        final StoredValue result = finder.find(Requests.query(ctx, key.get(), collection, index, id.get("value").asText()));
+        if (!(result instanceof StoredValue.Found || result instanceof StoredValue.Absent)) {
+            throw ApiException.unavailable("the profile cannot be read right now: " + RecordRoutes.whyUnavailable(result));
         }
         final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try {
@@ -86,7 +86,7 @@ final class ActivationRoutes {
             out.write(",\"id\":".getBytes(StandardCharsets.UTF_8));
             out.write(MAPPER.writeValueAsBytes(id));
             out.write(",\"data\":".getBytes(StandardCharsets.UTF_8));
-            if (result instanceof RecordAnswer.Present found) {
+            if (result instanceof StoredValue.Found found) {
                 RecordRoutes.markStale(ctx, found);
                 if (key.get().hasFieldAllowList()) {
                     out.write(RecordView.render(found.stored(), RecordView.Shape.PLAIN.allowOnly(key.get().fields()), 0));

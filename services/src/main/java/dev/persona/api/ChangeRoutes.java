@@ -8,8 +8,8 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.IndexRef;
-import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordFinder;
+import dev.persona.routing.StoredValue;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -55,7 +55,7 @@ final class ChangeRoutes {
         if (index instanceof IndexRef.Primary) {
             id = value;
         } else {
-            final RecordAnswer.Present found = RecordRoutes.present(finder.find(Requests.query(ctx, key, collection, index, value)),
+            final StoredValue.Found found = RecordRoutes.present(finder.find(Requests.query(ctx, key, collection, index, value)),
                     collection, index, value);
             final JsonNode primary = RecordView.parse(found.stored()).get(collection.primaryIndex());
             if (primary == null || primary.isNull()) {
@@ -65,8 +65,8 @@ final class ChangeRoutes {
         }
         final IndexRef byId = new IndexRef.Primary(collection.primaryIndex());
         final Supplier<byte[]> current = () -> {
-            final RecordAnswer answer = finder.find(Requests.query(ctx, key, collection, byId, id));
-            return answer instanceof RecordAnswer.Absent ? null : RecordRoutes.present(answer, collection, byId, id).stored();
+            final StoredValue answer = finder.find(Requests.query(ctx, key, collection, byId, id));
+            return answer instanceof StoredValue.Absent ? null : RecordRoutes.present(answer, collection, byId, id).stored();
         };
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");

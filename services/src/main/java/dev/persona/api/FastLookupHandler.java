@@ -5,9 +5,9 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.routing.IndexRef;
 import dev.persona.routing.KeyLocator;
-import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordQuery;
 import dev.persona.routing.RecordFinder;
+import dev.persona.routing.StoredValue;
 import dev.persona.routing.StoredValues;
 import dev.persona.routing.UnavailableReason;
 import dev.persona.topology.StoredRecord;
@@ -109,13 +109,12 @@ final class FastLookupHandler extends Handler.Wrapper {
             return delegate(request, response, callback);
         }
         final RecordQuery query = RecordQuery.byIndex(collection, index.get(), path.substring(indexEnd + 1));
-        final RecordAnswer here = finder.findHere(query);
-        if (here instanceof RecordAnswer.Present record) {
+        final StoredValue here = finder.findHere(query);
+        if (here instanceof StoredValue.Found record) {
             return answer(request, response, callback, record, record.stale() ? null : self, admission, start);
         }
         // A key another instance owns: asked of it on the peer client's threads, this one goes back to parsing.
-        final StoredValues.Forward forward = here instanceof RecordAnswer.Unavailable unavailable && unavailable.reason() == UnavailableReason.NOT_HERE
-                ? finder.forward(query.withCaller(Requests.caller(key))) : null;
+        final StoredValues.Forward forward = here instanceof StoredValue.NotHere ? finder.forward(query.withCaller(Requests.caller(key))) : null;
         if (forward == null) {
             // Absent and unavailable records go to the route: it words every error.
             return delegate(request, response, callback);
@@ -123,15 +122,17 @@ final class FastLookupHandler extends Handler.Wrapper {
         forward.answer().whenComplete((value, failure) -> HttpThreads.completing(() -> {
             // Anything but a present record from the owner is for the route: it tries standbys and words errors.
             try {
-                final RecordAnswer answer = RecordAnswer.of(value);
-                if (answer instanceof RecordAnswer.Present record && !record.stale()) {
+                final StoredValue answer = failure != null || value == null
+                        ? new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, "the owner gave no answer")
+                        : value.asRecord();
+                if (answer instanceof StoredValue.Found record && !record.stale()) {
                     answer(request, response, callback, record, KeyLocator.address(forward.owner()), admission, start);
                     return;
                 }
-                if (answer instanceof RecordAnswer.Absent) {
+                if (answer instanceof StoredValue.Absent) {
                     // The owner said so: the route words the 404 without asking it again.
                     request.setAttribute(KNOWN_ANSWER, answer);
-                } else if (answer instanceof RecordAnswer.Unavailable unavailable && unavailable.reason() == UnavailableReason.OWNER_UNREACHABLE) {
+                } else if (answer instanceof StoredValue.Unavailable unavailable && unavailable.reason() == UnavailableReason.OWNER_UNREACHABLE) {
                     // The route asks the standbys only: the owner just had its request timeout.
                     request.setAttribute(OWNER_FAILED, Boolean.TRUE);
                 }
@@ -144,7 +145,7 @@ final class FastLookupHandler extends Handler.Wrapper {
     }
 
     /** Writes {@code record} as the answer; {@code owner} is the instance that holds its active copy, when known. */
-    private boolean answer(final Request request, final Response response, final Callback callback, final RecordAnswer.Present record,
+    private boolean answer(final Request request, final Response response, final Callback callback, final StoredValue.Found record,
                            final String owner, final RateLimits.Admission admission, final long start) {
         final byte[] stored = record.stored();
         final int length = StoredRecord.bodyLength(stored);

@@ -66,7 +66,7 @@ final class InternalRoutes {
         } catch (final IllegalArgumentException e) {
             throw ApiException.badRequest("invalid_body", "not a batch call: " + e.getMessage());
         }
-        return PeerWire.answer(ask.keys(), lookup.getAll(store, ask.keys(), Caller.INSTANCE, ask.standby() ? Hop.FORWARDED_TO_STANDBY : Hop.FORWARDED));
+        return PeerWire.answer(ask.keys(), lookup.getAll(store, ask.keys(), Caller.INSTANCE, ask.hop()));
     }
 
     /**

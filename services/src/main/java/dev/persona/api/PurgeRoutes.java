@@ -6,9 +6,9 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
 import dev.persona.purge.RecordPurger;
 import dev.persona.routing.IndexRef;
-import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordFinder;
 import dev.persona.routing.RecordQuery;
+import dev.persona.routing.StoredValue;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -51,7 +51,7 @@ final class PurgeRoutes {
         if (index instanceof IndexRef.Primary) {
             key = value.asText();
         } else {
-            final RecordAnswer.Present found = RecordRoutes.present(finder.find(RecordQuery.byIndex(collection, index, value.asText())
+            final StoredValue.Found found = RecordRoutes.present(finder.find(RecordQuery.byIndex(collection, index, value.asText())
                     .withCaller(Requests.caller(admin))), collection, index, value.asText());
             key = RecordView.parse(found.stored()).path(collection.primaryIndex()).asText();
         }

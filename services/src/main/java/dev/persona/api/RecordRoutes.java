@@ -7,8 +7,9 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.routing.Caller;
 import dev.persona.routing.IndexRef;
-import dev.persona.routing.RecordAnswer;
 import dev.persona.routing.RecordFinder;
+import dev.persona.routing.StoredValue;
+import dev.persona.routing.UnavailableReason;
 import dev.persona.routing.RecordQuery;
 import dev.persona.topology.Json;
 import dev.persona.topology.StoredRecord;
@@ -53,8 +54,8 @@ final class RecordRoutes {
         final RecordView.Shape shape = Requests.shape(ctx, reader.key());
         final String value = ctx.pathParam("value");
         final RecordQuery query = Requests.query(ctx, reader.key(), collection, index, value);
-        final RecordAnswer known = ctx.attribute(FastLookupHandler.KNOWN_ANSWER);
-        final RecordAnswer.Present found = present(known != null ? known : finder.find(query), collection, index, value);
+        final StoredValue known = ctx.attribute(FastLookupHandler.KNOWN_ANSWER);
+        final StoredValue.Found found = present(known != null ? known : finder.find(query), collection, index, value);
         final byte[] stored = found.stored();
         markStale(ctx, found);
         if (!found.stale()) {
@@ -73,7 +74,7 @@ final class RecordRoutes {
     }
 
     /** A record read from a standby copy says so: {@code X-Persona-Stale: true} and its offset lag. */
-    static void markStale(final Context ctx, final RecordAnswer.Present found) {
+    static void markStale(final Context ctx, final StoredValue.Found found) {
         if (found.stale()) {
             ctx.header("X-Persona-Stale", "true");
             ctx.header("X-Persona-Lag", Long.toString(found.lag()));
@@ -98,7 +99,7 @@ final class RecordRoutes {
         auth.admitBatch(ctx, reader.key(), ids.size());
         final IndexRef index = Requests.index(collection, body.path("index").asText("id"));
         final Caller caller = Requests.caller(reader.key());
-        final Map<String, RecordAnswer> results = finder.findAll(Requests.query(ctx, reader.key(), collection, index, null), ids);
+        final Map<String, StoredValue> results = finder.findAll(Requests.query(ctx, reader.key(), collection, index, null), ids);
         final List<String> missing = new ArrayList<>();
         final List<String> unavailable = new ArrayList<>();
         final ByteArrayOutputStream out = new ByteArrayOutputStream(256 + ids.size() * 512);
@@ -106,8 +107,8 @@ final class RecordRoutes {
         try {
             out.write("{\"records\":{".getBytes(StandardCharsets.UTF_8));
             boolean first = true;
-            for (final Map.Entry<String, RecordAnswer> result : results.entrySet()) {
-                if (result.getValue() instanceof RecordAnswer.Present found) {
+            for (final Map.Entry<String, StoredValue> result : results.entrySet()) {
+                if (result.getValue() instanceof StoredValue.Found found) {
                     if (!first) {
                         out.write(',');
                     }
@@ -118,7 +119,7 @@ final class RecordRoutes {
                     out.write('"');
                     out.write(':');
                     out.write(RecordView.render(found.stored(), shape, now, conflicts(collection, found.stored(), shape, caller), found));
-                } else if (result.getValue() instanceof RecordAnswer.Unavailable) {
+                } else if (!(result.getValue() instanceof StoredValue.Absent)) {
                     unavailable.add(result.getKey());
                 } else {
                     missing.add(result.getKey());
@@ -139,15 +140,20 @@ final class RecordRoutes {
         ctx.result(out.toByteArray());
     }
 
-    /** The present record of an answer, or the error that says why there is none (503 or 404). */
-    static RecordAnswer.Present present(final RecordAnswer answer, final CollectionConfig collection, final IndexRef index, final String value) {
-        if (answer instanceof RecordAnswer.Present present) {
-            return present;
+    /** The record of a finder's answer, or the error that says why there is none: 404 only when it is absent, else 503. */
+    static StoredValue.Found present(final StoredValue answer, final CollectionConfig collection, final IndexRef index, final String value) {
+        if (answer instanceof StoredValue.Found found) {
+            return found;
         }
-        if (answer instanceof RecordAnswer.Unavailable unavailable) {
-            throw ApiException.unavailable("the record with " + index.name() + " '" + value + "' in '" + collection.name()
-                    + "' cannot be read right now: " + unavailable.reason().explanation());
+        if (answer instanceof StoredValue.Absent) {
+            throw ApiException.notFound("record_not_found", "no record with " + index.name() + " '" + value + "' in '" + collection.name() + "'");
         }
-        throw ApiException.notFound("record_not_found", "no record with " + index.name() + " '" + value + "' in '" + collection.name() + "'");
+        throw ApiException.unavailable("the record with " + index.name() + " '" + value + "' in '" + collection.name()
+                + "' cannot be read right now: " + whyUnavailable(answer));
+    }
+
+    /** Why an answer that is neither found nor absent cannot be given now, in a client's words. */
+    static String whyUnavailable(final StoredValue answer) {
+        return (answer instanceof StoredValue.Unavailable unavailable ? unavailable.reason() : UnavailableReason.REBALANCING).explanation();
     }
 }

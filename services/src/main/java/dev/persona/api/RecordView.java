@@ -64,7 +64,7 @@ final class RecordView {
      * @param found          how it was read, for {@code _meta.stale} and {@code _meta.lag}; may be null
      */
     static byte[] render(final byte[] stored, final Shape shape, final long now, final Map<String, Object> indexConflicts,
-                         final dev.persona.routing.RecordAnswer.Present found) {
+                         final dev.persona.routing.StoredValue.Found found) {
         if (shape.isPlain()) {
             return StoredRecord.body(stored);
         }

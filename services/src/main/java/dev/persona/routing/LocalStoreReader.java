@@ -61,25 +61,25 @@ public final class LocalStoreReader {
 
     /**
      * Reads {@code key} from {@code partition} of {@code store} when this instance is processing that partition
-     * right now; null otherwise (then {@link #read} and the key's owner decide). This is the lookup's fast path: no
+     * right now; {@link StoredValue#NOT_HERE} otherwise (then {@link #read} and the key's owner decide). This is the lookup's fast path: no
      * search through Streams' tasks, no metadata query.
      */
     public StoredValue readLive(final String store, final String key, final int partition) {
         final KeyValueStore<String, byte[]> handle = live.get(store, partition);
         if (handle == null || restoring.test(store, partition)) {
-            return null;
+            return StoredValue.NOT_HERE;
         }
         final StoredValue value;
         try {
             value = StoredValue.of(handle.get(key));
         } catch (final InvalidStateStoreException closedMeanwhile) {
-            return null;
+            return StoredValue.NOT_HERE;
         }
         // An absent key is confirmed by Streams before it becomes a 404: a task whose state was found corrupted is
         // wiped and revived with the same store object, which may stay registered here while it restores from
         // nothing (seen in the fault suite with every broker down: a 404 for a record that exists).
         if (value == StoredValue.ABSENT && read(store, key, partition) instanceof StoredValue.Unavailable) {
-            return null;
+            return StoredValue.NOT_HERE;
         }
         return value;
     }
@@ -132,15 +132,15 @@ public final class LocalStoreReader {
     /**
      * Reads {@code key} from whatever copy of {@code partition} this instance holds, a standby included, when its
      * offset lag, as last measured (at most {@link #LAG_TRUSTED} ago), is at most {@code maxLag}: the lookup path of
-     * {@code kafka.readFrom: nearest}, without waiting on anything. Null when there is no such copy here; a standby's
-     * answer is marked stale with its lag.
+     * {@code kafka.readFrom: nearest}, without waiting on anything. {@link StoredValue#NOT_HERE} when there is no such
+     * copy here; a standby's answer is marked stale with its lag.
      */
     public StoredValue readNearest(final String store, final String key, final int partition, final long maxLag) {
         final Lags known = currentLags();
         final Map<Integer, LagInfo> ofStore = known.byStore().get(store);
         final LagInfo lag = ofStore == null ? null : ofStore.get(partition);
         if (lag == null || lag.offsetLag() > maxLag || restoring.test(store, partition)) {
-            return null;
+            return StoredValue.NOT_HERE;
         }
         final String handleKey = store + '#' + partition;
         final byte[] stored;
@@ -149,11 +149,11 @@ public final class LocalStoreReader {
                     QueryableStoreTypes.<String, byte[]>keyValueStore()).enableStaleStores().withPartition(partition))).get(key);
         } catch (final StreamsException | IllegalStateException e) {
             anyCopy.remove(handleKey);
-            return null;
+            return StoredValue.NOT_HERE;
         }
         if (stored == null) {
             // Only a copy that is up to date may say "absent" (under exactly-once the last offset is a marker: lag 1).
-            return lag.offsetLag() <= 1 ? StoredValue.ABSENT : null;
+            return lag.offsetLag() <= 1 ? StoredValue.ABSENT : StoredValue.NOT_HERE;
         }
         return new StoredValue.Found(stored, true, lag.offsetLag());
     }

@@ -115,8 +115,8 @@ public final class PeerClient implements AutoCloseable {
      * NUL, primary keys may hold a slash).
      */
     public CompletableFuture<StoredValue> fetch(final HostInfo peer, final String store, final String key, final Caller caller,
-                                                final boolean standby) {
-        final Route route = new Route(peer, store, caller, standby);
+                                                final Hop hop) {
+        final Route route = new Route(peer, store, caller, hop);
         return coalescers.get(route, Coalescer::new).fetch(key);
     }
 
@@ -124,11 +124,12 @@ public final class PeerClient implements AutoCloseable {
      * The stored values of {@code keys} on {@code peer}, in one call: key -> value, every key answered (unavailable when
      * the peer could not say).
      *
-     * @param standby ask the peer for its standby copies (the active owner could not answer)
+     * @param hop how the peer is to read: {@link Hop#FORWARDED} (its active copies) or {@link Hop#FORWARDED_TO_STANDBY}
+     *            (its standby copies too: the active owner could not answer)
      */
     public CompletableFuture<Map<String, StoredValue>> fetchAll(final HostInfo peer, final String store, final List<String> keys,
-                                                                final Caller caller, final boolean standby) {
-        final byte[] body = PeerWire.ask(keys, standby);
+                                                                final Caller caller, final Hop hop) {
+        final byte[] body = PeerWire.ask(keys, hop);
         keysPerCall.record(keys.size());
         final String path = RAW_BATCH_PATH.formatted(store);
         final Request request = request(peer, HttpMethod.POST, path, caller, body)
@@ -205,7 +206,7 @@ public final class PeerClient implements AutoCloseable {
     }
 
     /** Where a coalesced call goes, and for whom: lookups share a call only when all of this is the same. */
-    private record Route(HostInfo peer, String store, Caller caller, boolean standby) {
+    private record Route(HostInfo peer, String store, Caller caller, Hop hop) {
     }
 
     /**
@@ -260,7 +261,7 @@ public final class PeerClient implements AutoCloseable {
             final List<String> keys = List.copyOf(batch.keySet());
             CompletableFuture<Map<String, StoredValue>> call;
             try {
-                call = fetchAll(route.peer(), route.store(), keys, route.caller(), route.standby());
+                call = fetchAll(route.peer(), route.store(), keys, route.caller(), route.hop());
             } catch (final RuntimeException e) {
                 call = CompletableFuture.completedFuture(unavailable(keys, route.peer()));
             }
@@ -274,8 +275,9 @@ public final class PeerClient implements AutoCloseable {
                 next = takeIfFree();
             }
             send(next);
+            final StoredValue unanswered = PeerWire.unanswered(route.peer());
             batch.forEach((key, answers) -> {
-                final StoredValue value = values.get(key);
+                final StoredValue value = values.getOrDefault(key, unanswered);
                 answers.forEach(each -> each.complete(value));
             });
         }

@@ -32,8 +32,11 @@ public final class PeerWire {
     private PeerWire() {
     }
 
-    /** What a call asks: these keys, from the active copies or the standby ones. */
-    public record Ask(List<String> keys, boolean standby) {
+    /**
+     * What a call asks: these keys, read as {@code hop} says ({@link Hop#FORWARDED}: the active copies only;
+     * {@link Hop#FORWARDED_TO_STANDBY}: standby copies too).
+     */
+    public record Ask(List<String> keys, Hop hop) {
     }
 
     /** What a key stands for when {@code peer} gave no usable answer for it. */
@@ -41,11 +44,18 @@ public final class PeerWire {
         return new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, peer + " could not answer");
     }
 
-    /** The bytes of a call for {@code keys}. */
-    public static byte[] ask(final List<String> keys, final boolean standby) {
+    /**
+     * The bytes of a call for {@code keys}, to be read as {@code hop} says.
+     *
+     * @throws IllegalArgumentException for a hop that is not one between instances
+     */
+    public static byte[] ask(final List<String> keys, final Hop hop) {
+        if (!hop.forwarded()) {
+            throw new IllegalArgumentException("a call between instances is forwarded, not " + hop);
+        }
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream(8 + keys.size() * 16);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(standby ? STANDBY : 0);
+            out.writeByte(hop == Hop.FORWARDED_TO_STANDBY ? STANDBY : 0);
             out.writeInt(keys.size());
             for (final String key : keys) {
                 final byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
@@ -66,7 +76,7 @@ public final class PeerWire {
     public static Ask readAsk(final byte[] body, final int limit) {
         final ByteBuffer in = ByteBuffer.wrap(body);
         try {
-            final boolean standby = (in.get() & STANDBY) != 0;
+            final Hop hop = (in.get() & STANDBY) != 0 ? Hop.FORWARDED_TO_STANDBY : Hop.FORWARDED;
             final int count = in.getInt();
             if (count < 0 || count > limit) {
                 throw new IllegalArgumentException("a batch call carries 0 to " + limit + " keys, not " + count);
@@ -83,7 +93,7 @@ public final class PeerWire {
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " bytes follow the last key");
             }
-            return new Ask(keys, standby);
+            return new Ask(keys, hop);
         } catch (final BufferUnderflowException e) {
             throw new IllegalArgumentException("the body ends inside a batch call");
         }

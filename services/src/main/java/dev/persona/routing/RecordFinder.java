@@ -24,35 +24,32 @@ import java.util.function.BiFunction;
  * index catches up with a change, the next most recent claimant that still carries the value answers.
  */
 public final class RecordFinder {
-    private static final RecordAnswer NOT_HERE = new RecordAnswer.Unavailable(UnavailableReason.NOT_HERE,
-            "this instance does not process the key's partition now");
-
     private final StoredValues values;
 
     public RecordFinder(final StoredValues values) {
         this.values = values;
     }
 
-    /** The record a query asks for, wherever it lives. */
-    public RecordAnswer find(final RecordQuery query) {
+    /** The record a query asks for, wherever it lives: found (a record with fields), absent or unavailable. */
+    public StoredValue find(final RecordQuery query) {
         final String records = TopicNames.recordStore(query.collection());
         if (query.index() instanceof IndexRef.Primary) {
-            return RecordAnswer.of(values.get(records, query.value(), query.caller(), query.hop()));
+            return values.get(records, query.value(), query.caller(), query.hop()).asRecord();
         }
-        return RecordAnswer.of(byIndex(query.collection(), query.index().name(), query.value(),
-                (store, key) -> values.get(store, key, query.caller(), query.hop())));
+        return byIndex(query.collection(), query.index().name(), query.value(),
+                (store, key) -> values.get(store, key, query.caller(), query.hop())).asRecord();
     }
 
     /**
      * The record a query asks for when this instance processes every partition it needs (the index entry's and the
-     * record's), read without waiting on anything (no peer, no rebalance); {@link UnavailableReason#NOT_HERE}
-     * otherwise, and then {@link #find} finds it.
+     * record's), read without waiting on anything (no peer, no rebalance); {@link StoredValue#NOT_HERE} otherwise,
+     * and then {@link #find} finds it.
      */
-    public RecordAnswer findHere(final RecordQuery query) {
+    public StoredValue findHere(final RecordQuery query) {
         final StoredValue value = query.index() instanceof IndexRef.Primary
                 ? values.getHere(TopicNames.recordStore(query.collection()), query.value())
                 : byIndex(query.collection(), query.index().name(), query.value(), values::getHere);
-        return value == null ? NOT_HERE : RecordAnswer.of(value);
+        return value.asRecord();
     }
 
     /**
@@ -87,18 +84,17 @@ public final class RecordFinder {
      *
      * @return value -> answer, in the order asked (duplicates once)
      */
-    public Map<String, RecordAnswer> findAll(final RecordQuery query, final List<String> asked) {
+    public Map<String, StoredValue> findAll(final RecordQuery query, final List<String> asked) {
         final Map<String, StoredValue> found = query.index() instanceof IndexRef.Primary
                 ? values.getAll(TopicNames.recordStore(query.collection()), asked, query.caller(), query.hop())
                 : byIndexValues(query.collection(), query.index().name(), asked, query.caller(), query.hop());
-        final Map<String, RecordAnswer> answers = new LinkedHashMap<>();
-        found.forEach((value, stored) -> answers.put(value, RecordAnswer.of(stored)));
-        return answers;
+        found.replaceAll((value, stored) -> stored.asRecord());
+        return found;
     }
 
     /**
      * Reads the index entry, then its claims, most recent first, until a record still carries the value. A read that
-     * cannot answer here and now (unavailable, or null from {@link StoredValues#getHere}) ends the walk with itself.
+     * cannot answer here and now (unavailable, or not here for {@link StoredValues#getHere}) ends the walk with itself.
      */
     private StoredValue byIndex(final CollectionConfig collection, final String index, final String value,
                            final BiFunction<String, String, StoredValue> read) {
@@ -109,7 +105,7 @@ public final class RecordFinder {
         }
         for (final String key : byRecency(IndexEntry.claims(found.stored()))) {
             final StoredValue record = read.apply(TopicNames.recordStore(collection), key);
-            if (record == null || record instanceof StoredValue.Unavailable || carries(collection, record, index, folded)) {
+            if (record instanceof StoredValue.NotHere || record instanceof StoredValue.Unavailable || carries(collection, record, index, folded)) {
                 return record;
             }
         }

@@ -51,15 +51,15 @@ public final class StoredValues {
 
 
     /**
-     * Looks one key up in this instance's live copy of its partition, without waiting on anything: null when this
-     * instance does not process that partition now (the key lives elsewhere, or partitions are moving), and then
-     * {@link #get} finds it.
+     * Looks one key up in this instance's live copy of its partition, without waiting on anything:
+     * {@link StoredValue#NOT_HERE} when this instance does not process that partition now (the key lives elsewhere,
+     * or partitions are moving), and then {@link #get} finds it.
      */
     public StoredValue getHere(final String store, final String key) {
         stores.require(store);
         final int partition = stores.partition(store, key);
         final StoredValue live = reader.readLive(store, key, partition);
-        return live != null || !nearest ? live : nearest(store, key, partition);
+        return live instanceof StoredValue.NotHere && nearest ? nearest(store, key, partition) : live;
     }
 
     /** The instance that holds the active copy of {@code key} in {@code store}, as {@code host:port}, if one does now. */
@@ -86,14 +86,14 @@ public final class StoredValues {
             return null;
         }
         forwards.increment();
-        return new Forward(remote.host(), peers.fetch(remote.host(), store, key, caller, false));
+        return new Forward(remote.host(), peers.fetch(remote.host(), store, key, caller, Hop.FORWARDED));
     }
 
     /** A lookup on its way to the owner {@code owner}. */
     public record Forward(HostInfo owner, CompletableFuture<StoredValue> answer) {
     }
 
-    /** With {@code readFrom: nearest}, this instance's own copy of the key's partition, if fresh enough; else null. */
+    /** With {@code readFrom: nearest}, this instance's own copy of the key's partition, if fresh enough; else not here. */
     private StoredValue nearest(final String store, final String key, final int partition) {
         final StoredValue value = reader.readNearest(store, key, partition, maxStaleLag);
         if (value instanceof StoredValue.Found found && found.stale()) {
@@ -107,17 +107,18 @@ public final class StoredValues {
      * restoring, unreachable), a standby copy within {@code maxStaleLag} answers instead, marked stale.
      *
      * @param hop where the request stands: a forwarded one is answered from here or not at all
+     * @return never {@link StoredValue.NotHere}: the plan asks whichever copy can answer, or says why none can
      */
     public StoredValue get(final String store, final String key, final Caller caller, final Hop hop) {
         stores.require(store);
         final int partition = stores.partition(store, key);
         final StoredValue live = reader.readLive(store, key, partition);
-        if (live != null) {
+        if (!(live instanceof StoredValue.NotHere)) {
             return live;
         }
         if (nearest && !hop.forwarded()) {
             final StoredValue own = nearest(store, key, partition);
-            if (own != null) {
+            if (!(own instanceof StoredValue.NotHere)) {
                 return own;
             }
         }
@@ -144,13 +145,13 @@ public final class StoredValues {
         }
         if (copy instanceof ReadPlan.Copy.ActiveAt at) {
             forwards.increment();
-            return await(peers.fetch(at.host(), store, key, caller, false));
+            return await(peers.fetch(at.host(), store, key, caller, Hop.FORWARDED));
         }
         if (copy instanceof ReadPlan.Copy.StandbyHere here) {
             return reader.readStandby(store, key, here.partition(), maxStaleLag);
         }
         if (copy instanceof ReadPlan.Copy.StandbyAt at) {
-            return await(peers.fetch(at.host(), store, key, caller, true));
+            return await(peers.fetch(at.host(), store, key, caller, Hop.FORWARDED_TO_STANDBY));
         }
         return ((ReadPlan.Copy.Refused) copy).failure();
     }
@@ -172,9 +173,9 @@ public final class StoredValues {
             }
             final int partition = stores.partition(store, key);
             final StoredValue live = reader.readLive(store, key, partition);
-            final StoredValue own = live != null || !nearest || forwarded ? live : nearest(store, key, partition);
+            final StoredValue own = live instanceof StoredValue.NotHere && nearest && !forwarded ? nearest(store, key, partition) : live;
             results.put(key, own);
-            if (own != null) {
+            if (!(own instanceof StoredValue.NotHere)) {
                 continue;
             }
             final KeyLocation location = locator.locate(store, key);
@@ -191,13 +192,13 @@ public final class StoredValues {
         final Map<HostInfo, CompletableFuture<Map<String, StoredValue>>> pending = new HashMap<>();
         remote.forEach((host, hostKeys) -> {
             forwards.increment();
-            pending.put(host, peers.fetchAll(host, store, hostKeys, caller, false));
+            pending.put(host, peers.fetchAll(host, store, hostKeys, caller, Hop.FORWARDED));
         });
         pending.forEach((host, future) -> {
             results.putAll(awaitBatch(future, remote.get(host), host));
         });
         // Whatever the active owners could not answer, a standby copy may (one key at a time: the rare path).
-        results.replaceAll((key, lookup) -> lookup == null || lookup instanceof StoredValue.Unavailable
+        results.replaceAll((key, lookup) -> lookup instanceof StoredValue.NotHere || lookup instanceof StoredValue.Unavailable
                 ? get(store, key, caller, hop) : lookup);
         return results;
     }

@@ -9,14 +9,12 @@ public enum UnavailableReason {
     /** A forwarded request met a key that moved again: it is not forwarded a second time. */
     MOVED,
     /** No copy here is fresh enough: none, or lagging beyond {@code kafka.maxStaleLag}. */
-    NO_FRESH_COPY,
-    /** The fast path only: this instance does not process the key's partition now; the full path finds it. */
-    NOT_HERE;
+    NO_FRESH_COPY;
 
     /** What a client is told: why, without the hosts, partitions and lags that the detail holds for the log. */
     public String explanation() {
         return switch (this) {
-            case REBALANCING, MOVED, NOT_HERE -> "its partition is moving between instances or restoring";
+            case REBALANCING, MOVED -> "its partition is moving between instances or restoring";
             case OWNER_UNREACHABLE -> "the instance that holds it did not answer in time";
             case NO_FRESH_COPY -> "no copy within the configured lag bound is available";
         };

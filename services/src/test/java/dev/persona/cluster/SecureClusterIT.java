@@ -154,7 +154,7 @@ class SecureClusterIT {
     @Test
     void shouldRefuseInternalCallsNotSignedWithTheClusterSecretOrSeenBefore() {
         final String path = PeerClient.RAW_BATCH_PATH.formatted(TopicNames.recordStore("customers"));
-        final byte[] body = dev.persona.routing.PeerWire.ask(List.of("c1"), false);
+        final byte[] body = dev.persona.routing.PeerWire.ask(List.of("c1"), dev.persona.routing.Hop.FORWARDED);
         final String digest = PeerAuth.digest(body);
         assertEquals(401, clients.get(2).postBytes(path, body, bearer(ADMIN)).statusCode(), "an admin bearer token is not a peer");
         final PeerAuth forger = new PeerAuth(() -> "not the cluster's secret".getBytes(), java.time.Clock.systemUTC());
@@ -174,7 +174,7 @@ class SecureClusterIT {
                 taken.headers().firstValue(PeerAuth.ANSWER_HEADER).orElse(null)), "and for no other");
         assertEquals(401, signedPost(path, body, signed, digest, "*").statusCode(), "a signature is taken once: a replay is refused");
         final String other = peer.sign("POST", path, caller, digest);
-        assertEquals(401, signedPost(path, dev.persona.routing.PeerWire.ask(List.of("c2"), false), other, digest, "*").statusCode(), "a signature is good for its own body only");
+        assertEquals(401, signedPost(path, dev.persona.routing.PeerWire.ask(List.of("c2"), dev.persona.routing.Hop.FORWARDED), other, digest, "*").statusCode(), "a signature is good for its own body only");
         assertEquals(401, signedPost(path, body, peer.sign("POST", path, caller, digest), digest, "customers,products").statusCode(),
                 "nor for another scope");
     }

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 /**
  * The lookup's fast path reads the store a processor registered. A task found corrupted is wiped and revived with
@@ -58,9 +58,9 @@ class LocalStoreReaderTest {
             final LiveStores live = new LiveStores();
             live.opened("records-people", 5, holding(Map.of("31", "{}".getBytes(StandardCharsets.UTF_8))));
             final LocalStoreReader reader = new LocalStoreReader(streams, live, (store, partition) -> false);
-            assertNull(reader.readLive("records-people", "32", 5), "no 404 from a store that may be restoring: the owner path decides");
+            assertSame(StoredValue.NOT_HERE, reader.readLive("records-people", "32", 5), "no 404 from a store that may be restoring: the owner path decides");
             assertInstanceOf(StoredValue.Found.class, reader.readLive("records-people", "31", 5), "what it holds is answered at once");
-            assertNull(reader.readLive("records-people", "32", 4), "a partition nobody registered");
+            assertSame(StoredValue.NOT_HERE, reader.readLive("records-people", "32", 4), "a partition nobody registered");
         }
     }
 
@@ -70,7 +70,7 @@ class LocalStoreReaderTest {
             final LiveStores live = new LiveStores();
             live.opened("records-people", 5, holding(Map.of("31", "{\"version\":\"older\"}".getBytes(StandardCharsets.UTF_8))));
             final LocalStoreReader reader = new LocalStoreReader(streams, live, (store, partition) -> partition == 5);
-            assertNull(reader.readLive("records-people", "31", 5), "what a restoring store holds may be an older state");
+            assertSame(StoredValue.NOT_HERE, reader.readLive("records-people", "31", 5), "what a restoring store holds may be an older state");
         }
     }
 }

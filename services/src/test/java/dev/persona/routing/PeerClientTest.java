@@ -63,13 +63,13 @@ class PeerClientTest {
         try {
             final HostInfo at = new HostInfo("127.0.0.1", peer.getAddress().getPort());
             final Caller caller = new Caller("k1", List.of("*"));
-            final CompletableFuture<StoredValue> first = client.fetch(at, "records-customers", "k0", caller, false);
+            final CompletableFuture<StoredValue> first = client.fetch(at, "records-customers", "k0", caller, Hop.FORWARDED);
             Poll.until(Duration.ofSeconds(30), "the first call at the peer", () -> calls.size() == 1);
             final List<CompletableFuture<StoredValue>> waiting = new ArrayList<>();
             for (int i = 1; i <= 50; i++) {
-                waiting.add(client.fetch(at, "records-customers", "k" + i, caller, false));
+                waiting.add(client.fetch(at, "records-customers", "k" + i, caller, Hop.FORWARDED));
             }
-            waiting.add(client.fetch(at, "records-customers", "nobody", caller, false));
+            waiting.add(client.fetch(at, "records-customers", "nobody", caller, Hop.FORWARDED));
             release.countDown();
             assertEquals("k0", new String(assertInstanceOf(StoredValue.Found.class, first.get(30, TimeUnit.SECONDS)).stored(), StandardCharsets.UTF_8));
             for (int i = 1; i <= 50; i++) {
@@ -104,7 +104,7 @@ class PeerClientTest {
                 new SimpleMeterRegistry());
         try {
             final StoredValue value = client.fetch(new HostInfo("127.0.0.1", peer.getAddress().getPort()), "records-customers", "k0",
-                    Caller.INSTANCE, false).get(30, TimeUnit.SECONDS);
+                    Caller.INSTANCE, Hop.FORWARDED).get(30, TimeUnit.SECONDS);
             assertEquals(UnavailableReason.OWNER_UNREACHABLE, assertInstanceOf(StoredValue.Unavailable.class, value).reason());
         } finally {
             client.close();

@@ -220,7 +220,7 @@ class TwoInstanceIT {
     void shouldNotForwardARequestThatAnotherInstanceAlreadyForwarded() {
         final String onB = keysOwnedBy(b).get(0);
         final String path = PeerClient.RAW_BATCH_PATH.formatted("records-customers");
-        final byte[] body = PeerWire.ask(java.util.List.of(onB), false);
+        final byte[] body = PeerWire.ask(java.util.List.of(onB), Hop.FORWARDED);
         final PeerAuth peer = new PeerAuth(() -> a.keys().clusterSecret(), java.time.Clock.systemUTC());
         final String digest = PeerAuth.digest(body);
         final HttpResponse<byte[]> response = httpA.postBytes(path, body,
