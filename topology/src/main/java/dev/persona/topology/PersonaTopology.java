@@ -15,6 +15,8 @@ import dev.persona.topology.internals.NestOp;
 import dev.persona.topology.internals.NestRouter;
 import dev.persona.topology.internals.RecordMerger;
 import dev.persona.topology.internals.RowMapper;
+import dev.persona.topology.internals.CollectionChange;
+import dev.persona.topology.internals.PurgeRequest;
 import dev.persona.topology.internals.SyncChange;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -67,7 +69,7 @@ public final class PersonaTopology {
             final KStream<String, byte[]> purgeRequests = builder.stream(names.purges(collection.name()), Consumed.with(Serdes.String(), Serdes.ByteArray())
                             .withName("source-" + names.purges(collection.name())))
                     .filter((key, value) -> key != null && value != null, Named.as(collection.name() + "-purge-requests"));
-            KStream<String, SyncChange> changes = null;
+            KStream<String, CollectionChange> changes = null;
             for (final SyncConfig sync : syncs) {
                 KStream<byte[], byte[]> source = sources.computeIfAbsent(names.sourceTopic(sync),
                         topic -> builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + topic)));
@@ -83,12 +85,12 @@ public final class PersonaTopology {
                                 names.ownTopic(sync), config.kafka().maxRecordBytes())
                         : changes(source, collection, sync, names.deadLetterTopic(collection.name()), config.kafka().maxRecordBytes(),
                                 (mapper, row, ts, headers) -> Replays.mark(mapper.map(row, ts), headers));
-                changes = changes == null ? syncChanges : changes.merge(syncChanges, Named.as(collection.name() + "-" + sync.id() + "-join"));
+                changes = changes == null ? widen(syncChanges) : changes.merge(widen(syncChanges), Named.as(collection.name() + "-" + sync.id() + "-join"));
             }
             final String purgeStore = TopicNames.purgeStore(collection.name());
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(purgeStore), Serdes.String(), Serdes.ByteArray()));
             changes = changes.merge(purgeRequests
-                    .mapValues((key, value) -> SyncChange.purge(System.currentTimeMillis()), Named.as(collection.name() + "-purge")),
+                    .mapValues((key, value) -> (CollectionChange) new PurgeRequest(System.currentTimeMillis()), Named.as(collection.name() + "-purge")),
                     Named.as(collection.name() + "-purge-join"));
             final RecordMerger merger = new RecordMerger(collection, syncs);
             final int maxRecordBytes = config.kafka().maxRecordBytes();
@@ -224,5 +226,11 @@ public final class PersonaTopology {
                     + ": produce it keyed by its primary key (UTF-8) with Kafka's default partitioner, or drop 'copartitioned'");
         }
         return key;
+    }
+
+    /** A stream of syncs' changes as what a merge takes: a stream only hands its values out, so the cast is safe. */
+    @SuppressWarnings("unchecked")
+    private static KStream<String, CollectionChange> widen(final KStream<String, ? extends CollectionChange> changes) {
+        return (KStream<String, CollectionChange>) changes;
     }
 }

@@ -84,7 +84,7 @@ class RetentionTopologyTest {
 
     @Test
     void shouldExpireMoreRecordsThanOneBatchInOnePass() {
-        final int count = 10_001; // MergeProcessor.EXPIRY_BATCH + 1
+        final int count = 10_001; // Expiry.BATCH + 1
         for (int i = 0; i < count; i++) {
             upsert("k" + i, "k" + i + "@example.com", 0);
         }
@@ -100,9 +100,9 @@ class RetentionTopologyTest {
 
     @Test
     void shouldLookForExpiredRecordsOftenEnoughButNotOnEveryTick() {
-        assertEquals(Duration.ofSeconds(150), dev.persona.topology.internals.MergeProcessor.expiryInterval(Duration.ofHours(1)));
-        assertEquals(Duration.ofMinutes(1), dev.persona.topology.internals.MergeProcessor.expiryInterval(Duration.ofMinutes(10)));
-        assertEquals(Duration.ofHours(1), dev.persona.topology.internals.MergeProcessor.expiryInterval(Duration.ofDays(90)));
-        assertEquals(Duration.ofMinutes(30), dev.persona.topology.internals.MergeProcessor.expiryInterval(Duration.ofHours(12)));
+        assertEquals(Duration.ofSeconds(150), dev.persona.topology.internals.Expiry.interval(Duration.ofHours(1)));
+        assertEquals(Duration.ofMinutes(1), dev.persona.topology.internals.Expiry.interval(Duration.ofMinutes(10)));
+        assertEquals(Duration.ofHours(1), dev.persona.topology.internals.Expiry.interval(Duration.ofDays(90)));
+        assertEquals(Duration.ofMinutes(30), dev.persona.topology.internals.Expiry.interval(Duration.ofHours(12)));
     }
 }

@@ -19,17 +19,5 @@ import dev.persona.topology.ChangeRow;
  *                 its merge may be sampled for the run debugger
  */
 public record SyncChange(String sync, ChangeRow.Op op, ObjectNode fields, JsonNode keyValue, Long version, long ts, boolean replayed,
-                         String run) {
-    /** The sync of a purge: no sync id is empty. */
-    private static final String PURGE = "";
-
-    /** A request to remove the record everywhere and keep its syncs from bringing it back ({@link #isPurge}). */
-    public static SyncChange purge(final long ts) {
-        return new SyncChange(PURGE, ChangeRow.Op.DELETE, null, null, null, ts, false, null);
-    }
-
-    /** Whether this is a purge rather than a sync's change. */
-    public boolean isPurge() {
-        return PURGE.equals(sync);
-    }
+                         String run) implements CollectionChange {
 }

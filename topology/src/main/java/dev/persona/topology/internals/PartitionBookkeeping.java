@@ -1,0 +1,67 @@
+package dev.persona.topology.internals;
+
+import dev.persona.topology.Purges;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What a partition of a collection's merge remembers besides its records, in the collection's purge store
+ * ({@code TopicNames.purgeStore}), in two key spaces of its own: the purge lists, keyed by {@link Purges#hash} of a
+ * record key (64 hexadecimal digits: the syncs that must delete the key before they may write it again), and one
+ * entry {@link #CLAIMED_INDICES} for the secondary indices this partition's records are claimed in. The layout is
+ * defined here only; {@link PurgeGate} and {@link IndexBackfill} read and write through this class.
+ */
+final class PartitionBookkeeping {
+    /** Not a hash (a hash is hexadecimal, this sorts after every one): the indices the stored records are claimed in. */
+    private static final String CLAIMED_INDICES = "~indexed";
+
+    private final KeyValueStore<String, byte[]> store;
+
+    PartitionBookkeeping(final KeyValueStore<String, byte[]> store) {
+        this.store = store;
+    }
+
+    /** Whether any purge list is kept: when not, no change pays for a hash. */
+    boolean anyPurgeList() {
+        try (KeyValueIterator<String, byte[]> any = store.all()) {
+            // The claimed indices sort after every hash: when they come first, they are the only entry.
+            return any.hasNext() && !any.next().key.equals(CLAIMED_INDICES);
+        }
+    }
+
+    /** The syncs that hold the purged key {@code hash}; empty when it is on no purge list. */
+    Set<String> purgeList(final String hash) {
+        return lines(store.get(hash));
+    }
+
+    /** Keeps {@code syncs} as the purge list of {@code hash}; an empty list is removed. */
+    void putPurgeList(final String hash, final Set<String> syncs) {
+        if (syncs.isEmpty()) {
+            store.delete(hash);
+        } else {
+            store.put(hash, String.join("\n", syncs).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The secondary indices the stored records are claimed in; none before the first back-fill. */
+    Set<String> claimedIndices() {
+        return lines(store.get(CLAIMED_INDICES));
+    }
+
+    void putClaimedIndices(final Set<String> indices) {
+        store.put(CLAIMED_INDICES, String.join("\n", new TreeSet<>(indices)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Set<String> lines(final byte[] stored) {
+        final Set<String> lines = new TreeSet<>();
+        if (stored != null && stored.length > 0) {
+            lines.addAll(List.of(new String(stored, StandardCharsets.UTF_8).split("\n")));
+        }
+        return lines;
+    }
+}
