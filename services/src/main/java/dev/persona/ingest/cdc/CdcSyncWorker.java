@@ -25,7 +25,6 @@ import io.debezium.embedded.EmbeddedEngineChangeEvent;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,7 +34,6 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +44,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -105,7 +102,7 @@ public final class CdcSyncWorker implements SyncWorker {
         this.syncTopic = new TopicNames(config.kafka()).syncTopic(sync.collection(), sync.id());
         this.deadLetterTopic = new TopicNames(config.kafka()).deadLetterTopic(sync.collection());
         this.clientProperties = clientProperties;
-        this.engineProperties = engineProperties(config, sync, source, clientProperties);
+        this.engineProperties = EngineSettings.of(config, sync, source, clientProperties);
         final Map<String, Object> props = new HashMap<>(clientProperties);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -139,111 +136,7 @@ public final class CdcSyncWorker implements SyncWorker {
 
     /** Slot and publication name of a sync. */
     public static String slotName(final SyncConfig sync) {
-        return "persona_" + sync.id().toLowerCase(Locale.ROOT);
-    }
-
-    static Properties engineProperties(final PersonaConfig config, final SyncConfig sync, final SourceConfig.Cdc source,
-                                       final Map<String, Object> clientProperties) {
-        final Properties props = source.readsBinaryLog()
-                ? binlogProperties(config, sync, source, clientProperties) : postgresProperties(sync, source);
-        props.put("name", config.kafka().applicationId() + "-cdc-" + sync.id());
-        // Only the columns the sync reads are captured: a column no mapping reads (a password hash, a 2 MB document)
-        // never reaches Kafka, nor makes a row too large for it.
-        sync.columnsRead().ifPresent(columns -> props.put("column.include.list", columns.stream()
-                .map(column -> java.util.regex.Pattern.quote(source.table()) + "\\." + java.util.regex.Pattern.quote(column))
-                .collect(java.util.stream.Collectors.joining(","))));
-        props.put("topic.prefix", "persona_" + sync.id());
-        props.put("snapshot.mode", "initial");
-        // A full resync is an ad-hoc blocking snapshot, signalled through the engine itself: no signal table in the
-        // user's database. Streaming pauses while the table is read again, then resumes where it was.
-        props.put("signal.enabled.channels", "in-process");
-        // Debezium waits this long for more events before handing a batch over (default 500 ms): most of the
-        // commit-to-visible time. 25 ms keeps freshness low; batches still fill up under load.
-        props.put("poll.interval.ms", "25");
-        props.put("decimal.handling.mode", "double");
-        props.put("time.precision.mode", "connect");
-        props.put("converter.schemas.enable", "false");
-        props.put("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
-        props.put("offset.storage.topic", new TopicNames(config.kafka()).cdcOffsets());
-        props.put("offset.storage.partitions", "1");
-        // Persona creates the offsets topic, replicated as its other topics, before any engine starts; -1 would
-        // mean the broker's default if Debezium ever had to create it.
-        props.put("offset.storage.replication.factor", "-1");
-        props.put("offset.flush.interval.ms", "1000");
-        props.put("bootstrap.servers", String.valueOf(clientProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)));
-        config.kafka().properties().forEach(props::put);
-        return props;
-    }
-
-    private static Properties postgresProperties(final SyncConfig sync, final SourceConfig.Cdc source) {
-        final Properties url = Driver.parseURL(source.connection(), new Properties());
-        if (url == null) {
-            throw new IllegalArgumentException("sync " + sync.id() + ": '" + SourceConfig.scheme(source.connection()) + "' is not a jdbc:postgresql:// URL");
-        }
-        final Properties props = new Properties();
-        props.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        props.put("plugin.name", "pgoutput");
-        // The driver leaves host and port empty for jdbc:postgresql:///db; it then means localhost:5432, as psql does.
-        props.put("database.hostname", orDefault(url.getProperty("PGHOST"), "localhost"));
-        props.put("database.port", orDefault(url.getProperty("PGPORT"), "5432"));
-        props.put("database.dbname", url.getProperty("PGDBNAME", "postgres"));
-        props.put("database.user", url.getProperty("user", "postgres"));
-        props.put("database.password", url.getProperty("password", ""));
-        props.put("table.include.list", source.table());
-        props.put("slot.name", slotName(sync));
-        props.put("publication.name", slotName(sync));
-        props.put("publication.autocreate.mode", "filtered");
-        // Debezium skips TRUNCATE by default; Persona wants to see it, so it is not passed over unnoticed.
-        props.put("skipped.operations", "none");
-        // Keeps the slot's confirmed LSN moving on quiet tables, so it does not hold WAL forever.
-        props.put("heartbeat.interval.ms", "10000");
-        return props;
-    }
-
-    /**
-     * MySQL and MariaDB, through Debezium's MySQL connector (binlog positions, no GTIDs needed). Debezium keeps the
-     * captured table's schema history in a topic of its own, {@link TopicNames#cdcSchemaHistory}, which Persona provisions.
-     */
-    private static Properties binlogProperties(final PersonaConfig config, final SyncConfig sync, final SourceConfig.Cdc source,
-                                               final Map<String, Object> clientProperties) {
-        final BinlogUrl url = BinlogUrl.parse(source.connection());
-        final Properties props = new Properties();
-        props.put("connector.class", "io.debezium.connector.mysql.MySqlConnector");
-        // Connector/J, with MariaDB's name for the binary log status (BinlogJdbcDriver says why).
-        props.put("database.jdbc.driver", BinlogJdbcDriver.class.getName());
-        props.put("database.hostname", url.host());
-        props.put("database.port", Integer.toString(url.port()));
-        props.put("database.user", url.user());
-        props.put("database.password", url.password());
-        // A replica's id, unique among the server's replicas: one per application and sync.
-        props.put("database.server.id", Long.toString(5_400 + Math.floorMod((config.kafka().applicationId() + "/" + sync.id()).hashCode(), 1_000_000_000)));
-        final int dot = source.table().indexOf('.');
-        props.put("database.include.list", dot > 0 ? source.table().substring(0, dot) : url.database());
-        props.put("table.include.list", source.table());
-        props.put("include.schema.changes", "false");
-        props.put("schema.history.internal", "io.debezium.storage.kafka.history.KafkaSchemaHistory");
-        props.put("schema.history.internal.kafka.topic", new TopicNames(config.kafka()).cdcSchemaHistory(sync));
-        props.put("schema.history.internal.kafka.bootstrap.servers", String.valueOf(clientProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)));
-        props.put("schema.history.internal.store.only.captured.tables.ddl", "true");
-        // MySQL's grammar cannot parse MariaDB-only types (uuid, inet6): such a table anywhere in the database would stop
-        // capture for good. Skipped on the captured table itself, a statement fails the sync instead (UnparsedDdlWatch).
-        props.put("schema.history.internal.skip.unparseable.ddl", "true");
-        // Its producer and consumer reach a secured cluster as every other client does.
-        config.kafka().properties().forEach((key, value) -> {
-            props.put("schema.history.internal.producer." + key, value);
-            props.put("schema.history.internal.consumer." + key, value);
-        });
-        props.put("heartbeat.interval.ms", "10000");
-        // The binary log reader notices a lost connection (the server restarted) and reconnects this often; Debezium's
-        // minute left a MariaDB killed -9 in the fault suite uncaptured for 77 s.
-        props.put("connect.keep.alive.interval.ms", "5000");
-        return props;
-    }
-
-    /** The first of a driver property's comma-separated values, or {@code fallback} when there is none. */
-    private static String orDefault(final String value, final String fallback) {
-        final String first = value == null ? "" : value.split(",")[0].trim();
-        return first.isEmpty() ? fallback : first;
+        return EngineSettings.slotName(sync);
     }
 
     private void startEngine() {
