@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.HashMap;
@@ -42,8 +41,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,10 +68,8 @@ public final class QuerySyncWorker implements SyncWorker {
     private final ScheduledExecutorService executor;
     private final ScheduledExecutorService watchdog;
     private final Map<String, Object> producerProperties;
-    private final AtomicReference<Statement> running = new AtomicReference<>();
-    private final AtomicReference<Thread> runningThread = new AtomicReference<>();
-    private final Object cancellation = new Object();
-    private final AtomicBoolean cancelRequested = new AtomicBoolean();
+    /** The run in progress, while there is one: what a cancel or the timeout stops. */
+    private volatile RunControl current;
     private KafkaProducer<String, byte[]> producer;
     private boolean transactionsReady;
     private RowSizeLimit rowLimit;
@@ -112,7 +107,7 @@ public final class QuerySyncWorker implements SyncWorker {
         final Optional<Duration> interval = Schedules.interval(source.schedule());
         if (interval.isPresent()) {
             // A task that throws is never run again by scheduleWithFixedDelay: run() throws nothing.
-            executor.scheduleWithFixedDelay(() -> run(false, RunTrigger.SCHEDULE), 0, interval.get().toMillis(), TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(() -> run(RunTrigger.SCHEDULE), 0, interval.get().toMillis(), TimeUnit.MILLISECONDS);
         } else {
             scheduleNextCronRun();
         }
@@ -124,68 +119,43 @@ public final class QuerySyncWorker implements SyncWorker {
      */
     @Override
     public void cancel() {
-        synchronized (cancellation) {
-            final Thread runner = runningThread.get();
-            if (runner == null) {
-                LOG.info("Sync {}: nothing to cancel, no run in progress or it is committing", sync.id());
-                return;
-            }
-            cancelRequested.set(true);
-            cancelModel();
-            runner.interrupt();
-        }
-    }
-
-    /**
-     * From here the run commits and cannot be cancelled: an interrupt inside {@code commitTransaction} would leave it
-     * unknown whether the run was applied. A cancellation that came before aborts instead.
-     */
-    private void closeCancellation(final AtomicBoolean timedOut) {
-        synchronized (cancellation) {
-            runningThread.set(null);
-        }
-        Thread.interrupted();
-        if (cancelRequested.get() || timedOut.get()) {
-            throw new RunFailure(timedOut.get() ? "timed out" : "cancelled");
+        final RunControl control = current;
+        if (control == null || !control.stop(RunControl.Stop.CANCELLED)) {
+            LOG.info("Sync {}: nothing to cancel, no run in progress or it is committing", sync.id());
         }
     }
 
     @Override
     public void trigger(final RunTrigger trigger) {
-        executor.execute(() -> run(trigger == RunTrigger.FULL, trigger));
+        executor.execute(() -> run(trigger));
     }
 
     private void scheduleNextCronRun() {
         final ExecutionTime times = ExecutionTime.forCron(Schedules.cron(source.schedule()));
         times.timeToNextExecution(ZonedDateTime.now()).ifPresent(delay -> executor.schedule(() -> {
             try {
-                run(false, RunTrigger.SCHEDULE);
+                run(RunTrigger.SCHEDULE);
             } finally {
                 scheduleNextCronRun();
             }
         }, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS));
     }
 
-    /** One run, start to end; every failure, {@link Error}s included, ends it as failed and alerts. Never throws. */
-    private void run(final boolean full, final RunTrigger trigger) {
-        final SyncRun started = SyncRun.start(sync.id(), trigger, full, instance);
+    /**
+     * One run, start to end; every failure, {@link Error}s included, ends it as failed and alerts. Never throws. A
+     * {@link RunTrigger#FULL} run sends every row; any other sends what changed, unless the model did.
+     */
+    private void run(final RunTrigger trigger) {
+        final SyncRun started = SyncRun.start(sync.id(), trigger, trigger == RunTrigger.FULL, instance);
         history.record(started);
-        final AtomicBoolean timedOut = new AtomicBoolean();
-        final Thread runner = Thread.currentThread();
-        // A cancellation that came as the last run ended is not for this one.
-        cancelRequested.set(false);
+        // An interrupt meant for the last run (it came as that run ended) is not for this one.
         Thread.interrupted();
-        runningThread.set(runner);
+        final RunControl control = new RunControl(Thread.currentThread(), sync.id());
+        current = control;
         final ScheduledFuture<?> timeout = watchdog.schedule(() -> {
-            synchronized (cancellation) {
-                if (runningThread.get() == null) {
-                    return; // committing: an interrupt now would leave it unknown whether the run was applied
-                }
-                timedOut.set(true);
+            if (control.stop(RunControl.Stop.TIMED_OUT)) {
                 ended(started.failed("the run took longer than its timeout (" + source.timeout().toSeconds()
                         + "s; source.timeout); the model's statement was cancelled"));
-                cancelModel();
-                runner.interrupt();
             }
         }, source.timeout().toMillis(), TimeUnit.MILLISECONDS);
         SyncRun run;
@@ -200,7 +170,7 @@ public final class QuerySyncWorker implements SyncWorker {
             if (rowLimit == null) {
                 rowLimit = RowSizeLimit.of(syncTopic, clientProperties, "select fewer or shorter columns in the sync's SQL");
             }
-            run = apply(started, full, timedOut);
+            run = apply(started, trigger == RunTrigger.FULL, control);
         } catch (final RunFailure e) {
             run = started.failed(e.getMessage());
         } catch (final SQLException e) {
@@ -213,24 +183,24 @@ public final class QuerySyncWorker implements SyncWorker {
             // The producer may be left mid-transaction or fenced by an error: the next run starts with a new one.
             renewProducer();
         } finally {
-            synchronized (cancellation) {
-                runningThread.set(null);
-            }
-            running.set(null);
+            control.finished();
+            current = null;
             if (!timeout.cancel(false)) {
                 awaitQuietly(timeout);
             }
         }
         // The watchdog has finished or will never run: an interrupt it sent is for this run, not the next.
         Thread.interrupted();
-        if (cancelRequested.getAndSet(false) && run.status() != RunStatus.SUCCEEDED) {
+        final RunControl.Stop stopped = control.stopped();
+        if (stopped == RunControl.Stop.CANCELLED && run.status() != RunStatus.SUCCEEDED) {
             run = started.cancelled();
         }
-        if (timedOut.get() || run.status() != RunStatus.SUCCEEDED) {
+        if (stopped == RunControl.Stop.TIMED_OUT || run.status() != RunStatus.SUCCEEDED) {
             // The hashes were updated as the rows went by: the next run starts from the last committed ones.
             state = null;
         }
-        if (!timedOut.get()) {
+        if (stopped != RunControl.Stop.TIMED_OUT) {
+            // A timed-out run was ended by the watchdog, when it timed out.
             ended(run);
         }
     }
@@ -264,17 +234,6 @@ public final class QuerySyncWorker implements SyncWorker {
         }
     }
 
-    private void cancelModel() {
-        final Statement statement = running.get();
-        if (statement != null) {
-            try {
-                statement.cancel();
-            } catch (final SQLException | RuntimeException e) {
-                LOG.warn("Sync {}: cannot cancel the model's statement: {}", sync.id(), e.getMessage());
-            }
-        }
-    }
-
     private void renewProducer() {
         try {
             producer.close(Duration.ZERO);
@@ -285,7 +244,7 @@ public final class QuerySyncWorker implements SyncWorker {
         transactionsReady = false;
     }
 
-    private SyncRun apply(final SyncRun run, final boolean requestedFull, final AtomicBoolean timedOut) throws SQLException {
+    private SyncRun apply(final SyncRun run, final boolean requestedFull, final RunControl control) throws SQLException {
         final String fingerprint = modelFingerprint(source, sync);
         final boolean full = requestedFull || !fingerprint.equals(state.fingerprint);
         final long version = state.nextVersion(run.startedAt());
@@ -298,7 +257,7 @@ public final class QuerySyncWorker implements SyncWorker {
         // The transaction opens with the first change, not before the model's statement: a model that takes long to
         // start answering does not eat into the transaction's timeout.
         final Transaction transaction = new Transaction();
-        try (ModelRows model = ModelRows.open(source.connection(), source.sql(), sync.primaryKey(), running, source.timeout())) {
+        try (ModelRows model = ModelRows.open(source.connection(), source.sql(), sync.primaryKey(), control.statement(), source.timeout())) {
             counts = ModelDiff.run(model, state.hashes, full, new ModelDiff.Changes() {
                 @Override
                 public void upsert(final String key, final ObjectNode row, final long hash) {
@@ -327,7 +286,7 @@ public final class QuerySyncWorker implements SyncWorker {
             });
             transaction.begin();
             producer.send(new ProducerRecord<>(stateTopic, 0, SyncState.META_KEY, SyncState.meta(version, fingerprint)));
-            closeCancellation(timedOut);
+            control.commit();
             producer.commitTransaction();
         } catch (final ProducerFencedException e) {
             throw e;
