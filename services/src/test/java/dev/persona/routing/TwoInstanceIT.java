@@ -192,9 +192,12 @@ class TwoInstanceIT {
 
     @Test
     void shouldShowEveryInstanceWithItsPartitionsInTheClusterView() {
-        final JsonNode cluster = Poll.until(TIMEOUT, "both instances reporting", () -> {
+        // Kafka Streams may rebalance again after the first assignment (a warm-up's follow-up probe): wait for both to run.
+        final JsonNode cluster = Poll.until(TIMEOUT, "both instances reporting, both running", () -> {
             final JsonNode view = json(httpB.get("/admin/cluster", bearer(ADMIN)).body());
-            return view.path("instances").size() == 2 && !view.toString().contains("\"error\"") ? java.util.Optional.of(view) : java.util.Optional.empty();
+            final boolean running = view.path("instances").size() == 2
+                    && java.util.stream.StreamSupport.stream(view.path("instances").spliterator(), false).allMatch(i -> "RUNNING".equals(i.path("state").asText()));
+            return running && !view.toString().contains("\"error\"") ? java.util.Optional.of(view) : java.util.Optional.empty();
         });
         final java.util.Set<Integer> active = new java.util.TreeSet<>();
         final java.util.Set<Integer> standby = new java.util.TreeSet<>();
