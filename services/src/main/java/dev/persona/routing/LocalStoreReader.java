@@ -1,185 +1,38 @@
 package dev.persona.routing;
 
-import dev.persona.topology.LiveStores;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.LagInfo;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiPredicate;
+import java.util.Set;
 
 /**
- * Reads this instance's active copy of a key.
- * <p>
- * Why not Interactive Queries v2: in Kafka Streams 4.3, an IQv2 {@code KeyQuery} takes the store's position lock
- * and then the RocksDB store's lock, while a write takes them the other way round, so lookups during ingest can
- * deadlock the stream thread (KAFKA-19629; Persona stays on Debezium's Kafka 4.3).
- * {@code ReadOnlyKeyValueStore#get} takes only the store lock. {@code ConcurrentReadWriteIT} guards this.
+ * This instance's copies of keys: the reads that need no other instance. {@link StreamsStoreReader} reads them from
+ * Kafka Streams' stores. A read that could only wait answers {@link StoredValue#NOT_HERE} or unavailable, never a 404
+ * for a key that may exist.
  */
-public final class LocalStoreReader {
-    /** Refreshes the lags behind {@code readFrom: nearest}: one thread for every instance of this JVM, idle between refreshes. */
-    private static final java.util.concurrent.Executor LAG_REFRESHER = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
-        final Thread thread = new Thread(task, "persona-lag-refresher");
-        thread.setDaemon(true);
-        return thread;
-    });
-
-    private final KafkaStreams streams;
-    private final LiveStores live;
-    private final BiPredicate<String, Integer> restoring;
-    private final Map<String, ReadOnlyKeyValueStore<String, byte[]>> handles = new ConcurrentHashMap<>();
-    /** Handles that read standby copies as well as active ones, for {@link #readNearest}. */
-    private final Map<String, ReadOnlyKeyValueStore<String, byte[]>> anyCopy = new ConcurrentHashMap<>();
-    /**
-     * This instance's copies and their offset lags, as Streams last reported them: asking costs a call to the
-     * broker, so lookups never ask; {@link #readNearest} refreshes it in the background when older than
-     * {@link #LAG_REFRESH} and stops trusting it past {@link #LAG_TRUSTED}.
-     */
-    private volatile Lags lags = new Lags(Map.of(), 0);
-    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
-    private static final long LAG_REFRESH = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
-    private static final long LAG_TRUSTED = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
-
-    private record Lags(Map<String, Map<Integer, LagInfo>> byStore, long at) {
-    }
+public interface LocalStoreReader {
 
     /**
-     * @param restoring whether a partition of a store is restoring from its changelog here now (Streams' restore
-     *                  listener knows): its registered store may then hold an older state, or nothing
+     * Reads {@code key} from {@code partition} of {@code store} when this instance is processing that partition right
+     * now; {@link StoredValue#NOT_HERE} otherwise (then {@link #read} and the key's owner decide). The lookup's fast
+     * path: no search through Streams' tasks, no metadata query.
      */
-    public LocalStoreReader(final KafkaStreams streams, final LiveStores live, final BiPredicate<String, Integer> restoring) {
-        this.streams = streams;
-        this.live = live;
-        this.restoring = restoring;
-    }
-
-    /**
-     * Reads {@code key} from {@code partition} of {@code store} when this instance is processing that partition
-     * right now; {@link StoredValue#NOT_HERE} otherwise (then {@link #read} and the key's owner decide). This is the lookup's fast path: no
-     * search through Streams' tasks, no metadata query.
-     */
-    public StoredValue readLive(final String store, final String key, final int partition) {
-        final KeyValueStore<String, byte[]> handle = live.get(store, partition);
-        if (handle == null || restoring.test(store, partition)) {
-            return StoredValue.NOT_HERE;
-        }
-        final StoredValue value;
-        try {
-            value = StoredValue.of(handle.get(key));
-        } catch (final InvalidStateStoreException closedMeanwhile) {
-            return StoredValue.NOT_HERE;
-        }
-        // An absent key is confirmed by Streams before it becomes a 404: a task whose state was found corrupted is
-        // wiped and revived with the same store object, which may stay registered here while it restores from
-        // nothing (seen in the fault suite with every broker down: a 404 for a record that exists).
-        if (value == StoredValue.ABSENT && read(store, key, partition) instanceof StoredValue.Unavailable) {
-            return StoredValue.NOT_HERE;
-        }
-        return value;
-    }
+    StoredValue readLive(String store, String key, int partition);
 
     /** Reads {@code key} from {@code partition} of {@code store}; unavailable when this instance is not its active owner. */
-    public StoredValue read(final String store, final String key, final int partition) {
-        final String handleKey = store + '#' + partition;
-        try {
-            final ReadOnlyKeyValueStore<String, byte[]> handle = handles.computeIfAbsent(handleKey, k -> streams.store(
-                    StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition)));
-            return StoredValue.of(handle.get(key));
-        } catch (final InvalidStateStoreException e) {
-            // The partition moved, is restoring, or the instance is rebalancing: the next call asks Streams afresh.
-            handles.remove(handleKey);
-            return new StoredValue.Unavailable(UnavailableReason.REBALANCING, "partition " + partition + " is not queryable here (" + streams.state() + ")");
-        } catch (final StreamsException | IllegalStateException e) {
-            handles.remove(handleKey);
-            return new StoredValue.Unavailable(UnavailableReason.REBALANCING, "the store is not queryable: " + e.getMessage());
-        }
-    }
+    StoredValue read(String store, String key, int partition);
 
     /**
      * Reads {@code key} from this instance's standby copy of {@code partition}, if it hosts one whose offset lag is at
      * most {@code maxLag}; the answer is marked stale with that lag.
      */
-    public StoredValue readStandby(final String store, final String key, final int partition, final long maxLag) {
-        try {
-            final Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().get(store);
-            final LagInfo lag = lags == null ? null : lags.get(partition);
-            if (lag == null) {
-                return new StoredValue.Unavailable(UnavailableReason.NO_FRESH_COPY, "no copy of partition " + partition + " here");
-            }
-            if (lag.offsetLag() > maxLag) {
-                return new StoredValue.Unavailable(UnavailableReason.NO_FRESH_COPY, "the copy of partition " + partition + " here lags by " + lag.offsetLag() + " (limit " + maxLag + ")");
-            }
-            final byte[] stored = streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, byte[]>keyValueStore())
-                    .enableStaleStores().withPartition(partition)).get(key);
-            if (stored == null) {
-                // A copy that is behind may simply not have the record yet: only an up-to-date copy may say "absent"
-                // (under exactly-once the last changelog offset is a transaction marker, hence a lag of 1).
-                return lag.offsetLag() <= 1 ? StoredValue.ABSENT
-                        : new StoredValue.Unavailable(UnavailableReason.NO_FRESH_COPY, "the copy of partition " + partition + " here lags by " + lag.offsetLag() + " and lacks the key");
-            }
-            return new StoredValue.Found(stored, true, lag.offsetLag());
-        } catch (final StreamsException | IllegalStateException e) {
-            return new StoredValue.Unavailable(UnavailableReason.REBALANCING, "the copy of partition " + partition + " here is not queryable");
-        }
-    }
+    StoredValue readStandby(String store, String key, int partition, long maxLag);
 
     /**
      * Reads {@code key} from whatever copy of {@code partition} this instance holds, a standby included, when its
-     * offset lag, as last measured (at most {@link #LAG_TRUSTED} ago), is at most {@code maxLag}: the lookup path of
-     * {@code kafka.readFrom: nearest}, without waiting on anything. {@link StoredValue#NOT_HERE} when there is no such
-     * copy here; a standby's answer is marked stale with its lag.
+     * offset lag, as last measured, is at most {@code maxLag}: the lookup path of {@code kafka.readFrom: nearest},
+     * without waiting on anything. {@link StoredValue#NOT_HERE} when there is no such copy here; a standby's answer is
+     * marked stale with its lag.
      */
-    public StoredValue readNearest(final String store, final String key, final int partition, final long maxLag) {
-        final Lags known = currentLags();
-        final Map<Integer, LagInfo> ofStore = known.byStore().get(store);
-        final LagInfo lag = ofStore == null ? null : ofStore.get(partition);
-        if (lag == null || lag.offsetLag() > maxLag || restoring.test(store, partition)) {
-            return StoredValue.NOT_HERE;
-        }
-        final String handleKey = store + '#' + partition;
-        final byte[] stored;
-        try {
-            stored = anyCopy.computeIfAbsent(handleKey, k -> streams.store(StoreQueryParameters.fromNameAndType(store,
-                    QueryableStoreTypes.<String, byte[]>keyValueStore()).enableStaleStores().withPartition(partition))).get(key);
-        } catch (final StreamsException | IllegalStateException e) {
-            anyCopy.remove(handleKey);
-            return StoredValue.NOT_HERE;
-        }
-        if (stored == null) {
-            // Only a copy that is up to date may say "absent" (under exactly-once the last offset is a marker: lag 1).
-            return lag.offsetLag() <= 1 ? StoredValue.ABSENT : StoredValue.NOT_HERE;
-        }
-        return new StoredValue.Found(stored, true, lag.offsetLag());
-    }
-
-    private Lags currentLags() {
-        final Lags known = lags;
-        final long age = System.nanoTime() - known.at();
-        if (age > LAG_REFRESH && refreshing.compareAndSet(false, true)) {
-            LAG_REFRESHER.execute(() -> {
-                try {
-                    lags = new Lags(Map.copyOf(streams.allLocalStorePartitionLags()), System.nanoTime());
-                } catch (final RuntimeException e) {
-                    // Not running, or rebalancing: the next lookup asks again, and trusts nothing old meanwhile.
-                } finally {
-                    refreshing.set(false);
-                }
-            });
-        }
-        return age > LAG_TRUSTED ? new Lags(Map.of(), known.at()) : known;
-    }
+    StoredValue readNearest(String store, String key, int partition, long maxLag);
 
     /** Whether each of these partitions of {@code store}, which this instance should actively host, answers queries. */
-    public boolean isQueryable(final String store, final java.util.Set<Integer> activePartitions) {
-        if (streams.state() != KafkaStreams.State.RUNNING) {
-            return false;
-        }
-        return activePartitions.stream().noneMatch(p -> read(store, "\u0000readiness", p) instanceof StoredValue.Unavailable);
-    }
+    boolean isQueryable(String store, Set<Integer> activePartitions);
 }

@@ -28,6 +28,8 @@ import dev.persona.routing.LocalStoreReader;
 import dev.persona.routing.PeerAuth;
 import dev.persona.routing.PeerClient;
 import dev.persona.routing.StoredValues;
+import dev.persona.routing.StreamsKeyLocator;
+import dev.persona.routing.StreamsStoreReader;
 import dev.persona.topology.LiveStores;
 import dev.persona.topology.PersonaTopology;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -196,7 +198,7 @@ public final class PersonaInstance implements AutoCloseable {
         status.watch("sync-runs", ingest.history()::failure);
         status.watch("sync-ownership", ingest::ownershipFailure);
 
-        final LocalStoreReader reader = new LocalStoreReader(streams, live, status::isRestoring);
+        final LocalStoreReader reader = new StreamsStoreReader(streams, live, status::isRestoring);
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final byte[] configuredSecret = config.http().clusterSecret().map(t -> t.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElse(null);
@@ -210,7 +212,7 @@ public final class PersonaInstance implements AutoCloseable {
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
                 tls.map(ServerTls::peerContext).orElse(null), metrics);
         started.push(peers);
-        final StoredValues lookup = new StoredValues(stores, new KeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(),
+        final StoredValues lookup = new StoredValues(stores, new StreamsKeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(),
                 config.kafka().readFrom(), metrics);
         final RecordPurger purger = new RecordPurger(config, clientProps, java.time.Clock.systemUTC());
         started.push(purger);

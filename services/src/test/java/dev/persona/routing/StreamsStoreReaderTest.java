@@ -23,14 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  * the same store object, which then restores from nothing: an absent key there is no 404 until Streams says the
  * partition is queryable.
  */
-class LocalStoreReaderTest {
+class StreamsStoreReaderTest {
     @TempDir
     Path stateDir;
 
     /** A store that holds exactly {@code records}, as a registered handle would. */
     @SuppressWarnings("unchecked")
     private static KeyValueStore<String, byte[]> holding(final Map<String, byte[]> records) {
-        return (KeyValueStore<String, byte[]>) Proxy.newProxyInstance(LocalStoreReaderTest.class.getClassLoader(),
+        return (KeyValueStore<String, byte[]>) Proxy.newProxyInstance(StreamsStoreReaderTest.class.getClassLoader(),
                 new Class<?>[] {KeyValueStore.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "get" -> records.get((String) args[0]);
                     case "name" -> "records-people";
@@ -57,7 +57,7 @@ class LocalStoreReaderTest {
         try (KafkaStreams streams = notRunning()) {
             final LiveStores live = new LiveStores();
             live.opened("records-people", 5, holding(Map.of("31", "{}".getBytes(StandardCharsets.UTF_8))));
-            final LocalStoreReader reader = new LocalStoreReader(streams, live, (store, partition) -> false);
+            final LocalStoreReader reader = new StreamsStoreReader(streams, live, (store, partition) -> false);
             assertSame(StoredValue.NOT_HERE, reader.readLive("records-people", "32", 5), "no 404 from a store that may be restoring: the owner path decides");
             assertInstanceOf(StoredValue.Found.class, reader.readLive("records-people", "31", 5), "what it holds is answered at once");
             assertSame(StoredValue.NOT_HERE, reader.readLive("records-people", "32", 4), "a partition nobody registered");
@@ -69,7 +69,7 @@ class LocalStoreReaderTest {
         try (KafkaStreams streams = notRunning()) {
             final LiveStores live = new LiveStores();
             live.opened("records-people", 5, holding(Map.of("31", "{\"version\":\"older\"}".getBytes(StandardCharsets.UTF_8))));
-            final LocalStoreReader reader = new LocalStoreReader(streams, live, (store, partition) -> partition == 5);
+            final LocalStoreReader reader = new StreamsStoreReader(streams, live, (store, partition) -> partition == 5);
             assertSame(StoredValue.NOT_HERE, reader.readLive("records-people", "31", 5), "what a restoring store holds may be an older state");
         }
     }
