@@ -122,20 +122,30 @@ public final class StoredValues {
                 return own;
             }
         }
-        final ReadPlan plan = ReadPlan.of(locator.locate(store, key), hop, locator.self());
-        StoredValue first = null;
-        StoredValue last = null;
-        for (final ReadPlan.Copy copy : plan.copies()) {
+        return read(store, key, caller, ReadPlan.of(locator.locate(store, key), hop, locator.self()), 0, null);
+    }
+
+    /**
+     * The first answer of the plan's copies from {@code from} on; when none answers, a client's request reports the
+     * first failure (the active copy's), a forwarded one its last.
+     *
+     * @param failed what the copies before {@code from} answered, if they were asked (null when none was)
+     */
+    private StoredValue read(final String store, final String key, final Caller caller, final ReadPlan plan, final int from,
+                             final StoredValue.Unavailable failed) {
+        StoredValue first = failed;
+        StoredValue last = failed;
+        for (final ReadPlan.Copy copy : plan.copies().subList(from, plan.copies().size())) {
             last = read(store, key, caller, copy);
             if (!(last instanceof StoredValue.Unavailable)) {
-                if (!hop.forwarded() && (copy instanceof ReadPlan.Copy.StandbyHere || copy instanceof ReadPlan.Copy.StandbyAt)) {
+                if (!plan.hop().forwarded() && (copy instanceof ReadPlan.Copy.StandbyHere || copy instanceof ReadPlan.Copy.StandbyAt)) {
                     standbyReads.increment();
                 }
                 return last;
             }
             first = first == null ? last : first;
         }
-        return hop.forwarded() ? last : first;
+        return plan.hop().forwarded() ? last : first;
     }
 
     /** One copy's answer. */
@@ -157,36 +167,37 @@ public final class StoredValues {
     }
 
     /**
-     * Looks many keys up: local ones here, the others grouped by owner and fetched in parallel.
+     * Looks many keys up: each key's first copy as {@link ReadPlan} orders them (this instance's live or active copy
+     * here, the active owners' grouped by owner and asked in parallel, one call each), then, for what that copy could
+     * not answer, the rest of the key's plan one key at a time (standbys: the rare path).
      *
      * @param hop where the request stands between instances
-     * @return key -> stored value, in the order of {@code keys} (duplicates once)
+     * @return key -> stored value, in the order of {@code keys} (duplicates once); never {@link StoredValue.NotHere}
      */
     public Map<String, StoredValue> getAll(final String store, final List<String> keys, final Caller caller, final Hop hop) {
-        final boolean forwarded = hop.forwarded();
         stores.require(store);
         final Map<String, StoredValue> results = new LinkedHashMap<>();
         final Map<HostInfo, List<String>> remote = new HashMap<>();
+        final Map<String, ReadPlan> plans = new HashMap<>();
         for (final String key : keys) {
             if (results.containsKey(key)) {
                 continue;
             }
             final int partition = stores.partition(store, key);
             final StoredValue live = reader.readLive(store, key, partition);
-            final StoredValue own = live instanceof StoredValue.NotHere && nearest && !forwarded ? nearest(store, key, partition) : live;
-            results.put(key, own);
+            final StoredValue own = live instanceof StoredValue.NotHere && nearest && !hop.forwarded() ? nearest(store, key, partition) : live;
             if (!(own instanceof StoredValue.NotHere)) {
+                results.put(key, own);
                 continue;
             }
-            final KeyLocation location = locator.locate(store, key);
-            if (location instanceof KeyLocation.Local local) {
-                results.put(key, reader.read(store, key, local.partition()));
-            } else if (location instanceof KeyLocation.Remote r && !forwarded) {
-                remote.computeIfAbsent(r.host(), h -> new ArrayList<>()).add(key);
-            } else if (location instanceof KeyLocation.Remote r) {
-                results.put(key, new StoredValue.Unavailable(UnavailableReason.MOVED, "the key moved to " + r.host()));
+            final ReadPlan plan = ReadPlan.of(locator.locate(store, key), hop, locator.self());
+            plans.put(key, plan);
+            final ReadPlan.Copy first = plan.copies().get(0);
+            if (first instanceof ReadPlan.Copy.ActiveAt at) {
+                remote.computeIfAbsent(at.host(), h -> new ArrayList<>()).add(key);
+                results.put(key, StoredValue.NOT_HERE);
             } else {
-                results.put(key, new StoredValue.Unavailable(UnavailableReason.REBALANCING, ((KeyLocation.Unknown) location).reason()));
+                results.put(key, read(store, key, caller, first));
             }
         }
         final Map<HostInfo, CompletableFuture<Map<String, StoredValue>>> pending = new HashMap<>();
@@ -194,12 +205,11 @@ public final class StoredValues {
             forwards.increment();
             pending.put(host, peers.fetchAll(host, store, hostKeys, caller, Hop.FORWARDED));
         });
-        pending.forEach((host, future) -> {
-            results.putAll(awaitBatch(future, remote.get(host), host));
-        });
-        // Whatever the active owners could not answer, a standby copy may (one key at a time: the rare path).
-        results.replaceAll((key, lookup) -> lookup instanceof StoredValue.NotHere || lookup instanceof StoredValue.Unavailable
-                ? get(store, key, caller, hop) : lookup);
+        pending.forEach((host, future) -> results.putAll(awaitBatch(future, remote.get(host), host)));
+        // What the first copy could not answer, the rest of the key's plan may (its first copy is not asked twice).
+        results.replaceAll((key, lookup) -> lookup instanceof StoredValue.Unavailable failed && plans.containsKey(key)
+                ? read(store, key, caller, plans.get(key), 1, failed)
+                : lookup instanceof StoredValue.NotHere || lookup instanceof StoredValue.Unavailable ? get(store, key, caller, hop) : lookup);
         return results;
     }
 
