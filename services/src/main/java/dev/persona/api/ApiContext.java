@@ -5,12 +5,12 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.ingest.IngestService;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.DeclaredStores;
+import dev.persona.routing.KeyLocator;
 import dev.persona.routing.LocalStoreReader;
 import dev.persona.routing.PeerAuth;
 import dev.persona.routing.PeerClient;
 import dev.persona.routing.StoredValues;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.apache.kafka.streams.KafkaStreams;
 
 import java.util.function.BooleanSupplier;
 
@@ -19,7 +19,7 @@ import java.util.function.BooleanSupplier;
  * {@link ApiServer#start}, in place of a factory with a dozen positional arguments.
  *
  * @param config   the configuration: collections, destinations, syncs
- * @param streams  the running topology, for readiness and the cluster view
+ * @param locator  where keys live and who the instances are, for readiness, the partition map and the cluster view
  * @param stores   the stores lookups may reach
  * @param values   stored values wherever they live (records and index entries)
  * @param peers    the one HTTP client to other instances
@@ -35,7 +35,7 @@ import java.util.function.BooleanSupplier;
  * @param changes  change subscriptions
  * @param purger   GDPR purges
  */
-public record ApiContext(PersonaConfig config, KafkaStreams streams, DeclaredStores stores, StoredValues values, PeerClient peers,
+public record ApiContext(PersonaConfig config, KeyLocator locator, DeclaredStores stores, StoredValues values, PeerClient peers,
                          LocalStoreReader reader, ApiKeyStore keys, IngestService ingest, InstanceStatus status,
                          PrometheusMeterRegistry metrics, BooleanSupplier draining, PeerAuth peerAuth,
                          java.util.Optional<dev.persona.tls.ServerTls> tls, dev.persona.kafka.TopicTail topics,

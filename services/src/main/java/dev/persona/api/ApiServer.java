@@ -6,6 +6,7 @@ import dev.persona.config.PersonaConfig;
 import dev.persona.purge.PurgeFailedException;
 import dev.persona.keys.ApiKeyStore;
 import dev.persona.routing.RecordFinder;
+import dev.persona.routing.KeyLocator;
 import dev.persona.routing.StoredValues;
 import dev.persona.topology.Json;
 import io.javalin.Javalin;
@@ -13,7 +14,6 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.persona.tls.ServerTls;
-import org.apache.kafka.streams.KafkaStreams;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
@@ -53,7 +53,7 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(final String host, final int port, final ApiContext context) {
         final PersonaConfig config = context.config();
-        final KafkaStreams streams = context.streams();
+        final KeyLocator locator = context.locator();
         final ApiKeyStore keys = context.keys();
         final StoredValues lookup = context.values();
         final PrometheusMeterRegistry metrics = context.metrics();
@@ -67,7 +67,7 @@ public final class ApiServer implements AutoCloseable {
         io.micrometer.core.instrument.Gauge.builder("persona.api.keys.staleness", keys, k -> k.sinceCaughtUp().toMillis() / 1000.0)
                 .baseUnit("seconds").description("how long since this instance last confirmed it holds every API key change")
                 .register(metrics);
-        final ProbeHandler probes = new ProbeHandler(config, streams, context.reader(), context.status(), context.draining(), auth, ports);
+        final ProbeHandler probes = new ProbeHandler(config, locator, context.reader(), context.status(), context.draining(), auth, ports);
         final SslContextFactory.Server tls = context.tls().map(ServerTls::contextFactory).orElse(null);
         final Javalin app = Javalin.create(cfg -> {
             // Javalin attaches its servlet context inside the wrappers already on the server: plain record lookups
@@ -120,14 +120,14 @@ public final class ApiServer implements AutoCloseable {
             new RecordRoutes(config, finder, auth, Clock.systemUTC()).register(cfg.routes);
             new ChangeRoutes(finder, auth, context.changes(), keys, Clock.systemUTC()).register(cfg.routes);
             new ActivationRoutes(config, finder, auth).register(cfg.routes);
-            new PartitionRoutes(config, streams, auth).register(cfg.routes);
+            new PartitionRoutes(config, locator, auth).register(cfg.routes);
             internal.register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, context.ingest(), auth, context.topics()).register(cfg.routes);
             new CollectionRoutes(config, auth, context.topics()).register(cfg.routes);
             new PurgeRoutes(config, finder, auth, context.purger()).register(cfg.routes);
             new ConsoleRoutes().register(cfg.routes);
-            new ClusterRoutes(streams, context.status(), context.peers(), auth).register(cfg.routes);
+            new ClusterRoutes(locator, context.status(), context.peers(), auth).register(cfg.routes);
             probes.bindTo(metrics);
             contract.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {

@@ -7,8 +7,8 @@ import dev.persona.cluster.InstanceStatus;
 import dev.persona.topology.Json;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsMetadata;
+import dev.persona.routing.KeyLocator;
+import dev.persona.routing.Member;
 import org.apache.kafka.streams.state.HostInfo;
 
 import java.util.ArrayList;
@@ -24,13 +24,13 @@ import java.util.concurrent.CompletableFuture;
  * offset lags and restorations, each reported by the instance itself ({@link PeerClient#STATUS_PATH}).
  */
 final class ClusterRoutes {
-    private final KafkaStreams streams;
+    private final KeyLocator locator;
     private final InstanceStatus status;
     private final PeerClient peers;
     private final Authenticator auth;
 
-    ClusterRoutes(final KafkaStreams streams, final InstanceStatus status, final PeerClient peers, final Authenticator auth) {
-        this.streams = streams;
+    ClusterRoutes(final KeyLocator locator, final InstanceStatus status, final PeerClient peers, final Authenticator auth) {
+        this.locator = locator;
         this.status = status;
         this.peers = peers;
         this.auth = auth;
@@ -49,7 +49,7 @@ final class ClusterRoutes {
     private void cluster(final Context ctx) {
         auth.requireAdmin(ctx);
         final Map<String, CompletableFuture<JsonNode>> reports = new TreeMap<>();
-        streams.metadataForAllStreamsClients().stream().map(StreamsMetadata::hostInfo)
+        locator.members().stream().map(Member::host)
                 .sorted(Comparator.comparing(HostInfo::host).thenComparingInt(HostInfo::port))
                 .forEach(host -> reports.put(host.host() + ":" + host.port(), peers.status(host)));
         final List<JsonNode> instances = new ArrayList<>();

@@ -6,8 +6,8 @@ import dev.persona.topology.TopicNames;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsMetadata;
+import dev.persona.routing.KeyLocator;
+import dev.persona.routing.Member;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,12 +28,12 @@ final class PartitionRoutes {
             + "(murmur2(bytes) & 0x7fffffff) % partitions";
 
     private final PersonaConfig config;
-    private final KafkaStreams streams;
+    private final KeyLocator locator;
     private final Authenticator auth;
 
-    PartitionRoutes(final PersonaConfig config, final KafkaStreams streams, final Authenticator auth) {
+    PartitionRoutes(final PersonaConfig config, final KeyLocator locator, final Authenticator auth) {
         this.config = config;
-        this.streams = streams;
+        this.locator = locator;
         this.auth = auth;
     }
 
@@ -47,14 +47,14 @@ final class PartitionRoutes {
         final String topic = new TopicNames(config.kafka()).purges(collection.name());
         final Map<Integer, String> active = new LinkedHashMap<>();
         final Map<Integer, TreeSet<String>> standbys = new LinkedHashMap<>();
-        for (final StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            final String host = dev.persona.routing.KeyLocator.address(instance.hostInfo());
-            for (final TopicPartition partition : instance.topicPartitions()) {
+        for (final Member instance : locator.members()) {
+            final String host = KeyLocator.address(instance.host());
+            for (final TopicPartition partition : instance.active()) {
                 if (partition.topic().equals(topic)) {
                     active.put(partition.partition(), host);
                 }
             }
-            for (final TopicPartition partition : instance.standbyTopicPartitions()) {
+            for (final TopicPartition partition : instance.standby()) {
                 if (partition.topic().equals(topic)) {
                     standbys.computeIfAbsent(partition.partition(), p -> new TreeSet<>()).add(host);
                 }

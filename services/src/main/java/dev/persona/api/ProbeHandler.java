@@ -3,12 +3,12 @@ package dev.persona.api;
 import dev.persona.cluster.InstanceStatus;
 import dev.persona.config.PersonaConfig;
 import dev.persona.keys.ApiKey;
+import dev.persona.routing.KeyLocator;
 import dev.persona.routing.LocalStoreReader;
 import dev.persona.topology.Json;
 import dev.persona.topology.TopicNames;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.streams.KafkaStreams;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -32,17 +32,17 @@ import java.util.function.BooleanSupplier;
  */
 final class ProbeHandler extends Handler.Wrapper {
     private final PersonaConfig config;
-    private final KafkaStreams streams;
+    private final KeyLocator cluster;
     private final LocalStoreReader reader;
     private final InstanceStatus status;
     private final BooleanSupplier draining;
     private final Authenticator auth;
     private final PortRoles ports;
 
-    ProbeHandler(final PersonaConfig config, final KafkaStreams streams, final LocalStoreReader reader, final InstanceStatus status,
+    ProbeHandler(final PersonaConfig config, final KeyLocator cluster, final LocalStoreReader reader, final InstanceStatus status,
                  final BooleanSupplier draining, final Authenticator auth, final PortRoles ports) {
         this.config = config;
-        this.streams = streams;
+        this.cluster = cluster;
         this.reader = reader;
         this.status = status;
         this.draining = draining;
@@ -95,7 +95,7 @@ final class ProbeHandler extends Handler.Wrapper {
     private int readiness(final Map<String, Object> answer, final boolean detailed) {
         if (draining.getAsBoolean()) {
             answer.put("status", "draining");
-            answer.put("streams", streams.state().name());
+            answer.put("streams", cluster.state());
             return 503;
         }
         final Map<String, String> problems = new LinkedHashMap<>(status.problems());
@@ -104,7 +104,7 @@ final class ProbeHandler extends Handler.Wrapper {
         }
         final boolean ready = queryable() && problems.isEmpty();
         answer.put("status", ready ? "ready" : "not_ready");
-        answer.put("streams", streams.state().name());
+        answer.put("streams", cluster.state());
         if (detailed && !problems.isEmpty()) {
             answer.put("problems", problems);
         }
@@ -112,7 +112,7 @@ final class ProbeHandler extends Handler.Wrapper {
     }
 
     private boolean queryable() {
-        return streams.state() == KafkaStreams.State.RUNNING && config.collections().stream()
+        return cluster.running() && config.collections().stream()
                 .allMatch(c -> config.syncsOf(c.name()).isEmpty()
                         || reader.isQueryable(TopicNames.recordStore(c), status.activePartitions(TopicNames.recordStore(c))));
     }

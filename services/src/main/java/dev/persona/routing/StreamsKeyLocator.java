@@ -47,4 +47,25 @@ public final class StreamsKeyLocator implements KeyLocator {
         }
         return new KeyLocation.Remote(metadata.partition(), metadata.activeHost(), metadata.standbyHosts());
     }
+
+    @Override
+    public java.util.List<Member> members() {
+        try {
+            return streams.metadataForAllStreamsClients().stream()
+                    .map(m -> new Member(m.hostInfo(), java.util.Set.copyOf(m.topicPartitions()), java.util.Set.copyOf(m.standbyTopicPartitions())))
+                    .toList();
+        } catch (final StreamsException | IllegalStateException e) {
+            return java.util.List.of();
+        }
+    }
+
+    @Override
+    public boolean running() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    @Override
+    public String state() {
+        return streams.state().name();
+    }
 }

@@ -212,14 +212,15 @@ public final class PersonaInstance implements AutoCloseable {
         final PeerClient peers = new PeerClient(self, Duration.ofMillis(500), Duration.ofSeconds(2), peerAuth,
                 tls.map(ServerTls::peerContext).orElse(null), metrics);
         started.push(peers);
-        final StoredValues lookup = new StoredValues(stores, new StreamsKeyLocator(streams, self), reader, peers, config.kafka().maxStaleLag(),
+        final KeyLocator locator = new StreamsKeyLocator(streams, self);
+        final StoredValues lookup = new StoredValues(stores, locator, reader, peers, config.kafka().maxStaleLag(),
                 config.kafka().readFrom(), metrics);
         final RecordPurger purger = new RecordPurger(config, clientProps, java.time.Clock.systemUTC());
         started.push(purger);
         final ChangeFeeds changes = new ChangeFeeds(names, clientProps, metrics, CHANGE_KEEP_ALIVE);
         try {
             api = ApiServer.start(options.bindHost(), port,
-                    new ApiContext(config, streams, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
+                    new ApiContext(config, locator, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
                             new TopicTail(clientProps), changes, purger));
         } catch (final RuntimeException e) {
             changes.close();

@@ -75,6 +75,21 @@ class StoredValuesTest {
             public KeyLocation locate(final String store, final String key) {
                 return new KeyLocation.Remote(0, at, Set.of(SELF));
             }
+
+            @Override
+            public List<Member> members() {
+                return List.of();
+            }
+
+            @Override
+            public boolean running() {
+                return true;
+            }
+
+            @Override
+            public String state() {
+                return "RUNNING";
+            }
         };
         return new StoredValues(new DeclaredStores(config), everyKeyElsewhere, reader, peers, 10, new SimpleMeterRegistry());
     }
