@@ -1,29 +1,24 @@
 package dev.persona.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.persona.kafka.TopicFollower;
+import dev.persona.kafka.CompactedLog;
+import dev.persona.kafka.KafkaCompactedLog;
 import dev.persona.topology.Json;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The runs of every sync, in a compacted topic that every instance follows, so any instance can show them.
@@ -34,24 +29,26 @@ public final class RunHistory implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunHistory.class);
     private static final ObjectMapper MAPPER = Json.mapper();
 
-    private final String topic;
+    private final String where;
     private final MeterRegistry metrics;
-    private final KafkaProducer<String, byte[]> producer;
     private final Map<String, NavigableMap<String, SyncRun>> runs = new ConcurrentHashMap<>();
-    private TopicFollower follower;
+    private final CompactedLog log;
 
-    private RunHistory(final String topic, final Map<String, Object> clientProperties, final MeterRegistry metrics) {
-        this.topic = topic;
+    /** @param log opens the log with the function that applies each of its changes here */
+    private RunHistory(final String where, final MeterRegistry metrics, final Function<BiConsumer<String, byte[]>, CompactedLog> log) {
+        this.where = where;
         this.metrics = metrics;
-        final Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        this.log = log.apply(this::apply);
     }
 
+    /** Reads every run in {@code topic}, then follows it. */
     public static RunHistory start(final String topic, final Map<String, Object> clientProperties, final MeterRegistry metrics) {
-        final RunHistory history = new RunHistory(topic, clientProperties, metrics);
-        history.follower = TopicFollower.start(topic, clientProperties, history::apply);
-        return history;
+        return new RunHistory(topic, metrics, apply -> new KafkaCompactedLog(topic, clientProperties, apply));
+    }
+
+    /** Runs held by this process alone, with no broker: for tests of the HTTP layer. */
+    public static RunHistory inMemory(final MeterRegistry metrics) {
+        return new RunHistory("memory", metrics, CompactedLog::inMemory);
     }
 
     /** Records a run's new state; every instance sees it within a poll. Finished runs count in the metrics. */
@@ -63,11 +60,9 @@ public final class RunHistory implements AutoCloseable {
         }
         try {
             // Run history is status, not data: a record Kafka did not take is logged and counted, never waited for.
-            producer.send(new ProducerRecord<>(topic, 0, run.sync() + "/" + run.id(), MAPPER.writeValueAsBytes(run)), (metadata, error) -> {
-                if (error != null) {
-                    metrics.counter("persona.sync.run.records.lost", "sync", run.sync()).increment();
-                    LOG.warn("Sync {}: the {} state of run {} did not reach {}: {}", run.sync(), run.status(), run.id(), topic, error.getMessage());
-                }
+            log.send(run.sync() + "/" + run.id(), MAPPER.writeValueAsBytes(run), error -> {
+                metrics.counter("persona.sync.run.records.lost", "sync", run.sync()).increment();
+                LOG.warn("Sync {}: the {} state of run {} did not reach {}: {}", run.sync(), run.status(), run.id(), where, error.getMessage());
             });
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
@@ -75,7 +70,7 @@ public final class RunHistory implements AutoCloseable {
         final NavigableMap<String, SyncRun> ofSync = runs.get(run.sync());
         if (ofSync != null && ofSync.size() > KEPT) {
             ofSync.headMap(ofSync.lastKey()).keySet().stream().limit(ofSync.size() - KEPT)
-                    .forEach(old -> producer.send(new ProducerRecord<>(topic, 0, run.sync() + "/" + old, null)));
+                    .forEach(old -> log.send(run.sync() + "/" + old, null, error -> { }));
         }
     }
 
@@ -93,39 +88,39 @@ public final class RunHistory implements AutoCloseable {
 
     /** Waits until this instance has seen everything recorded so far (tests, CLI round trips). */
     public void flush() {
-        producer.flush();
+        log.flush();
     }
 
-    private void apply(final ConsumerRecord<String, byte[]> record) {
-        final int slash = record.key().indexOf('/');
+    /** Applies one change of the log: run {@code key} ({@code sync/id}) as {@code value}, or its removal (null). */
+    private void apply(final String key, final byte[] value) {
+        final int slash = key.indexOf('/');
         if (slash < 0) {
             return;
         }
-        final String sync = record.key().substring(0, slash);
-        final String id = record.key().substring(slash + 1);
+        final String sync = key.substring(0, slash);
+        final String id = key.substring(slash + 1);
         final NavigableMap<String, SyncRun> ofSync = runs.computeIfAbsent(sync, s -> new ConcurrentSkipListMap<>());
-        if (record.value() == null) {
+        if (value == null) {
             ofSync.remove(id);
             return;
         }
         try {
-            ofSync.put(id, MAPPER.readValue(record.value(), SyncRun.class));
+            ofSync.put(id, MAPPER.readValue(value, SyncRun.class));
             while (ofSync.size() > KEPT) {
                 ofSync.pollFirstEntry();
             }
         } catch (final IOException e) {
-            LOG.warn("Skipping an unreadable run record at offset {} of {}", record.offset(), topic);
+            LOG.warn("Skipping an unreadable run record '{}' of {}", key, where);
         }
     }
 
     /** Why runs of other instances are not reaching this one now, if they are not. */
     public Optional<String> failure() {
-        return follower.failure();
+        return log.failure();
     }
 
     @Override
     public void close() {
-        follower.close();
-        producer.close(Duration.ofSeconds(5));
+        log.close();
     }
 }

@@ -4,13 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.persona.topology.Json;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import dev.persona.kafka.TopicFollower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,13 +17,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
+import dev.persona.kafka.CompactedLog;
+import dev.persona.kafka.KafkaCompactedLog;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * API keys kept in a compacted Kafka topic that every instance reads from the beginning and then follows, so a
- * key created or revoked on one instance is seen by all of them within a poll (about 100 ms). Only hashes are
- * stored. Keys given at start-up ({@code PERSONA_ADMIN_KEY}) live in memory only.
+ * key created or revoked on one instance is seen by all of them within a poll (about 100 ms) ({@link KafkaCompactedLog}).
+ * Only hashes are stored. Keys given at start-up ({@code PERSONA_ADMIN_KEY}) live in memory only.
  */
 public final class ApiKeyStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiKeyStore.class);
@@ -38,8 +33,6 @@ public final class ApiKeyStore implements AutoCloseable {
     /** The record of the generated cluster secret; no key id looks like it (ids are hex). */
     private static final String CLUSTER_SECRET_ID = "cluster-secret";
 
-    private final String topic;
-    private final KafkaProducer<String, byte[]> producer;
     private final Map<String, ApiKey> byId = new ConcurrentHashMap<>();
     private final Map<String, ApiKey> byHash = new ConcurrentHashMap<>();
     private final Map<String, ApiKey> bootstrap = new ConcurrentHashMap<>();
@@ -50,16 +43,13 @@ public final class ApiKeyStore implements AutoCloseable {
      * working on that instance for good).
      */
     private final Cache<String, ApiKey> verified = Caffeine.newBuilder().executor(Runnable::run).maximumSize(10_000).build();
-    private TopicFollower follower;
+    private final CompactedLog log;
     /** What instances sign their calls to each other with, when the configuration gives none. */
     private volatile byte[] clusterSecret;
 
-    private ApiKeyStore(final String topic, final Map<String, Object> clientProperties) {
-        this.topic = topic;
-        final Map<String, Object> producerProps = new HashMap<>(clientProperties);
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+    /** @param log opens the log with the function that applies each of its changes here */
+    private ApiKeyStore(final Function<BiConsumer<String, byte[]>, CompactedLog> log) {
+        this.log = log.apply(this::apply);
     }
 
     /**
@@ -68,10 +58,17 @@ public final class ApiKeyStore implements AutoCloseable {
      * @param clientProperties Kafka client properties, bootstrap servers included
      */
     public static ApiKeyStore start(final String topic, final Map<String, Object> clientProperties) {
-        final ApiKeyStore store = new ApiKeyStore(topic, clientProperties);
-        store.follower = TopicFollower.start(topic, clientProperties, store::apply);
+        final ApiKeyStore store = new ApiKeyStore(apply -> new KafkaCompactedLog(topic, clientProperties, apply));
         LOG.info("Read {} API keys from {}", store.byId.size(), topic);
         return store;
+    }
+
+    /**
+     * Keys held by this process alone, with no broker: for tests of the HTTP layer, which need keys but no cluster.
+     * A key created or revoked applies at once; no other process sees it.
+     */
+    public static ApiKeyStore inMemory() {
+        return new ApiKeyStore(CompactedLog::inMemory);
     }
 
     /**
@@ -181,15 +178,9 @@ public final class ApiKeyStore implements AutoCloseable {
 
     private void write(final ApiKey key) {
         try {
-            final long offset = producer.send(new ProducerRecord<>(topic, 0, key.id(), MAPPER.writeValueAsBytes(key))).get(30, TimeUnit.SECONDS).offset();
-            follower.awaitOffset(offset, Duration.ofSeconds(30));
+            log.append(key.id(), MAPPER.writeValueAsBytes(key));
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
-        } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot write to the API key topic " + topic + ": " + e.getMessage(), e);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while writing an API key", e);
         }
     }
 
@@ -202,37 +193,29 @@ public final class ApiKeyStore implements AutoCloseable {
         if (clusterSecret == null) {
             synchronized (this) {
                 if (clusterSecret == null) {
-                    try {
-                        final long offset = producer.send(new ProducerRecord<>(topic, 0, CLUSTER_SECRET_ID,
-                                ApiKeySecrets.newSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS).offset();
-                        follower.awaitOffset(offset, Duration.ofSeconds(30));
-                    } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
-                        throw new IllegalStateException("cannot write the cluster secret to " + topic + ": " + e.getMessage(), e);
-                    } catch (final InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while writing the cluster secret", e);
-                    }
+                    log.append(CLUSTER_SECRET_ID, ApiKeySecrets.newSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 }
             }
         }
         return clusterSecret;
     }
 
-    private void apply(final ConsumerRecord<String, byte[]> record) {
-        if (CLUSTER_SECRET_ID.equals(record.key())) {
-            if (record.value() != null) {
-                clusterSecret = record.value();
+    /** Applies one change of the log: the key stored under {@code id}, or its removal (null). */
+    private void apply(final String id, final byte[] value) {
+        if (CLUSTER_SECRET_ID.equals(id)) {
+            if (value != null) {
+                clusterSecret = value;
             }
             return;
         }
-        if (record.value() == null) {
-            final ApiKey removed = byId.remove(record.key());
+        if (value == null) {
+            final ApiKey removed = byId.remove(id);
             if (removed != null) {
                 byHash.remove(removed.sha256());
             }
         } else {
             try {
-                final ApiKey key = MAPPER.readValue(record.value(), ApiKey.class);
+                final ApiKey key = MAPPER.readValue(value, ApiKey.class);
                 // The hash map first: a lookup between the two puts finds the new key by hash or nothing.
                 byHash.put(key.sha256(), key);
                 final ApiKey previous = byId.put(key.id(), key);
@@ -240,7 +223,7 @@ public final class ApiKeyStore implements AutoCloseable {
                     byHash.remove(previous.sha256());
                 }
             } catch (final IOException e) {
-                LOG.warn("Skipping an unreadable API key record at offset {} of {}", record.offset(), topic);
+                LOG.warn("Skipping an unreadable API key record under id '{}'", id);
             }
         }
         // Only to free memory: a stale hit is refused by authenticate() anyway.
@@ -257,18 +240,17 @@ public final class ApiKeyStore implements AutoCloseable {
 
     /** {@link #sinceCaughtUp()} in nanoseconds, for the lookup path: no allocation. */
     public long nanosSinceCaughtUp() {
-        return follower.nanosSinceCaughtUp();
+        return log.nanosSinceCaughtUp();
     }
 
     /** Why key changes are not reaching this instance now, if they are not. */
     public java.util.Optional<String> failure() {
-        return follower.failure();
+        return log.failure();
     }
 
     @Override
     public void close() {
-        follower.close();
-        producer.close(Duration.ofSeconds(5));
+        log.close();
     }
 
     /**
