@@ -35,7 +35,8 @@ public final class InstanceStatus implements StateRestoreListener {
     private final Map<String, Supplier<Optional<String>>> watched = new ConcurrentHashMap<>();
     private final AtomicLong restoreStartedNanos = new AtomicLong();
     private final LongAdder restoredSinceStart = new LongAdder();
-    private KafkaStreams streams;
+    /** The topology this instance runs; null until {@link #attach}: it then holds nothing. */
+    private volatile KafkaStreams streams;
 
     /** Learns which stores each sub-topology holds. */
     public InstanceStatus(final TopologyDescription topology) {
@@ -75,6 +76,10 @@ public final class InstanceStatus implements StateRestoreListener {
     /** The partitions of {@code store} this instance actively hosts now. */
     public Set<Integer> activePartitions(final String store) {
         final Set<Integer> partitions = new TreeSet<>();
+        final KafkaStreams streams = this.streams;
+        if (streams == null) {
+            return partitions;
+        }
         for (final ThreadMetadata thread : streams.metadataForLocalThreads()) {
             for (final TaskMetadata task : thread.activeTasks()) {
                 if (storesBySubtopology.getOrDefault(task.taskId().subtopology(), Set.of()).contains(store)) {
@@ -88,6 +93,10 @@ public final class InstanceStatus implements StateRestoreListener {
     /** This instance's view, as the cluster view shows it. */
     public Map<String, Object> report() {
         final Map<String, Map<String, Set<Integer>>> partitions = new TreeMap<>();
+        final KafkaStreams streams = this.streams;
+        if (streams == null) {
+            return Map.of("state", "NOT_STARTED", "restoredRecords", restored.sum(), "stores", Map.of());
+        }
         for (final ThreadMetadata thread : streams.metadataForLocalThreads()) {
             thread.activeTasks().forEach(task -> add(partitions, task, "active"));
             thread.standbyTasks().forEach(task -> add(partitions, task, "standby"));

@@ -31,7 +31,7 @@ public final class IngestService implements AutoCloseable {
     private final PersonaConfig config;
     private final List<SyncConfig> runnable;
     private final RunHistory history;
-    private final KafkaProducer<String, byte[]> requests;
+    private final Requests requests;
     private final SyncOwnership ownership;
     private final SlotLag slots;
     private final Map<String, Object> clientProperties;
@@ -43,8 +43,16 @@ public final class IngestService implements AutoCloseable {
     });
     private final java.util.concurrent.atomic.AtomicReference<Boolean> stopping = new java.util.concurrent.atomic.AtomicReference<>(false);
 
+    /** Sends a request to the instance that runs a sync, on the sync's partition of the control topic. */
+    private interface Requests extends AutoCloseable {
+        void send(int partition, String sync, byte[] body) throws Exception;
+
+        @Override
+        void close();
+    }
+
     private IngestService(final PersonaConfig config, final List<SyncConfig> runnable, final RunHistory history,
-                          final KafkaProducer<String, byte[]> requests, final SyncOwnership ownership, final SlotLag slots,
+                          final Requests requests, final SyncOwnership ownership, final SlotLag slots,
                           final Map<String, Object> clientProperties, final String instance) {
         this.clientProperties = Map.copyOf(clientProperties);
         this.instance = instance;
@@ -79,7 +87,19 @@ public final class IngestService implements AutoCloseable {
         final SlotLag slots = SlotLag.start(config, metrics);
         final Map<String, Object> producerProps = new HashMap<>(clientProperties);
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        final KafkaProducer<String, byte[]> requests = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        final KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        final String control = new TopicNames(config.kafka()).control();
+        final Requests requests = new Requests() {
+            @Override
+            public void send(final int partition, final String sync, final byte[] body) throws Exception {
+                producer.send(new ProducerRecord<>(control, partition, sync, body)).get(10, TimeUnit.SECONDS);
+            }
+
+            @Override
+            public void close() {
+                producer.close(Duration.ofSeconds(5));
+            }
+        };
         final FailureAlerts alerts = new FailureAlerts(java.time.Clock.systemUTC());
         final SyncOwnership ownership = runnable.isEmpty() ? null : SyncOwnership.start(new TopicNames(config.kafka()).control(), runnable,
                 config.kafka().applicationId() + "-sync-runners", clientProperties, sync -> sync.source().<SyncWorker>on(
@@ -89,6 +109,25 @@ public final class IngestService implements AutoCloseable {
                             throw new IllegalStateException("topic sync " + sync.id() + " is read by the topology, not run by an instance");
                         }));
         return new IngestService(config, runnable, history, requests, ownership, slots, clientProperties, instance);
+    }
+
+    /**
+     * Ingest held by this process alone, with no broker, for tests of the HTTP layer: the syncs of {@code config} are
+     * known and their runs kept in memory, but none runs, and a request to run one reaches no instance.
+     */
+    public static IngestService inMemory(final PersonaConfig config, final MeterRegistry metrics) {
+        final Requests nowhere = new Requests() {
+            @Override
+            public void send(final int partition, final String sync, final byte[] body) {
+                // No instance runs syncs here.
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        return new IngestService(config, RunnableSyncs.of(config), RunHistory.inMemory(metrics), nowhere, null, SlotLag.none(),
+                Map.of(), "memory");
     }
 
     /**
@@ -172,7 +211,7 @@ public final class IngestService implements AutoCloseable {
         final String syncId = sync.id();
         final byte[] body = request.getBytes(StandardCharsets.UTF_8);
         try {
-            requests.send(new ProducerRecord<>(new TopicNames(config.kafka()).control(), partition, syncId, body)).get(10, TimeUnit.SECONDS);
+            requests.send(partition, syncId, body);
         } catch (final Exception e) {
             throw new IllegalStateException("cannot send a request to " + syncId + ": " + e.getMessage(), e);
         }
@@ -186,7 +225,7 @@ public final class IngestService implements AutoCloseable {
         if (ownership != null) {
             ownership.close();
         }
-        requests.close(Duration.ofSeconds(5));
+        requests.close();
         history.close();
     }
 }

@@ -39,6 +39,15 @@ public final class SlotLag implements AutoCloseable {
     }
 
     /** Starts reading the slots of the configuration's PostgreSQL CDC syncs; does nothing without one. */
+    /** Watches no slot: where no instance captures (a test of the HTTP layer). */
+    public static SlotLag none() {
+        return new SlotLag(Executors.newSingleThreadScheduledExecutor(runnable -> {
+            final Thread thread = new Thread(runnable, "persona-cdc-slot-lag");
+            thread.setDaemon(true);
+            return thread;
+        }));
+    }
+
     public static SlotLag start(final PersonaConfig config, final MeterRegistry metrics) {
         final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             final Thread thread = new Thread(runnable, "persona-cdc-slot-lag");
