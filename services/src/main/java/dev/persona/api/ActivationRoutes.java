@@ -63,11 +63,19 @@ final class ActivationRoutes {
             throw rudderError("Invalid entity '" + entity + "'. Destination '" + destinationId + "' serves: "
                     + String.join(", ", destination.get().collections()));
         }
-        if (!key.get().canRead(entity)) {
-            answer(ctx, 401, UNAUTHORIZED);
-            return;
+        // The one read decision every lookup takes (the rate token taken above is not taken twice); RudderStack words
+        // a key scoped elsewhere as it words no key.
+        final Authenticator.ReadDecision decision = auth.decideRead(ctx.header("Authorization"), entity,
+                ctx.attribute(Authenticator.ADMISSION_ATTRIBUTE) instanceof RateLimits.Admission taken ? taken : null);
+        if (decision instanceof Authenticator.ReadDecision.Refused refused) {
+            if (refused.error().status() == 401 || refused.error().status() == 403) {
+                answer(ctx, 401, UNAUTHORIZED);
+                return;
+            }
+            throw refused.error();
         }
-        final CollectionConfig collection = config.collection(entity).orElseThrow();
+        final Authenticator.ReadDecision.Admitted reader = (Authenticator.ReadDecision.Admitted) decision;
+        final CollectionConfig collection = reader.collection();
         final JsonNode id = body.get("id");
         if (id == null || !id.isObject() || !id.path("value").isValueNode() || id.path("value").isNull()) {
             throw rudderError("Invalid id. Send \"id\": {\"type\": \"" + collection.primaryIndex() + "\", \"value\": \"...\"}");
@@ -75,7 +83,7 @@ final class ActivationRoutes {
         final String type = id.path("type").asText("");
         final IndexRef index = IndexRef.of(collection, type).orElseThrow(() -> rudderError("Invalid id type '" + type + "'. Entity '" + entity
                 + "' is served by: " + String.join(", ", IndexRef.declared(collection))));
-        final StoredValue result = finder.find(Requests.query(ctx, key.get(), collection, index, id.get("value").asText()));
+        final StoredValue result = finder.find(Requests.query(ctx, reader.key(), collection, index, id.get("value").asText()));
         if (!(result instanceof StoredValue.Found || result instanceof StoredValue.Absent)) {
             throw ApiException.unavailable("the profile cannot be read right now: " + RecordRoutes.whyUnavailable(result));
         }
@@ -88,8 +96,8 @@ final class ActivationRoutes {
             out.write(",\"data\":".getBytes(StandardCharsets.UTF_8));
             if (result instanceof StoredValue.Found found) {
                 RecordRoutes.markStale(ctx, found);
-                if (key.get().hasFieldAllowList()) {
-                    out.write(RecordView.render(found.stored(), RecordView.Shape.PLAIN.allowOnly(key.get().fields()), 0));
+                if (reader.key().hasFieldAllowList()) {
+                    out.write(RecordView.render(found.stored(), Requests.shape(reader.key()), 0));
                 } else {
                     out.write(found.stored(), StoredRecord.BODY_OFFSET, StoredRecord.bodyLength(found.stored()));
                 }

@@ -250,6 +250,8 @@ final class Authenticator {
         if (!admission.limited()) {
             return;
         }
+        // Taken once: a decision made later for the same request (decideRead) uses this admission.
+        ctx.attribute(ADMISSION_ATTRIBUTE, admission);
         setHeaders(ctx, admission);
         if (!admission.admitted()) {
             throw tooManyRequests(admission);

@@ -94,7 +94,15 @@ final class Requests {
      * only those fields whatever it asks, and {@code ?fields=} can narrow them further.
      */
     static RecordView.Shape shape(final Context ctx, final ApiKey key) {
-        final RecordView.Shape asked = shape(ctx);
+        return allowed(shape(ctx), key);
+    }
+
+    /** The record as {@code key} may see it when it asks for no shape: its fields under the key's allow-list. */
+    static RecordView.Shape shape(final ApiKey key) {
+        return allowed(RecordView.Shape.PLAIN, key);
+    }
+
+    private static RecordView.Shape allowed(final RecordView.Shape asked, final ApiKey key) {
         return key.hasFieldAllowList() ? asked.allowOnly(key.fields()) : asked;
     }
 

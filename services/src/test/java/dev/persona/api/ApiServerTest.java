@@ -167,6 +167,20 @@ class ApiServerTest {
     }
 
     @Test
+    void anActivationTakesTheSameReadDecisionAsALookupAndOneRateTokenEach() throws IOException {
+        final String body = "{\"entity\":\"customers\",\"destinationId\":\"demo\",\"id\":{\"type\":\"user_id\",\"value\":\"42\"}}";
+        final String products = key(KeySpec.reader("products only", List.of("products")));
+        assertEquals(401, http.post("/v1/activation", body, bearer(products)).statusCode(), "RudderStack words a key scoped elsewhere as no key");
+        final String limited = key(new KeySpec("limited", List.of("customers"), false, new RateLimit(2, Duration.ofMinutes(1)), List.of()));
+        assertEquals(200, http.post("/v1/activation", body, bearer(limited)).statusCode());
+        assertEquals(200, http.post("/v1/activation", body, bearer(limited)).statusCode(), "one token per request, not two");
+        assertEquals(429, http.post("/v1/activation", body, bearer(limited)).statusCode());
+        final String narrow = key(new KeySpec("names only", List.of("customers"), false, null, List.of("full_name")));
+        final HttpResponse<String> projected = http.post("/v1/activation", body, bearer(narrow));
+        assertEquals(List.of("full_name"), iterable(json(projected).path("data").fieldNames()), projected.body());
+    }
+
+    @Test
     void thePartitionMapNamesEveryPartitionsOwnerAndThePartitioner() throws IOException {
         final HttpResponse<String> map = http.get("/v1/collections/customers/partitions", bearer(ADMIN));
         assertEquals(200, map.statusCode(), map.body());
