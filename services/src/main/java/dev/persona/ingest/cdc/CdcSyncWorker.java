@@ -5,35 +5,25 @@ import dev.persona.config.Secrets;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.config.ValueFormat;
+import dev.persona.ingest.ChangeSink;
 import dev.persona.ingest.DeadLetter;
 import dev.persona.ingest.DriverMessage;
 import dev.persona.ingest.FailureAlerts;
-import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
 import dev.persona.ingest.RunTrigger;
 import dev.persona.ingest.SyncRun;
 import dev.persona.ingest.SyncWorker;
 import dev.persona.kafka.Backoff;
 import dev.persona.topology.ChangeRow;
-import dev.persona.topology.ChangeRowEnvelope;
 import dev.persona.topology.ChangeRowParser;
 import dev.persona.topology.MalformedRowException;
 import dev.persona.topology.RunSamples;
-import dev.persona.topology.TopicNames;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import io.debezium.embedded.EmbeddedEngineChangeEvent;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +39,6 @@ import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Captures one PostgreSQL table with Debezium's embedded engine ({@code pgoutput}) while this instance owns the
@@ -68,11 +56,9 @@ public final class CdcSyncWorker implements SyncWorker {
 
     private final SyncConfig sync;
     private final SourceConfig.Cdc source;
-    private final String syncTopic;
-    private final String deadLetterTopic;
-    private final Map<String, Object> clientProperties;
     private final Properties engineProperties;
-    private final KafkaProducer<String, byte[]> producer;
+    /** The sync's topic, its dead letters and the run's counts (written by the engine's thread, reset by the executor's). */
+    private final ChangeSink sink;
     private final ChangeRowParser parser;
     private final RunHistory history;
     private final FailureAlerts alerts;
@@ -82,10 +68,7 @@ public final class CdcSyncWorker implements SyncWorker {
     private volatile DebeziumEngine<ChangeEvent<String, String>> engine;
     private volatile SyncRun run;
     private volatile boolean closed;
-    /** The run in progress's counts: written by the engine's thread, read and reset by the executor's (a resync). */
-    private final RunCounts counts = new RunCounts();
     private long lastProgress;
-    private RowSizeLimit rowLimit;
     /** Set for a MariaDB source: where its transactions start, for offsets that lose no row at a restart. */
     private volatile MariaDbRestartPoints restartPoints;
     /** Set for a MySQL or MariaDB source: hears Debezium skip a DDL statement of the captured table. */
@@ -99,15 +82,9 @@ public final class CdcSyncWorker implements SyncWorker {
                          final RunHistory history, final FailureAlerts alerts, final String instance) {
         this.sync = sync;
         this.source = (SourceConfig.Cdc) sync.source();
-        this.syncTopic = new TopicNames(config.kafka()).syncTopic(sync.collection(), sync.id());
-        this.deadLetterTopic = new TopicNames(config.kafka()).deadLetterTopic(sync.collection());
-        this.clientProperties = clientProperties;
         this.engineProperties = EngineSettings.of(config, sync, source, clientProperties);
-        final Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        this.sink = ChangeSink.idempotent(config, sync, clientProperties, "a captured row carries every column of the table, mapped or not: "
+                + "shorten the long one, or move it to a table of its own");
         this.parser = ChangeRowParser.of(ValueFormat.DEBEZIUM, sync.primaryKey());
         this.history = history;
         this.alerts = alerts;
@@ -158,10 +135,7 @@ public final class CdcSyncWorker implements SyncWorker {
             fail(problem.get());
             return;
         }
-        if (rowLimit == null) {
-            rowLimit = RowSizeLimit.of(syncTopic, clientProperties, "a captured row carries every column of the table, mapped or not: "
-                    + "shorten the long one, or move it to a table of its own");
-        }
+        sink.prepare();
         if (source.readsBinaryLog()) {
             closeRestartPoints();
             try {
@@ -171,7 +145,7 @@ public final class CdcSyncWorker implements SyncWorker {
                 return;
             }
         }
-        counts.reset();
+        sink.counts().reset();
         engine = DebeziumEngine.create(Json.class)
                 .using(engineProperties)
                 .using((success, message, error) -> {
@@ -239,7 +213,7 @@ public final class CdcSyncWorker implements SyncWorker {
         if (unparsed != null) {
             failBatch(unparsed);
         }
-        final List<Sent> sent = new ArrayList<>(events.size());
+        final List<ChangeSink.Sent> sent = new ArrayList<>(events.size());
         // Every row names the run it belongs to (the engine's start, or a resync), for the run debugger's samples.
         final RecordHeaders runHeaders = new RecordHeaders();
         runHeaders.add(RunSamples.RUN_HEADER, run.id().getBytes(StandardCharsets.UTF_8));
@@ -251,43 +225,34 @@ public final class CdcSyncWorker implements SyncWorker {
             try {
                 final Optional<ChangeRow> row = parser.parse(bytes(event.key()), value);
                 if (row.isPresent()) {
-                    final byte[] envelope = ChangeRowEnvelope.toBytes(row.get());
-                    final Optional<String> tooLarge = rowLimit.rejection(row.get().key(), envelope);
-                    if (tooLarge.isPresent()) {
-                        sent.add(Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), row.get().key(), row.get().version(),
-                                tooLarge.get(), null)));
-                    } else {
-                        sent.add(Sent.row(producer, row.get(), new ProducerRecord<>(syncTopic, null, row.get().key(), envelope, runHeaders)));
-                    }
+                    // A row larger than the topic takes goes to the dead letters instead, with the fix.
+                    sent.add(sink.send(row.get(), runHeaders));
                 } else if (CdcEvents.isTruncate(value)) {
                     LOG.warn("Sync {}: TRUNCATE of {} captured; records are kept (see the dead-letter topic)", sync.id(), source.table());
-                    sent.add(Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), null, CdcEvents.lsn(value),
+                    sink.counts().rejectedAtSource();
+                    sent.add(sink.deadLetter(new DeadLetter(sync.id(), null, CdcEvents.lsn(value),
                             "TRUNCATE of " + source.table() + ": a truncate names no rows, so Persona keeps every record it holds. Fix: "
                                     + "remove rows with DELETE, or run a full resync after reloading the table", null)));
                 }
             } catch (final MalformedRowException e) {
-                sent.add(Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), event.key(), CdcEvents.lsn(value),
+                sink.counts().rejectedAtSource();
+                sent.add(sink.deadLetter(new DeadLetter(sync.id(), event.key(), CdcEvents.lsn(value),
                         "a change event Persona cannot read: " + e.getMessage(), value)));
             }
         }
-        producer.flush();
-        for (final Sent change : sent) {
+        sink.flush();
+        for (final ChangeSink.Sent change : sent) {
             final Optional<Throwable> failure = change.failure();
-            if (failure.isPresent() && change.row() != null && isPermanent(failure.get())) {
-                // Kafka will never take this row (the limit check above missed it): dead-letter it and go on.
-                final Sent letter = Sent.deadLetter(producer, deadLetterTopic, new DeadLetter(sync.id(), change.row().key(),
+            if (failure.isPresent() && change.row() != null && ChangeSink.isPermanent(failure.get())) {
+                // Kafka will never take this row (the limit check missed it): dead-letter it and go on.
+                final ChangeSink.Sent letter = sink.deadLetter(new DeadLetter(sync.id(), change.row().key(),
                         change.row().version(), "Kafka refused the change row: " + failure.get().getMessage(), null));
-                producer.flush();
+                sink.flush();
                 letter.failure().ifPresent(f -> failBatch("Kafka refused a dead letter: " + f.getMessage()));
-                counts.rejected.increment();
+                sink.refused(change.row());
             } else if (failure.isPresent()) {
                 failBatch("Kafka did not take the change of key '" + (change.row() == null ? change.letter().key() : change.row().key())
                         + "' (" + failure.get().getMessage() + "); nothing of the batch was committed");
-            } else if (change.row() == null) {
-                counts.rejected.increment();
-            } else {
-                counts.captured.increment();
-                (change.row().op() == ChangeRow.Op.UPSERT ? counts.upserts : counts.deletes).increment();
             }
         }
         // Offsets move only once the rows are safely in Kafka: a crash here replays, never loses.
@@ -307,7 +272,7 @@ public final class CdcSyncWorker implements SyncWorker {
             lastProgress = now;
             // A resync replaces the run meanwhile (signalSnapshot): one at a time.
             synchronized (this) {
-                run = counts.progressed(run);
+                run = progressed(run);
                 history.record(run);
             }
         }
@@ -356,12 +321,6 @@ public final class CdcSyncWorker implements SyncWorker {
         throw new KafkaException(why);
     }
 
-    /** A failure that no retry can mend: the record itself is what Kafka refuses. */
-    private static boolean isPermanent(final Throwable failure) {
-        return failure instanceof RecordTooLargeException || failure instanceof InvalidRecordException
-                || failure instanceof SerializationException;
-    }
-
     private static byte[] bytes(final String text) {
         return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
     }
@@ -401,9 +360,9 @@ public final class CdcSyncWorker implements SyncWorker {
         }
         synchronized (this) {
             if (run != null && run.isRunning()) {
-                history.record(counts.succeeded(run));
+                history.record(succeeded(run));
             }
-            counts.reset();
+            sink.counts().reset();
             run = SyncRun.start(sync.id(), RunTrigger.FULL, true, instance);
             history.record(run);
         }
@@ -435,32 +394,21 @@ public final class CdcSyncWorker implements SyncWorker {
         if (unparsedDdl != null) {
             unparsedDdl.stop();
         }
-        producer.close(Duration.ofSeconds(5));
+        sink.close();
         if (run != null && run.isRunning()) {
-            history.record(counts.succeeded(run));
+            history.record(succeeded(run));
         }
     }
 
-    /** Rows of the run in progress, counted on one thread and read or reset on another. */
-    private static final class RunCounts {
-        final LongAdder captured = new LongAdder();
-        final LongAdder upserts = new LongAdder();
-        final LongAdder deletes = new LongAdder();
-        final LongAdder rejected = new LongAdder();
+    /** The run with the counts of its rows so far. */
+    private SyncRun progressed(final SyncRun run) {
+        final ChangeSink.Counts counts = sink.counts();
+        return run.progressed(counts.sent(), counts.upserts(), counts.deletes(), counts.rejected());
+    }
 
-        SyncRun progressed(final SyncRun run) {
-            return run.progressed(captured.sum(), upserts.sum(), deletes.sum(), rejected.sum());
-        }
-
-        SyncRun succeeded(final SyncRun run) {
-            return run.succeeded(captured.sum(), upserts.sum(), deletes.sum(), 0, rejected.sum());
-        }
-
-        void reset() {
-            captured.reset();
-            upserts.reset();
-            deletes.reset();
-            rejected.reset();
-        }
+    /** The run ended well, with the counts of its rows. */
+    private SyncRun succeeded(final SyncRun run) {
+        final ChangeSink.Counts counts = sink.counts();
+        return run.succeeded(counts.sent(), counts.upserts(), counts.deletes(), 0, counts.rejected());
     }
 }

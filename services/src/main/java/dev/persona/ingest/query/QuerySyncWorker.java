@@ -7,25 +7,19 @@ import dev.persona.config.Secrets;
 import dev.persona.config.Schedules;
 import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
-import dev.persona.ingest.DeadLetter;
+import dev.persona.ingest.ChangeSink;
 import dev.persona.ingest.FailureAlerts;
-import dev.persona.ingest.RowSizeLimit;
 import dev.persona.ingest.RunHistory;
 import dev.persona.ingest.RunStatus;
 import dev.persona.ingest.RunTrigger;
 import dev.persona.ingest.SyncRun;
 import dev.persona.ingest.SyncWorker;
 import dev.persona.topology.ChangeRow;
-import dev.persona.topology.ChangeRowEnvelope;
 import dev.persona.topology.Json;
 import dev.persona.topology.TopicNames;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -57,8 +50,6 @@ public final class QuerySyncWorker implements SyncWorker {
 
     private final SyncConfig sync;
     private final SourceConfig.Query source;
-    private final String syncTopic;
-    private final String deadLetterTopic;
     private final String stateTopic;
     private final Map<String, Object> clientProperties;
     private final RunHistory history;
@@ -67,12 +58,9 @@ public final class QuerySyncWorker implements SyncWorker {
     private final Secrets secrets;
     private final ScheduledExecutorService executor;
     private final ScheduledExecutorService watchdog;
-    private final Map<String, Object> producerProperties;
     /** The run in progress, while there is one: what a cancel or the timeout stops. */
     private volatile RunControl current;
-    private KafkaProducer<String, byte[]> producer;
-    private boolean transactionsReady;
-    private RowSizeLimit rowLimit;
+    private final ChangeSink sink;
     private SyncState state;
 
     public QuerySyncWorker(final PersonaConfig config, final SyncConfig sync, final Map<String, Object> clientProperties,
@@ -80,20 +68,13 @@ public final class QuerySyncWorker implements SyncWorker {
         this.sync = sync;
         this.source = (SourceConfig.Query) sync.source();
         final TopicNames names = new TopicNames(config.kafka());
-        this.syncTopic = names.syncTopic(sync.collection(), sync.id());
-        this.deadLetterTopic = names.deadLetterTopic(sync.collection());
         this.stateTopic = names.state(sync);
         this.clientProperties = clientProperties;
         this.history = history;
         this.alerts = alerts;
         this.instance = instance;
         this.secrets = Secrets.of(config);
-        this.producerProperties = new HashMap<>(clientProperties);
-        // One transactional id per sync: a new owner's initTransactions fences a previous owner that is still alive.
-        producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.kafka().applicationId() + "-sync-" + sync.id());
-        producerProperties.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Duration.ofMinutes(15).toMillis());
-        producerProperties.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        this.producer = new KafkaProducer<>(producerProperties, new StringSerializer(), new ByteArraySerializer());
+        this.sink = ChangeSink.transactional(config, sync, clientProperties, "select fewer or shorter columns in the sync's SQL");
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread thread = new Thread(r, "sync-" + sync.id());
             thread.setDaemon(true);
@@ -160,15 +141,9 @@ public final class QuerySyncWorker implements SyncWorker {
         }, source.timeout().toMillis(), TimeUnit.MILLISECONDS);
         SyncRun run;
         try {
-            if (!transactionsReady) {
-                producer.initTransactions();
-                transactionsReady = true;
-            }
+            sink.prepare();
             if (state == null) {
                 state = SyncState.load(stateTopic, clientProperties);
-            }
-            if (rowLimit == null) {
-                rowLimit = RowSizeLimit.of(syncTopic, clientProperties, "select fewer or shorter columns in the sync's SQL");
             }
             run = apply(started, trigger == RunTrigger.FULL, control);
         } catch (final RunFailure e) {
@@ -181,7 +156,7 @@ public final class QuerySyncWorker implements SyncWorker {
             LOG.warn("Sync {} run failed", sync.id(), e);
             run = started.failed(e.getMessage() == null ? e.toString() : e.getMessage());
             // The producer may be left mid-transaction or fenced by an error: the next run starts with a new one.
-            renewProducer();
+            sink.renew();
         } finally {
             control.finished();
             current = null;
@@ -234,22 +209,12 @@ public final class QuerySyncWorker implements SyncWorker {
         }
     }
 
-    private void renewProducer() {
-        try {
-            producer.close(Duration.ZERO);
-        } catch (final RuntimeException e) {
-            LOG.warn("Sync {}: error closing the producer", sync.id(), e);
-        }
-        producer = new KafkaProducer<>(producerProperties, new StringSerializer(), new ByteArraySerializer());
-        transactionsReady = false;
-    }
-
     private SyncRun apply(final SyncRun run, final boolean requestedFull, final RunControl control) throws SQLException {
         final String fingerprint = modelFingerprint(source, sync);
         final boolean full = requestedFull || !fingerprint.equals(state.fingerprint);
         final long version = state.nextVersion(run.startedAt());
         final long ts = run.startedAt();
-        final long[] rejected = {0};
+        sink.counts().reset();
         // Every row names its run, so that the merge can sample what the run did (GET /admin/syncs/{id}/runs/{run}).
         final org.apache.kafka.common.header.internals.RecordHeaders runHeaders = new org.apache.kafka.common.header.internals.RecordHeaders();
         runHeaders.add(dev.persona.topology.RunSamples.RUN_HEADER, run.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -262,32 +227,24 @@ public final class QuerySyncWorker implements SyncWorker {
                 @Override
                 public void upsert(final String key, final ObjectNode row, final long hash) {
                     transaction.begin();
-                    final byte[] envelope = ChangeRowEnvelope.toBytes(ChangeRow.upsert(key, row, version, ts));
-                    final Optional<String> tooLarge = rowLimit.rejection(key, envelope);
-                    if (tooLarge.isPresent()) {
-                        // Kafka would refuse it and with it the whole transaction: it goes to the dead letters, the rest applies.
-                        producer.send(new DeadLetter(sync.id(), key, version, tooLarge.get(), null).toRecord(deadLetterTopic));
-                        rejected[0]++;
-                    } else {
-                        producer.send(new ProducerRecord<>(syncTopic, null, key, envelope, runHeaders));
-                    }
+                    // A row too large for Kafka would fail the whole transaction: the sink dead-letters it, the rest applies.
+                    sink.send(ChangeRow.upsert(key, row, version, ts), runHeaders);
                     // A rejected row's hash is kept too: it is dead-lettered again only once it changes.
-                    producer.send(new ProducerRecord<>(stateTopic, 0, key, SyncState.hashValue(hash)));
+                    sink.sendAlong(new ProducerRecord<>(stateTopic, 0, key, SyncState.hashValue(hash)));
                 }
 
                 @Override
                 public void delete(final String key) {
                     transaction.begin();
                     final ObjectNode keyOnly = Json.mapper().createObjectNode().put(sync.primaryKey(), key);
-                    producer.send(new ProducerRecord<>(syncTopic, null, key, ChangeRowEnvelope.toBytes(ChangeRow.delete(key, keyOnly, version, ts)),
-                            runHeaders));
-                    producer.send(new ProducerRecord<>(stateTopic, 0, key, null));
+                    sink.send(ChangeRow.delete(key, keyOnly, version, ts), runHeaders);
+                    sink.sendAlong(new ProducerRecord<>(stateTopic, 0, key, null));
                 }
             });
             transaction.begin();
-            producer.send(new ProducerRecord<>(stateTopic, 0, SyncState.META_KEY, SyncState.meta(version, fingerprint)));
+            sink.sendAlong(new ProducerRecord<>(stateTopic, 0, SyncState.META_KEY, SyncState.meta(version, fingerprint)));
             control.commit();
-            producer.commitTransaction();
+            sink.commit();
         } catch (final ProducerFencedException e) {
             throw e;
         } catch (final KafkaException e) {
@@ -299,7 +256,8 @@ public final class QuerySyncWorker implements SyncWorker {
         }
         state.lastRun = version;
         state.fingerprint = fingerprint;
-        return run.succeeded(counts.read(), counts.upserts() - rejected[0], counts.deletes(), counts.unchanged(), rejected[0]);
+        final long rejected = sink.counts().rejected();
+        return run.succeeded(counts.read(), counts.upserts() - rejected, counts.deletes(), counts.unchanged(), rejected);
     }
 
     /**
@@ -318,24 +276,15 @@ public final class QuerySyncWorker implements SyncWorker {
 
         void begin() {
             if (!begun) {
-                producer.beginTransaction();
+                sink.begin();
                 begun = true;
             }
         }
 
         void abort() {
             if (begun) {
-                QuerySyncWorker.this.abort();
+                sink.abort();
             }
-        }
-    }
-
-    private void abort() {
-        try {
-            producer.abortTransaction();
-        } catch (final KafkaException e) {
-            LOG.warn("Sync {}: cannot abort the run's transaction ({}); the next run starts with a new producer", sync.id(), e.getMessage());
-            renewProducer();
         }
     }
 
@@ -350,6 +299,6 @@ public final class QuerySyncWorker implements SyncWorker {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofSeconds(5));
+        sink.close();
     }
 }
