@@ -19,10 +19,11 @@ import dev.persona.topology.ChangeRowParser;
 import dev.persona.topology.MalformedRowException;
 import dev.persona.topology.RunSamples;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import io.debezium.embedded.EmbeddedEngineChangeEvent;
-import io.debezium.engine.ChangeEvent;
+import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
-import io.debezium.engine.format.Json;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +66,9 @@ public final class CdcSyncWorker implements SyncWorker {
     private final Secrets secrets;
     private final String instance;
     private final ScheduledExecutorService executor;
-    private volatile DebeziumEngine<ChangeEvent<String, String>> engine;
+    private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    /** Kafka Connect's records as the JSON the parser reads. */
+    private final ConnectJson json = new ConnectJson();
     private volatile SyncRun run;
     private volatile boolean closed;
     private long lastProgress;
@@ -146,7 +149,9 @@ public final class CdcSyncWorker implements SyncWorker {
             }
         }
         sink.counts().reset();
-        engine = DebeziumEngine.create(Json.class)
+        // Kafka Connect's records, not Debezium's JSON: a record's source offset is then Connect's API (MariaDB's
+        // restart points need it), and ConnectJson writes the JSON Debezium's Json format would.
+        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(engineProperties)
                 .using((success, message, error) -> {
                     if (!success && !closed) {
@@ -208,8 +213,8 @@ public final class CdcSyncWorker implements SyncWorker {
      * with its reason. Any other failure (the broker away past the delivery timeout) fails the batch: nothing of it
      * is committed, the engine stops and restarts from the last committed offset, and the run is marked failed.
      */
-    private void handleBatch(final List<ChangeEvent<String, String>> events,
-                             final DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
+    private void handleBatch(final List<RecordChangeEvent<SourceRecord>> events,
+                             final DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
         if (unparsed != null) {
             failBatch(unparsed);
         }
@@ -217,13 +222,15 @@ public final class CdcSyncWorker implements SyncWorker {
         // Every row names the run it belongs to (the engine's start, or a resync), for the run debugger's samples.
         final RecordHeaders runHeaders = new RecordHeaders();
         runHeaders.add(RunSamples.RUN_HEADER, run.id().getBytes(StandardCharsets.UTF_8));
-        for (final ChangeEvent<String, String> event : events) {
-            if (event.value() == null || event.destination() == null || event.destination().startsWith("__debezium-heartbeat")) {
+        for (final RecordChangeEvent<SourceRecord> event : events) {
+            final SourceRecord record = event.record();
+            if (record.value() == null || record.topic() == null || record.topic().startsWith("__debezium-heartbeat")) {
                 continue;
             }
-            final byte[] value = bytes(event.value());
+            final byte[] value = json.value(record);
+            final byte[] key = json.key(record);
             try {
-                final Optional<ChangeRow> row = parser.parse(bytes(event.key()), value);
+                final Optional<ChangeRow> row = parser.parse(key, value);
                 if (row.isPresent()) {
                     // A row larger than the topic takes goes to the dead letters instead, with the fix.
                     sent.add(sink.send(row.get(), runHeaders));
@@ -236,7 +243,7 @@ public final class CdcSyncWorker implements SyncWorker {
                 }
             } catch (final MalformedRowException e) {
                 sink.counts().rejectedAtSource();
-                sent.add(sink.deadLetter(new DeadLetter(sync.id(), event.key(), CdcEvents.lsn(value),
+                sent.add(sink.deadLetter(new DeadLetter(sync.id(), key == null ? null : new String(key, StandardCharsets.UTF_8), CdcEvents.lsn(value),
                         "a change event Persona cannot read: " + e.getMessage(), value)));
             }
         }
@@ -257,7 +264,7 @@ public final class CdcSyncWorker implements SyncWorker {
         }
         // Offsets move only once the rows are safely in Kafka: a crash here replays, never loses.
         if (restartPoints == null) {
-            for (final ChangeEvent<String, String> event : events) {
+            for (final RecordChangeEvent<SourceRecord> event : events) {
                 committer.markProcessed(event);
             }
         } else if (!events.isEmpty()) {
@@ -282,9 +289,9 @@ public final class CdcSyncWorker implements SyncWorker {
      * MariaDB: commits the start of the transaction that holds the batch's last change, not Debezium's offset, which
      * would skip a row at the next start ({@link MariaDbRestartPoints} says why). A snapshot's offsets stand as they are.
      */
-    private void markAtTransactionStart(final ChangeEvent<String, String> last,
-                                        final DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
-        final Map<String, ?> offset = last instanceof EmbeddedEngineChangeEvent<?, ?, ?> embedded ? embedded.sourceRecord().sourceOffset() : null;
+    private void markAtTransactionStart(final RecordChangeEvent<SourceRecord> last,
+                                        final DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        final Map<String, ?> offset = last.record().sourceOffset();
         if (offset == null || offset.containsKey("snapshot") || !(offset.get("file") instanceof String file)
                 || !(offset.get("pos") instanceof Number position)) {
             committer.markProcessed(last);
@@ -321,10 +328,6 @@ public final class CdcSyncWorker implements SyncWorker {
         throw new KafkaException(why);
     }
 
-    private static byte[] bytes(final String text) {
-        return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
-    }
-
     /**
      * Reads the whole table again (a full resync), while changes keep their place: Debezium's ad-hoc blocking
      * snapshot. Every row is sent as an upsert, so fields a mapping no longer writes leave every record. Recorded as a
@@ -343,7 +346,7 @@ public final class CdcSyncWorker implements SyncWorker {
         if (closed) {
             return;
         }
-        final DebeziumEngine<ChangeEvent<String, String>> current = engine;
+        final DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine;
         try {
             if (current == null) {
                 throw new IllegalStateException("the CDC engine has not started");
@@ -372,7 +375,7 @@ public final class CdcSyncWorker implements SyncWorker {
     @Override
     public void close() {
         closed = true;
-        final DebeziumEngine<ChangeEvent<String, String>> current = engine;
+        final DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine;
         if (current != null) {
             try {
                 current.close();

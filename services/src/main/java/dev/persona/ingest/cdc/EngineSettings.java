@@ -34,9 +34,6 @@ import java.util.stream.Collectors;
  * PostgreSQL ({@code pgoutput}) and MySQL or MariaDB (the binary log).
  */
 final class EngineSettings {
-    /** The JSON converter's own setting: Debezium declares no field for it. */
-    private static final String JSON_SCHEMAS = "converter.schemas.enable";
-
     private EngineSettings() {
     }
 
@@ -65,7 +62,6 @@ final class EngineSettings {
         settings.with(CommonConnectorConfig.POLL_INTERVAL_MS, 25);
         settings.with(RelationalDatabaseConnectorConfig.DECIMAL_HANDLING_MODE, RelationalDatabaseConnectorConfig.DecimalHandlingMode.DOUBLE);
         settings.with(RelationalDatabaseConnectorConfig.TIME_PRECISION_MODE, TemporalPrecisionMode.CONNECT);
-        settings.with(JSON_SCHEMAS, false);
         settings.with(EmbeddedEngineConfig.OFFSET_STORAGE, KafkaOffsetBackingStore.class);
         settings.with(EmbeddedEngineConfig.OFFSET_STORAGE_KAFKA_TOPIC, new TopicNames(config.kafka()).cdcOffsets());
         settings.with(EmbeddedEngineConfig.OFFSET_STORAGE_KAFKA_PARTITIONS, 1);
