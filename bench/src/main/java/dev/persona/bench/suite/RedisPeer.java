@@ -50,7 +50,29 @@ final class RedisPeer implements AutoCloseable {
                 """.formatted(port, threads, DATABASE, dir.resolve("webdis.log")));
         final Process webdis = new ProcessBuilder("webdis", config.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("webdis.out").toFile()).start();
+        awaitListening(webdis, port, dir);
         return new RedisPeer(webdis, port);
+    }
+
+    /**
+     * Waits until webdis accepts connections: wrk started against a webdis still binding its port measured nothing
+     * ("connection refused") on a fresh machine.
+     */
+    private static void awaitListening(final Process webdis, final int port, final Path dir) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (!webdis.isAlive()) {
+                throw new IOException("webdis exited with " + webdis.exitValue() + ": " + Files.readString(dir.resolve("webdis.out")));
+            }
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (final IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        webdis.destroy();
+        throw new IOException("webdis did not listen on 127.0.0.1:" + port + " within 20 s: " + Files.readString(dir.resolve("webdis.out")));
     }
 
     String url() {
