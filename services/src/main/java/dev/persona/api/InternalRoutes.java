@@ -2,7 +2,6 @@ package dev.persona.api;
 
 import dev.persona.routing.Caller;
 import dev.persona.routing.DeclaredStores;
-import dev.persona.routing.Hop;
 import dev.persona.routing.PeerAuth;
 import dev.persona.routing.PeerClient;
 import dev.persona.routing.PeerWire;

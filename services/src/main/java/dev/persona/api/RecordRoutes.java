@@ -12,7 +12,6 @@ import dev.persona.routing.StoredValue;
 import dev.persona.routing.UnavailableReason;
 import dev.persona.routing.RecordQuery;
 import dev.persona.topology.Json;
-import dev.persona.topology.StoredRecord;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 

@@ -2,7 +2,6 @@ package dev.persona.ingest;
 
 import dev.persona.topology.TopicNames;
 import dev.persona.config.PersonaConfig;
-import dev.persona.config.SourceConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.ingest.cdc.CdcSyncWorker;
 import dev.persona.ingest.cdc.SlotLag;
