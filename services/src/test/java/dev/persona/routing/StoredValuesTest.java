@@ -1,6 +1,5 @@
 package dev.persona.routing;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -9,7 +8,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,34 +24,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The read path's decisions with no broker: where each key lives is given ({@link KeyLocator}), what this instance
- * holds is given ({@link LocalStoreReader}), and the owner is a stand-in HTTP server that cannot answer.
+ * holds is given ({@link LocalStoreReader}), and the owner is a stand-in peer that refuses every call.
  */
 class StoredValuesTest {
     private static final HostInfo SELF = new HostInfo("127.0.0.1", 1);
     private static final String STORE = "records-customers";
 
-    private HttpServer owner;
+    private org.eclipse.jetty.server.Server owner;
+    private int ownerPort;
     private final List<List<String>> calls = new CopyOnWriteArrayList<>();
     private PeerClient peers;
 
     @BeforeEach
     void start() throws Exception {
-        owner = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        owner.createContext("/", exchange -> {
-            calls.add(PeerWire.readAsk(exchange.getRequestBody().readAllBytes(), 1_000).keys());
-            // Restarting: the owner cannot answer now.
-            exchange.sendResponseHeaders(503, -1);
-            exchange.close();
-        });
+        final PeerAuth auth = new PeerAuth(() -> "s".getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
+        owner = new org.eclipse.jetty.server.Server();
+        final org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(owner,
+                new PeerProtocol(auth, (store, keys, hop) -> {
+                    calls.add(keys);
+                    // Restarting: the owner cannot answer now.
+                    throw new IllegalArgumentException("restarting");
+                }, 1_000));
+        connector.setHost("127.0.0.1");
+        owner.addConnector(connector);
         owner.start();
-        peers = new PeerClient(SELF, Duration.ofSeconds(1), Duration.ofSeconds(5), new PeerAuth(() -> "s".getBytes(StandardCharsets.UTF_8),
-                Clock.systemUTC()), null, new SimpleMeterRegistry());
+        ownerPort = connector.getLocalPort();
+        peers = new PeerClient(SELF, Duration.ofSeconds(1), Duration.ofSeconds(5), auth, null, new SimpleMeterRegistry());
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         peers.close();
-        owner.stop(0);
+        owner.stop();
     }
 
     private StoredValues values(final LocalStoreReader reader) {
@@ -64,7 +66,7 @@ class StoredValuesTest {
                   - { id: profiles, collection: customers, primaryKey: id, mapping: [ { from: name } ],
                       source: { type: topic, topic: profiles } }
                 """);
-        final HostInfo at = new HostInfo("127.0.0.1", owner.getAddress().getPort());
+        final HostInfo at = new HostInfo("127.0.0.1", ownerPort);
         final KeyLocator everyKeyElsewhere = new KeyLocator() {
             @Override
             public HostInfo self() {
