@@ -14,7 +14,6 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.persona.tls.ServerTls;
-import dev.persona.routing.PeerProtocol;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
@@ -96,8 +95,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
             cfg.http.prefer405over404 = true;
             final int perAddress = config.http().maxConnectionsPerAddress();
-            final PeerProtocol peerProtocol = new PeerProtocol(context.peerAuth(), internal.peerAnswers(), RecordRoutes.BATCH_LIMIT);
-            cfg.jetty.addConnector((server, http) -> guarded(threads.connector(server, http, host, port, tls, peerProtocol), perAddress));
+            cfg.jetty.addConnector((server, http) -> guarded(threads.connector(server, http, host, port, tls), perAddress));
             config.http().managementPort().ifPresent(management -> cfg.jetty.addConnector((server, http) ->
                     guarded(HttpThreads.managementConnector(server, http, host, management, tls), perAddress)));
             cfg.routes.before(ctx -> {

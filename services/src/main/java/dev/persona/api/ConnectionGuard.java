@@ -94,11 +94,8 @@ final class ConnectionGuard implements SelectorManager.AcceptListener, Connectio
     }
 
     private static void closeIfSilent(final Connection connection) {
-        // What serves the connection now: a connection that opened by detecting its protocol has been replaced by
-        // the protocol's (HTTP, or the peers'), and one still detecting has taken nothing in (-1).
-        final Connection served = connection instanceof SslConnection tls ? tls.getSslEndPoint().getConnection()
-                : connection.getEndPoint().getConnection();
-        if (connection.getEndPoint().isOpen() && (served == null || served.getMessagesIn() <= 0)) {
+        final Connection http = connection instanceof SslConnection tls ? tls.getSslEndPoint().getConnection() : connection;
+        if (connection.getEndPoint().isOpen() && (http == null || http.getMessagesIn() == 0)) {
             connection.getEndPoint().close();
         }
     }

@@ -1,9 +1,6 @@
 package dev.persona.api;
 
-import dev.persona.routing.PeerProtocol;
 import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.server.ConnectionFactory;
-import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -13,8 +10,6 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -105,42 +100,27 @@ record HttpThreads(int selectors, int maxThreads) {
     /** A connector on {@code host:port} with these selectors, speaking HTTPS when {@code tls} is given. */
     ServerConnector connector(final Server server, final HttpConfiguration http, final String host, final int port,
                               final SslContextFactory.Server tls) {
-        return connector(server, http, host, port, tls, selectors, null);
-    }
-
-    /**
-     * The API's connector on {@code host:port} with these selectors, speaking HTTPS when {@code tls} is given, and
-     * {@code peers} to the other instances (a connection that opens with its bytes is theirs, any other HTTP's).
-     */
-    ServerConnector connector(final Server server, final HttpConfiguration http, final String host, final int port,
-                              final SslContextFactory.Server tls, final PeerProtocol peers) {
-        return connector(server, http, host, port, tls, selectors, peers);
+        return connector(server, http, host, port, tls, selectors);
     }
 
     /** The management port's connector: scrapes and probes need one selector. */
     static ServerConnector managementConnector(final Server server, final HttpConfiguration http, final String host, final int port,
                                                final SslContextFactory.Server tls) {
-        return connector(server, http, host, port, tls, 1, null);
+        return connector(server, http, host, port, tls, 1);
     }
 
     private static ServerConnector connector(final Server server, final HttpConfiguration http, final String host, final int port,
-                                             final SslContextFactory.Server tls, final int selectorCount, final PeerProtocol peers) {
-        final List<ConnectionFactory> factories = new ArrayList<>();
-        final HttpConfiguration served = tls == null ? http : new HttpConfiguration(http);
-        if (tls != null) {
+                                             final SslContextFactory.Server tls, final int selectorCount) {
+        final ServerConnector connector;
+        if (tls == null) {
+            connector = new ServerConnector(server, ACCEPTORS, selectorCount, new HttpConnectionFactory(http));
+        } else {
+            final HttpConfiguration https = new HttpConfiguration(http);
             // Clients reach instances by address as well as by name: the client checks the certificate's names.
-            served.addCustomizer(new SecureRequestCustomizer(false));
+            https.addCustomizer(new SecureRequestCustomizer(false));
+            connector = new ServerConnector(server, ACCEPTORS, selectorCount, new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+                    new HttpConnectionFactory(https));
         }
-        final DetectorConnectionFactory detector = peers == null ? null : new DetectorConnectionFactory(peers);
-        if (tls != null) {
-            factories.add(new SslConnectionFactory(tls, detector != null ? detector.getProtocol() : HttpVersion.HTTP_1_1.asString()));
-        }
-        if (detector != null) {
-            factories.add(detector);
-        }
-        factories.add(new HttpConnectionFactory(served));
-        final ConnectionFactory[] all = factories.toArray(ConnectionFactory[]::new);
-        final ServerConnector connector = new ServerConnector(server, ACCEPTORS, selectorCount, all);
         connector.setHost(host);
         connector.setPort(port);
         return connector;

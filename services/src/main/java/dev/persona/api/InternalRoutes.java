@@ -4,7 +4,6 @@ import dev.persona.routing.Caller;
 import dev.persona.routing.DeclaredStores;
 import dev.persona.routing.PeerAuth;
 import dev.persona.routing.PeerClient;
-import dev.persona.routing.PeerProtocol;
 import dev.persona.routing.PeerWire;
 import dev.persona.routing.StoredValues;
 import io.javalin.config.RoutesConfig;
@@ -20,8 +19,7 @@ import org.eclipse.jetty.util.Callback;
 import java.nio.ByteBuffer;
 
 /**
- * What instances built before the peer protocol ask this one over HTTP (the others call over the peer protocol,
- * {@link #peerAnswers}, served on the same port): stored values of keys they own, as bytes ({@link PeerWire}), so that the instance
+ * What instances ask each other: stored values of keys they own, as bytes ({@link PeerWire}), so that the instance
  * the client called renders the answer. Never forwarded again; only for calls signed with the cluster secret, for the
  * caller (key id and scope) they name. A signed call is answered by {@link #handler()} in front of Javalin, without
  * a thread hand-off or the servlet layer; the Javalin route answers the same path for what that handler leaves (an
@@ -41,16 +39,6 @@ final class InternalRoutes {
         this.stores = stores;
         this.lookup = lookup;
         this.auth = auth;
-    }
-
-    /** How calls over the peer protocol are answered: this instance's own copies, for a store the configuration declares. */
-    PeerProtocol.Answers peerAnswers() {
-        return (store, keys, hop) -> {
-            if (stores.collectionOf(store).isEmpty()) {
-                throw new IllegalArgumentException("no store '" + store + "'");
-            }
-            return lookup.getAll(store, keys, Caller.INSTANCE, hop);
-        };
     }
 
     void register(final RoutesConfig routes) {

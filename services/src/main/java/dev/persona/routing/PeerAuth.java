@@ -137,57 +137,6 @@ public final class PeerAuth {
         }
     }
 
-    /**
-     * The proof that one side of a peer connection holds the cluster secret: an HMAC over the side's name and both
-     * sides' nonces, so that a proof is good for one connection only and one side's proof is never the other's.
-     *
-     * @param side {@link PeerSession#CLIENT} or {@link PeerSession#SERVER}
-     */
-    public byte[] proof(final String side, final byte[] clientNonce, final byte[] serverNonce) {
-        return mac(("persona peer " + PeerSession.VERSION + " " + side).getBytes(StandardCharsets.US_ASCII), clientNonce, serverNonce);
-    }
-
-    /** Whether {@code given} is {@link #proof} of {@code side} for these nonces. */
-    public boolean verifyProof(final String side, final byte[] clientNonce, final byte[] serverNonce, final byte[] given) {
-        return given != null && MessageDigest.isEqual(given, proof(side, clientNonce, serverNonce));
-    }
-
-    /**
-     * The session of one side of a peer connection once both proved themselves: frames sealed and opened with keys
-     * derived from the cluster secret and both nonces, one for each direction.
-     *
-     * @param client true for the side that called
-     */
-    public PeerSession session(final byte[] clientNonce, final byte[] serverNonce, final boolean client) {
-        final byte[] calls = mac("persona peer calls".getBytes(StandardCharsets.US_ASCII), clientNonce, serverNonce);
-        final byte[] answers = mac("persona peer answers".getBytes(StandardCharsets.US_ASCII), clientNonce, serverNonce);
-        return client ? new PeerSession(calls, answers) : new PeerSession(answers, calls);
-    }
-
-    /** {@code length} random bytes, for a nonce. */
-    public byte[] nonce(final int length) {
-        final byte[] nonce = new byte[length];
-        random.nextBytes(nonce);
-        return nonce;
-    }
-
-    private byte[] mac(final byte[]... parts) {
-        final byte[] key = secret.get();
-        if (key == null) {
-            throw new IllegalStateException("this instance does not hold the cluster secret yet");
-        }
-        try {
-            final Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            for (final byte[] part : parts) {
-                mac.update(part);
-            }
-            return mac.doFinal();
-        } catch (final GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
-        }
-    }
-
     private static String head(final long time, final String nonce, final String method, final String path, final Caller caller,
                                final String bodyDigest) {
         return time + "\n" + nonce + "\n" + method + "\n" + path + "\n" + caller.keyId() + "\n" + scope(caller) + "\n" + bodyDigest;

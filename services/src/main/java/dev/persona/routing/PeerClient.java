@@ -12,76 +12,58 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
-import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Asks other instances for the stored values they own, over one {@link PeerLink} a peer: a connection of the
- * {@link PeerSession peer protocol}, kept open, authenticated once with the cluster secret, and shared by every
- * lookup bound there, each call sealed against change on the way; calls are written by the thread that makes them
- * and answered on the selector thread that reads the answer. Single lookups bound for the same peer and store are
- * coalesced: while a call for them is out ({@link #MAX_IN_FLIGHT}), the lookups that arrive wait for the next call and
- * travel in it together, so that under load one call carries many keys, and with no load a lookup leaves at once. A
- * forwarded lookup is read by the peer from its own copies only ({@link Hop}): a forward can never loop. The client's
- * bearer token never leaves the instance it was sent to. Over TLS when the API serves HTTPS, checking the peer's
- * certificate against the configured trust.
- *
- * <p>A peer that answers the handshake as an HTTP server (an instance built before the peer protocol, during a rolling
- * upgrade) is asked over HTTP for a while instead: {@link #RAW_BATCH_PATH}, signed with {@link PeerAuth}. The
- * instances' status reports ({@link #status}) always travel over HTTP.
+ * Asks another instance for the stored values it owns, over one shared Jetty {@link HttpClient} (connections kept
+ * alive and pooled per peer, connect and request timeouts). Single lookups bound for the same peer, store and caller
+ * are coalesced: while a call to that peer is out ({@link #MAX_IN_FLIGHT}), the lookups that arrive wait for the next
+ * call and travel in it together, so that under load one call carries many keys, and with no load a lookup leaves at
+ * once. Every request carries {@link #HOP_HEADER}: an instance never forwards a request that has it, so a forward can
+ * never loop. A call carries the verified caller (key id and scope), signed with the cluster secret ({@link PeerAuth}),
+ * and an answer is taken only when the peer signed it for that call; the client's bearer token never leaves the
+ * instance it was sent to. Over HTTPS when the API serves HTTPS, checking the peer's certificate against the
+ * configured trust.
  */
 public final class PeerClient implements AutoCloseable {
     /** Marks a request forwarded by another instance; its value is the sender's address. */
     public static final String HOP_HEADER = "X-Persona-Forwarded-By";
-    /**
-     * The raw stored values of keys of a store over HTTP, as instances built before the peer protocol ask: {@code POST} a
-     * {@link PeerWire} call, answered in {@link PeerWire}'s bytes.
-     */
+    /** The raw stored values of keys of a store: {@code POST} a {@link PeerWire} call, answered in {@link PeerWire}'s bytes. */
     public static final String RAW_BATCH_PATH = "/internal/v2/stores/%s/batch";
     /** Where an instance reports its own partitions, lags and restorations ({@code GET}, admin key). */
     public static final String STATUS_PATH = "/internal/v1/status";
     /**
-     * Calls out at once to one peer for one store; lookups beyond wait for it to come back. One: while a call is out
-     * the next one fills. Two split the same keys into smaller calls (4.6 keys a call instead of 5 under the cluster
-     * benchmark's load) and cost about 10% more CPU per lookup.
+     * Calls out at once to one peer for one store and caller; lookups beyond wait for it to come back. One: while a
+     * call is out the next one fills. Two split the same keys into smaller calls (4.6 keys a call instead of 5 under
+     * the cluster benchmark's load) and cost about 10% more CPU per lookup.
      */
     static final int MAX_IN_FLIGHT = 1;
     /** Keys one call carries at most: the peer's batch limit. */
     static final int MAX_KEYS_PER_CALL = 1_000;
-    /** How long a peer that answered as an HTTP server is asked over HTTP before the peer protocol is tried again. */
-    private static final Duration HTTP_ONLY_FOR = Duration.ofMinutes(1);
-    /** How often calls past their deadline are looked for. */
-    private static final long EXPIRY_EVERY_MILLIS = 100;
+    /** Bytes of an answer at most: a thousand records of 64 KiB. */
+    private static final int MAX_ANSWER_BYTES = 96 * 1024 * 1024;
 
     private static final ObjectMapper MAPPER = Json.mapper();
 
     private final HttpClient client;
-    private final ClientConnector connector;
     private final long requestTimeoutMillis;
     private final String self;
     private final PeerAuth auth;
     private final String scheme;
     private final io.micrometer.core.instrument.DistributionSummary keysPerCall;
-    /** One coalescer per peer, store and copy asked for; a coalescer forgotten while busy still finishes. */
+    /** One coalescer per peer, store, caller and copy asked for; a coalescer forgotten while busy still finishes. */
     private final Cache<Route, Coalescer> coalescers = Caffeine.newBuilder().executor(Runnable::run).expireAfterAccess(Duration.ofMinutes(10)).maximumSize(10_000).build();
-    private final Map<HostInfo, PeerLink> links = new ConcurrentHashMap<>();
-    private final Cache<HostInfo, Boolean> httpOnly = Caffeine.newBuilder().executor(Runnable::run).expireAfterWrite(HTTP_ONLY_FOR).build();
-    private volatile boolean closed;
 
     /**
      * @param tls the context to call peers over HTTPS with; null for plain HTTP
@@ -91,8 +73,7 @@ public final class PeerClient implements AutoCloseable {
         this.keysPerCall = io.micrometer.core.instrument.DistributionSummary.builder("persona.peer.call.keys")
                 .description("keys per batch call to another instance: single lookups to one owner share calls under load")
                 .register(metrics);
-        this.connector = new ClientConnector();
-        connector.setConnectTimeout(connectTimeout);
+        final ClientConnector connector = new ClientConnector();
         if (tls != null) {
             final SslContextFactory.Client factory = new SslContextFactory.Client();
             factory.setSslContext(tls);
@@ -126,15 +107,17 @@ public final class PeerClient implements AutoCloseable {
         this.self = KeyLocator.address(self);
         this.auth = auth;
         this.scheme = tls == null ? "http" : "https";
-        expireLater();
     }
 
     /**
      * The stored value of {@code key} in {@code store} on {@code peer}, in a call with the other keys bound there at
-     * the same time.
+     * the same time. Keys travel in a JSON body, never in the path: they may hold any character (index keys hold a
+     * NUL, primary keys may hold a slash).
      */
-    public CompletableFuture<StoredValue> fetch(final HostInfo peer, final String store, final String key, final Hop hop) {
-        return coalescers.get(new Route(peer, store, hop), Coalescer::new).fetch(key);
+    public CompletableFuture<StoredValue> fetch(final HostInfo peer, final String store, final String key, final Caller caller,
+                                                final Hop hop) {
+        final Route route = new Route(peer, store, caller, hop);
+        return coalescers.get(route, Coalescer::new).fetch(key);
     }
 
     /**
@@ -145,73 +128,13 @@ public final class PeerClient implements AutoCloseable {
      *            (its standby copies too: the active owner could not answer)
      */
     public CompletableFuture<Map<String, StoredValue>> fetchAll(final HostInfo peer, final String store, final List<String> keys,
-                                                                final Hop hop) {
-        keysPerCall.record(keys.size());
-        // A link that closed after it was looked up is replaced once: a peer that restarted is called again at once.
-        for (int attempt = 0; attempt < 2 && !closed; attempt++) {
-            if (httpOnly.getIfPresent(peer) != null) {
-                return overHttp(peer, store, keys, hop);
-            }
-            final CompletableFuture<Map<String, StoredValue>> answer = links.computeIfAbsent(peer, this::connect)
-                    .call(store, keys, hop);
-            if (answer != null) {
-                return answer;
-            }
-        }
-        return CompletableFuture.completedFuture(unavailable(keys, peer));
-    }
-
-    /** A new link to {@code peer}, connecting: calls made meanwhile leave when it has. */
-    private PeerLink connect(final HostInfo peer) {
-        final PeerLink link = new PeerLink(peer, auth, requestTimeoutMillis, this::closed);
-        final ClientConnectionFactory plain = (endPoint, context) -> link.new LinkConnection(endPoint, connector.getExecutor());
-        final ClientConnectionFactory factory = "https".equals(scheme)
-                ? connector.newSslClientConnectionFactory(connector.getSslContextFactory(), plain) : plain;
-        final Map<String, Object> context = new HashMap<>();
-        context.put(ClientConnectionFactory.CONTEXT_KEY, factory);
-        context.put(org.eclipse.jetty.io.Transport.CONTEXT_KEY, org.eclipse.jetty.io.Transport.TCP_IP);
-        context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, Promise.from(connection -> { }, link::fail));
-        // Resolving the peer's name may block: not on the thread that asked.
-        connector.getExecutor().execute(() -> {
-            try {
-                connector.connect(new InetSocketAddress(peer.host(), peer.port()), context);
-            } catch (final RuntimeException e) {
-                link.fail(e);
-            }
-        });
-        return link;
-    }
-
-    private void closed(final PeerLink link, final boolean httpOnlyPeer, final List<PeerLink.Pending> unsent) {
-        links.remove(link.peer(), link);
-        if (!httpOnlyPeer) {
-            return;
-        }
-        httpOnly.put(link.peer(), Boolean.TRUE);
-        unsent.forEach(call -> overHttp(link.peer(), call.store(), call.keys(), call.hop())
-                .whenComplete((values, failure) -> call.answer().complete(values != null ? values : unavailable(call.keys(), link.peer()))));
-    }
-
-    /** Looks for calls past their deadline every {@link #EXPIRY_EVERY_MILLIS}, until closed. */
-    private void expireLater() {
-        if (closed) {
-            return;
-        }
-        connector.getScheduler().schedule(() -> {
-            final long now = System.nanoTime();
-            links.values().forEach(link -> link.expire(now));
-            expireLater();
-        }, EXPIRY_EVERY_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    /** {@link #fetchAll} over HTTP, signed, as instances built before the peer protocol answer it. */
-    private CompletableFuture<Map<String, StoredValue>> overHttp(final HostInfo peer, final String store, final List<String> keys,
-                                                                 final Hop hop) {
+                                                                final Caller caller, final Hop hop) {
         final byte[] body = PeerWire.ask(keys, hop);
+        keysPerCall.record(keys.size());
         final String path = RAW_BATCH_PATH.formatted(store);
-        final Request request = request(peer, HttpMethod.POST, path, Caller.INSTANCE, body)
+        final Request request = request(peer, HttpMethod.POST, path, caller, body)
                 .body(new BytesRequestContent(PeerWire.MEDIA_TYPE, body));
-        return new CompletableResponseListener(request, PeerLink.MAX_ANSWER_BYTES).send()
+        return new CompletableResponseListener(request, MAX_ANSWER_BYTES).send()
                 .thenApply(response -> {
                     if (response.getStatus() != 200 || !signedByPeer(request, response)) {
                         return unavailable(keys, peer);
@@ -236,7 +159,7 @@ public final class PeerClient implements AutoCloseable {
     /** The status report of {@code peer} as JSON, or an {@code {"error": ...}} object when it does not answer. */
     public CompletableFuture<JsonNode> status(final HostInfo peer) {
         final Request request = request(peer, HttpMethod.GET, STATUS_PATH, Caller.INSTANCE, null);
-        return new CompletableResponseListener(request, PeerLink.MAX_ANSWER_BYTES).send()
+        return new CompletableResponseListener(request, MAX_ANSWER_BYTES).send()
                 .thenApply(response -> {
                     if (response.getStatus() != 200) {
                         return (JsonNode) MAPPER.createObjectNode().put("error", "answered " + response.getStatus());
@@ -275,8 +198,6 @@ public final class PeerClient implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        List.copyOf(links.values()).forEach(link -> link.fail(new java.io.IOException("this instance is stopping")));
         try {
             client.stop();
         } catch (final Exception e) {
@@ -284,8 +205,8 @@ public final class PeerClient implements AutoCloseable {
         }
     }
 
-    /** Where a coalesced call goes: lookups share a call only when all of this is the same. */
-    private record Route(HostInfo peer, String store, Hop hop) {
+    /** Where a coalesced call goes, and for whom: lookups share a call only when all of this is the same. */
+    private record Route(HostInfo peer, String store, Caller caller, Hop hop) {
     }
 
     /**
@@ -340,7 +261,7 @@ public final class PeerClient implements AutoCloseable {
             final List<String> keys = List.copyOf(batch.keySet());
             CompletableFuture<Map<String, StoredValue>> call;
             try {
-                call = fetchAll(route.peer(), route.store(), keys, route.hop());
+                call = fetchAll(route.peer(), route.store(), keys, route.caller(), route.hop());
             } catch (final RuntimeException e) {
                 call = CompletableFuture.completedFuture(unavailable(keys, route.peer()));
             }

@@ -18,10 +18,7 @@ import java.util.Map;
  * keys (int), then each key as its UTF-8 length (int) and bytes. An answer: the same number, then for each key in the
  * order asked a kind byte ({@link #FOUND}, {@link #FOUND_STALE} with the copy's offset lag as a long,
  * {@link #ABSENT}, {@link #UNAVAILABLE}) and, for a found key, the stored value's length (int) and bytes. Ints and
- * longs are big-endian. An answer whose number is -1 refuses the whole call; the UTF-8 reason follows.
- *
- * <p>Over the {@link PeerSession peer protocol} a call is preceded by the store's name (its UTF-8 length as a short,
- * then the bytes): {@link #call}, {@link #readCall}.
+ * longs are big-endian.
  */
 public final class PeerWire {
     /** The media type of both directions. */
@@ -42,10 +39,6 @@ public final class PeerWire {
     public record Ask(List<String> keys, Hop hop) {
     }
 
-    /** What a call over the peer protocol asks: {@code store}'s values for the keys and hop of {@code ask}. */
-    public record Call(String store, Ask ask) {
-    }
-
     /** What a key stands for when {@code peer} gave no usable answer for it. */
     static StoredValue.Unavailable unanswered(final Object peer) {
         return new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE, peer + " could not answer");
@@ -57,29 +50,11 @@ public final class PeerWire {
      * @throws IllegalArgumentException for a hop that is not one between instances
      */
     public static byte[] ask(final List<String> keys, final Hop hop) {
-        return write(null, keys, hop);
-    }
-
-    /**
-     * The bytes of a call over the peer protocol for {@code keys} of {@code store}, to be read as {@code hop} says.
-     *
-     * @throws IllegalArgumentException for a hop that is not one between instances
-     */
-    public static byte[] call(final String store, final List<String> keys, final Hop hop) {
-        return write(store, keys, hop);
-    }
-
-    private static byte[] write(final String store, final List<String> keys, final Hop hop) {
         if (!hop.forwarded()) {
             throw new IllegalArgumentException("a call between instances is forwarded, not " + hop);
         }
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(40 + keys.size() * 16);
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(8 + keys.size() * 16);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            if (store != null) {
-                final byte[] name = store.getBytes(StandardCharsets.UTF_8);
-                out.writeShort(name.length);
-                out.write(name);
-            }
             out.writeByte(hop == Hop.FORWARDED_TO_STANDBY ? STANDBY : 0);
             out.writeInt(keys.size());
             for (final String key : keys) {
@@ -94,32 +69,12 @@ public final class PeerWire {
     }
 
     /**
-     * The call over the peer protocol {@code body} holds, of at most {@code limit} keys.
-     *
-     * @throws IllegalArgumentException naming what is wrong with a body that is not such a call
-     */
-    public static Call readCall(final byte[] body, final int limit) {
-        if (body.length < 2) {
-            throw new IllegalArgumentException("the body ends inside a store's name");
-        }
-        final int length = ((body[0] & 0xff) << 8) | (body[1] & 0xff);
-        if (length > body.length - 2) {
-            throw new IllegalArgumentException("a store's name of " + length + " bytes; " + (body.length - 2) + " remain");
-        }
-        final String store = new String(body, 2, length, StandardCharsets.UTF_8);
-        return new Call(store, readAsk(ByteBuffer.wrap(body, 2 + length, body.length - 2 - length), body, limit));
-    }
-
-    /**
      * The call {@code body} holds, of at most {@code limit} keys.
      *
      * @throws IllegalArgumentException naming what is wrong with a body that is not such a call
      */
     public static Ask readAsk(final byte[] body, final int limit) {
-        return readAsk(ByteBuffer.wrap(body), body, limit);
-    }
-
-    private static Ask readAsk(final ByteBuffer in, final byte[] body, final int limit) {
+        final ByteBuffer in = ByteBuffer.wrap(body);
         try {
             final Hop hop = (in.get() & STANDBY) != 0 ? Hop.FORWARDED_TO_STANDBY : Hop.FORWARDED;
             final int count = in.getInt();
@@ -170,12 +125,6 @@ public final class PeerWire {
         return java.util.Arrays.copyOf(out.array(), out.position());
     }
 
-    /** The bytes of an answer that refuses a whole call, for {@code reason}. */
-    public static byte[] refusal(final String reason) {
-        final byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(4 + text.length).putInt(-1).put(text).array();
-    }
-
     /**
      * What the answer {@code body} of {@code peer} says of each of {@code keys}, the keys it was asked for.
      *
@@ -185,13 +134,6 @@ public final class PeerWire {
         final ByteBuffer in = ByteBuffer.wrap(body);
         try {
             final int count = in.getInt();
-            if (count == -1) {
-                final StoredValue refused = new StoredValue.Unavailable(UnavailableReason.OWNER_UNREACHABLE,
-                        peer + " refused the call: " + new String(body, 4, body.length - 4, StandardCharsets.UTF_8));
-                final Map<String, StoredValue> values = new LinkedHashMap<>(keys.size() * 2);
-                keys.forEach(key -> values.put(key, refused));
-                return values;
-            }
             if (count != keys.size()) {
                 throw new IllegalArgumentException("an answer for " + count + " keys to a call for " + keys.size());
             }

@@ -86,7 +86,7 @@ public final class StoredValues {
             return null;
         }
         forwards.increment();
-        return new Forward(remote.host(), peers.fetch(remote.host(), store, key, Hop.FORWARDED));
+        return new Forward(remote.host(), peers.fetch(remote.host(), store, key, caller, Hop.FORWARDED));
     }
 
     /** A lookup on its way to the owner {@code owner}. */
@@ -155,13 +155,13 @@ public final class StoredValues {
         }
         if (copy instanceof ReadPlan.Copy.ActiveAt at) {
             forwards.increment();
-            return await(peers.fetch(at.host(), store, key, Hop.FORWARDED));
+            return await(peers.fetch(at.host(), store, key, caller, Hop.FORWARDED));
         }
         if (copy instanceof ReadPlan.Copy.StandbyHere here) {
             return reader.readStandby(store, key, here.partition(), maxStaleLag);
         }
         if (copy instanceof ReadPlan.Copy.StandbyAt at) {
-            return await(peers.fetch(at.host(), store, key, Hop.FORWARDED_TO_STANDBY));
+            return await(peers.fetch(at.host(), store, key, caller, Hop.FORWARDED_TO_STANDBY));
         }
         return ((ReadPlan.Copy.Refused) copy).failure();
     }
@@ -203,7 +203,7 @@ public final class StoredValues {
         final Map<HostInfo, CompletableFuture<Map<String, StoredValue>>> pending = new HashMap<>();
         remote.forEach((host, hostKeys) -> {
             forwards.increment();
-            pending.put(host, peers.fetchAll(host, store, hostKeys, Hop.FORWARDED));
+            pending.put(host, peers.fetchAll(host, store, hostKeys, caller, Hop.FORWARDED));
         });
         pending.forEach((host, future) -> results.putAll(awaitBatch(future, remote.get(host), host)));
         // What the first copy could not answer, the rest of the key's plan may (its first copy is not asked twice).

@@ -1,5 +1,6 @@
 package dev.persona.routing;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.persona.config.ConfigLoader;
 import dev.persona.config.PersonaConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -24,38 +26,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The read path's decisions with no broker: where each key lives is given ({@link KeyLocator}), what this instance
- * holds is given ({@link LocalStoreReader}), and the owner is a stand-in peer that refuses every call.
+ * holds is given ({@link LocalStoreReader}), and the owner is a stand-in HTTP server that cannot answer.
  */
 class StoredValuesTest {
     private static final HostInfo SELF = new HostInfo("127.0.0.1", 1);
     private static final String STORE = "records-customers";
 
-    private org.eclipse.jetty.server.Server owner;
-    private int ownerPort;
+    private HttpServer owner;
     private final List<List<String>> calls = new CopyOnWriteArrayList<>();
     private PeerClient peers;
 
     @BeforeEach
     void start() throws Exception {
-        final PeerAuth auth = new PeerAuth(() -> "s".getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
-        owner = new org.eclipse.jetty.server.Server();
-        final org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(owner,
-                new PeerProtocol(auth, (store, keys, hop) -> {
-                    calls.add(keys);
-                    // Restarting: the owner cannot answer now.
-                    throw new IllegalArgumentException("restarting");
-                }, 1_000));
-        connector.setHost("127.0.0.1");
-        owner.addConnector(connector);
+        owner = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        owner.createContext("/", exchange -> {
+            calls.add(PeerWire.readAsk(exchange.getRequestBody().readAllBytes(), 1_000).keys());
+            // Restarting: the owner cannot answer now.
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
         owner.start();
-        ownerPort = connector.getLocalPort();
-        peers = new PeerClient(SELF, Duration.ofSeconds(1), Duration.ofSeconds(5), auth, null, new SimpleMeterRegistry());
+        peers = new PeerClient(SELF, Duration.ofSeconds(1), Duration.ofSeconds(5), new PeerAuth(() -> "s".getBytes(StandardCharsets.UTF_8),
+                Clock.systemUTC()), null, new SimpleMeterRegistry());
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         peers.close();
-        owner.stop();
+        owner.stop(0);
     }
 
     private StoredValues values(final LocalStoreReader reader) {
@@ -66,7 +64,7 @@ class StoredValuesTest {
                   - { id: profiles, collection: customers, primaryKey: id, mapping: [ { from: name } ],
                       source: { type: topic, topic: profiles } }
                 """);
-        final HostInfo at = new HostInfo("127.0.0.1", ownerPort);
+        final HostInfo at = new HostInfo("127.0.0.1", owner.getAddress().getPort());
         final KeyLocator everyKeyElsewhere = new KeyLocator() {
             @Override
             public HostInfo self() {
