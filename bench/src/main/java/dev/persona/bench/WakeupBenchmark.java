@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -38,17 +39,24 @@ public final class WakeupBenchmark {
                 histogram.getValueAtPercentile(99.9) / 1000.0, histogram.getMaxValue() / 1000.0);
     }
 
-    /** From unpark to the parked thread running, each time after the thread went back to sleep. */
+    /**
+     * From unpark to the parked thread running, each time after the thread went back to sleep. A return from
+     * {@code park} without an unpark (the JDK allows them) parks again rather than counting.
+     */
     private static Histogram wakeups(final int rounds, final long pauseNanos) throws InterruptedException {
         final Histogram histogram = new Histogram(3);
-        final long[] unparkedAt = new long[1];
+        final AtomicLong unparkedAt = new AtomicLong();
         final Object lock = new Object();
         final Thread sleeper = new Thread(() -> {
             for (int i = 0; i < rounds; i++) {
-                LockSupport.park();
+                long since;
+                while ((since = unparkedAt.get()) == 0) {
+                    LockSupport.park();
+                }
                 final long woke = System.nanoTime();
+                unparkedAt.set(0);
                 synchronized (lock) {
-                    histogram.recordValue(Math.max(0, woke - unparkedAt[0]));
+                    histogram.recordValue(Math.max(0, woke - since));
                     lock.notifyAll();
                 }
             }
@@ -58,7 +66,7 @@ public final class WakeupBenchmark {
             pause(pauseNanos);
             synchronized (lock) {
                 final long before = histogram.getTotalCount();
-                unparkedAt[0] = System.nanoTime();
+                unparkedAt.set(System.nanoTime());
                 LockSupport.unpark(sleeper);
                 while (histogram.getTotalCount() == before) {
                     lock.wait();
