@@ -16,6 +16,7 @@ import dev.persona.topology.internals.NestRouter;
 import dev.persona.topology.internals.RecordMerger;
 import dev.persona.topology.internals.RowMapper;
 import dev.persona.topology.internals.CollectionChange;
+import dev.persona.topology.internals.ConcurrentReadStores;
 import dev.persona.topology.internals.PurgeRequest;
 import dev.persona.topology.internals.SyncChange;
 import org.apache.kafka.common.serialization.Serdes;
@@ -64,7 +65,7 @@ public final class PersonaTopology {
                 continue;
             }
             final String store = TopicNames.recordStore(collection);
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray()));
+            builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(store), Serdes.String(), Serdes.ByteArray()));
             // Purge requests, keyed and partitioned as the collection; their tombstones (written once a purge is applied) are no request.
             final KStream<String, byte[]> purgeRequests = builder.stream(names.purges(collection.name()), Consumed.with(Serdes.String(), Serdes.ByteArray())
                             .withName("source-" + names.purges(collection.name())))
@@ -88,7 +89,7 @@ public final class PersonaTopology {
                 changes = changes == null ? widen(syncChanges) : changes.merge(widen(syncChanges), Named.as(collection.name() + "-" + sync.id() + "-join"));
             }
             final String purgeStore = TopicNames.purgeStore(collection.name());
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(purgeStore), Serdes.String(), Serdes.ByteArray()));
+            builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(purgeStore), Serdes.String(), Serdes.ByteArray()));
             changes = changes.merge(purgeRequests
                     .mapValues((key, value) -> (CollectionChange) new PurgeRequest(System.currentTimeMillis()), Named.as(collection.name() + "-purge")),
                     Named.as(collection.name() + "-purge-join"));
@@ -101,7 +102,7 @@ public final class PersonaTopology {
             if (!collection.secondaryIndices().isEmpty()) {
                 // Index entries live with the index value, not the record: repartitioned by value.
                 final String index = TopicNames.indexStore(collection.name());
-                builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index), Serdes.String(), Serdes.ByteArray()));
+                builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(index), Serdes.String(), Serdes.ByteArray()));
                 indexChanges.repartition(Repartitioned.with(Serdes.String(), IndexChange.serde())
                                 .withName(collection.name() + "-index-changes").withNumberOfPartitions(collection.partitions()))
                         .process(() -> new IndexProcessor(index, collection.name(), collection.maxIndexClaims(), live),
@@ -128,8 +129,8 @@ public final class PersonaTopology {
         final String name = collection.name() + "-" + sync.id();
         final String parents = TopicNames.nestParentsStore(collection.name(), sync.id());
         final String arrays = TopicNames.nestStore(collection.name(), sync.id());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(parents), Serdes.String(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(arrays), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(parents), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(arrays), Serdes.String(), Serdes.ByteArray()));
         final Map<String, KStream<String, SyncChange>> out = children.process(() -> new NestRouter(parents), Named.as(name + "-nest-route"), parents)
                 .repartition(Repartitioned.with(Serdes.String(), NestOp.serde()).withName(name + "-nest-by-parent")
                         .withNumberOfPartitions(collection.partitions()))
