@@ -187,7 +187,8 @@ public final class BenchSuite {
                                 final int seconds, final int warmup, final int connections, final int webdisThreads,
                                 final List<String> kinds, final Path home, final Profiler profile, final boolean openLoop, final boolean tails) throws Exception {
         System.out.println("loading the same records into Redis (database " + RedisPeer.DATABASE + ") ...");
-        try (RedisPeer peer = RedisPeer.start(fetchAll(instance, records), home, ChildInstance.freePort(), webdisThreads)) {
+        final Map<Long, String> stored = fetchAll(instance, records);
+        try (RedisPeer peer = RedisPeer.start(stored, home, ChildInstance.freePort(), webdisThreads)) {
             final Wrk wrk = new Wrk(home, 2, connections, records);
             awaitAnswer(peer.url() + "/GET/customer:1?type=application/json");
             for (final String name : kinds) {
@@ -221,7 +222,7 @@ public final class BenchSuite {
                         openLoop(results, load, instance, peer, records, seconds, webdisMax);
                     }
                     if (tails) {
-                        tails(results, load, instance, peer, lookupData, records, seconds, webdisMax, profile);
+                        tails(results, load, instance, peer, lookupData, stored, seconds, webdisMax, profile);
                     }
                 }
             }
@@ -249,20 +250,23 @@ public final class BenchSuite {
     }
 
     /**
-     * Lookup tails while the instance ingests: lookups by id at a quarter of webdis' maximum, open loop, first on a quiet
+     * Lookup tails while the data changes: lookups by id at a quarter of webdis' maximum, open loop, first on a quiet
      * instance, then while a producer sends partial updates of the same customers at 10,000 rows a second (merged
-     * under exactly-once, with their changelogs and index updates), then webdis at the same rate for reference.
+     * under exactly-once, with their changelogs and index updates); then webdis the same way, quiet and while Redis
+     * takes the same 10,000 changed records a second (each record SET under its id and its email, pipelined each
+     * millisecond, as a sync job writing Redis would).
      */
     private static void tails(final Results results, final OpenLoop load, final ChildInstance instance, final RedisPeer peer, final Dataset data,
-                              final int records, final int seconds, final double webdisMax, final Profiler profile) throws Exception {
+                              final Map<Long, String> stored, final int seconds, final double webdisMax, final Profiler profile) throws Exception {
         // A quarter: at half, the producer, the broker, the instance and the load generator together need more than
         // this machine's two cores, and an open loop then only measures the queue growing (seconds).
         final double rate = Math.round(webdisMax / 4);
+        final int records = stored.size();
         final OpenLoop.Run quiet = load.run("persona", id -> instance.url() + PERSONA_BY_ID + id, records, ChildInstance.ADMIN_KEY, rate,
                 Duration.ofSeconds(3), Duration.ofSeconds(seconds));
         final OpenLoop.Run busy;
         final long ingested;
-        try (Background ingest = Background.produce(data, records, INGEST_RATE)) {
+        try (Paced ingest = Paced.produce(data, records, INGEST_RATE)) {
             if (profile != null) {
                 profile.start(instance);
             }
@@ -279,50 +283,98 @@ public final class BenchSuite {
         try (GroupLag lag = new GroupLag(data.bootstrap, "bench-" + data.name, Set.of(data.profilesTopic, data.activityTopic))) {
             behind = lag.read().lag();
         }
-        final OpenLoop.Run webdis = load.run("webdis", id -> peer.url() + WEBDIS_BY_ID + id + "?type=application/json", records, null, rate,
+        awaitCaughtUp(data);
+        final OpenLoop.Run webdisQuiet = load.run("webdis", id -> peer.url() + WEBDIS_BY_ID + id + "?type=application/json", records, null, rate,
                 Duration.ofSeconds(3), Duration.ofSeconds(seconds));
-        results.tails = new Tails(rate, ingested, behind, quiet, busy, webdis);
+        final OpenLoop.Run webdisBusy;
+        final long written;
+        try (Paced writes = Paced.setInRedis(stored, INGEST_RATE)) {
+            webdisBusy = load.run("webdis", id -> peer.url() + WEBDIS_BY_ID + id + "?type=application/json", records, null, rate,
+                    Duration.ofSeconds(3), Duration.ofSeconds(seconds));
+            written = writes.rowsPerSecond();
+        }
+        results.tails = new Tails(rate, ingested, behind, quiet, busy, webdisQuiet, written, webdisBusy);
         System.out.printf("tails at %,.0f req/s: quiet p99 %.2f ms, during ingest (%,d rows/s, %,d rows behind at the end) p99 %.2f ms p99.9 %.2f ms "
-                        + "(%.2f× quiet), webdis p99 %.2f ms%n", rate, quiet.p99() / 1e3, ingested, behind, busy.p99() / 1e3, busy.p999() / 1e3,
-                (double) busy.p99() / quiet.p99(), webdis.p99() / 1e3);
+                        + "(%.2f× quiet); webdis quiet p99 %.2f ms, while Redis takes %,d records/s p99 %.2f ms%n", rate, quiet.p99() / 1e3, ingested,
+                behind, busy.p99() / 1e3, busy.p999() / 1e3, (double) busy.p99() / quiet.p99(), webdisQuiet.p99() / 1e3, written, webdisBusy.p99() / 1e3);
+    }
+
+    /** Waits (at most a minute) until the merge has consumed every row the tails phase produced, so that webdis runs on a machine as quiet. */
+    private static void awaitCaughtUp(final Dataset data) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        try (GroupLag lag = new GroupLag(data.bootstrap, "bench-" + data.name, Set.of(data.profilesTopic, data.activityTopic))) {
+            while (lag.read().lag() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+        }
     }
 
     /** The change rows a second the tails phase produces while it measures. */
     private static final int INGEST_RATE = 10_000;
 
-    /** A producer sending partial updates of customers {@code 1..records} at a fixed rate until closed. */
-    private static final class Background implements AutoCloseable {
+    /**
+     * Changes at a fixed rate until closed, in batches due each millisecond: a timer per row would cost this machine a
+     * tenth of a core of the measurement's own (a virtual machine's timer is dear), which the server would then lack.
+     */
+    private static final class Paced implements AutoCloseable {
         private final Thread thread;
         private final long start = System.nanoTime();
         private volatile boolean stop;
         private volatile long sent;
 
-        private Background(final Dataset data, final int records, final int rate) {
+        /** One change: number {@code i} of the run. */
+        @FunctionalInterface
+        private interface Change {
+            void send(long i) throws Exception;
+        }
+
+        private Paced(final String name, final int rate, final Change change, final Runnable flush, final AutoCloseable resource) {
             thread = new Thread(() -> {
-                try (KafkaProducer<String, String> producer = Customers.producer(data.bootstrap)) {
-                    long version = 3;
-                    for (long i = 0; !stop; i++) {
-                        final long due = start + i * 1_000_000_000L / rate;
+                try (resource) {
+                    long i = 0;
+                    for (long batch = 0; !stop; batch++) {
+                        final long due = start + batch * 1_000_000L;
                         long wait;
                         while ((wait = due - System.nanoTime()) > 0) {
                             java.util.concurrent.locks.LockSupport.parkNanos(wait);
                         }
-                        final long id = 1 + i % records;
-                        if (id == 1) {
-                            version++;
+                        for (final long until = (batch + 1) * rate / 1_000; i < until; i++) {
+                            change.send(i);
                         }
-                        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(data.profilesTopic, Long.toString(id),
-                                Customers.envelope(Customers.profileRow(id, (int) version), version)));
-                        sent = i + 1;
+                        flush.run();
+                        sent = i;
                     }
+                } catch (final Exception e) {
+                    throw new IllegalStateException(name + " failed", e);
                 }
-            }, "bench-ingest");
+            }, name);
             thread.setDaemon(true);
             thread.start();
         }
 
-        static Background produce(final Dataset data, final int records, final int rate) {
-            return new Background(data, records, rate);
+        /** Partial updates of customers {@code 1..records} to the profiles topic, a new version each pass. */
+        static Paced produce(final Dataset data, final int records, final int rate) {
+            final KafkaProducer<String, String> producer = Customers.producer(data.bootstrap);
+            return new Paced("bench-ingest", rate, i -> {
+                final long id = 1 + i % records;
+                final long version = 4 + i / records;
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(data.profilesTopic, Long.toString(id),
+                        Customers.envelope(Customers.profileRow(id, (int) version), version)));
+            }, () -> { }, producer);
+        }
+
+        /** The records in {@code stored} SET again in Redis, under their ids and their emails, pipelined each millisecond. */
+        static Paced setInRedis(final Map<Long, String> stored, final int rate) {
+            final redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis("127.0.0.1", 6379);
+            redis.select(RedisPeer.DATABASE);
+            final redis.clients.jedis.Pipeline pipeline = redis.pipelined();
+            final int records = stored.size();
+            return new Paced("bench-redis-writes", rate, i -> {
+                final long id = 1 + i % records;
+                final String record = stored.get(id);
+                pipeline.set("customer:" + id, record);
+                pipeline.set("email:" + Customers.email(id), record);
+            }, pipeline::sync, redis);
         }
 
         long rowsPerSecond() {
@@ -575,7 +627,8 @@ public final class BenchSuite {
     }
 
     /** Lookups at one rate on a quiet instance, the same during ingest, and webdis at that rate. */
-    record Tails(double rate, long ingestRowsPerSecond, long ingestBacklog, OpenLoop.Run quiet, OpenLoop.Run duringIngest, OpenLoop.Run webdis) {
+    record Tails(double rate, long ingestRowsPerSecond, long ingestBacklog, OpenLoop.Run quiet, OpenLoop.Run duringIngest, OpenLoop.Run webdisQuiet,
+                 long redisWritesPerSecond, OpenLoop.Run webdis) {
     }
 
     /** CPU time per change row during the measured ingest: the instance's, and the driver JVM's (broker, producer). */
