@@ -76,6 +76,9 @@ public final class StreamsSettings {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         // Changelogs hold records: a purged person's must be gone within kafka.erasureWindow (ErasureWindow).
         new ErasureWindow(config.kafka().erasureWindow()).topicConfigs().forEach((name, value) -> props.put(StreamsConfig.topicPrefix(name), value));
+        // Lookups come before the merge's next batch on a busy machine (StreamThreadPriority).
+        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG), StreamThreadPriority.class.getName());
+        props.put(StreamsConfig.mainConsumerPrefix(StreamThreadPriority.NICE_CONFIG), StreamThreadPriority.niceOf(System.getenv()));
         props.putAll(config.kafka().properties());
         // Only committed rows are merged, whatever the guarantee: under at_least_once Streams would read
         // read_uncommitted, and apply the rows of a query-sync run whose transaction was aborted.

@@ -86,9 +86,30 @@ class ConcurrentReadWriteIT {
                 }
                 assertEquals(0, failed.get(), "no lookup failed with anything but 503");
                 assertTrue(answered.get() > 100, "lookups were answered during the writes: " + answered.get());
+                assertTrue(streamThreadNices().contains(10), "the stream thread runs below the threads that answer lookups: " + streamThreadNices());
             }
         } finally {
             TempDirs.delete(state);
         }
+    }
+
+    /**
+     * The nice values of this JVM's stream threads. Linux keeps the first 15 characters of a thread's name, so a task
+     * is a stream thread when a live Java thread named {@code ...StreamThread-n} begins with its name.
+     */
+    private static java.util.Set<Integer> streamThreadNices() throws java.io.IOException {
+        final List<String> streamThreads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(name -> name.matches(".*-StreamThread-\\d+")).toList();
+        final java.util.Set<Integer> nices = new java.util.TreeSet<>();
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (final Path task : tasks.toList()) {
+                final String comm = Files.readString(task.resolve("comm")).strip();
+                if (streamThreads.stream().anyMatch(name -> name.startsWith(comm))) {
+                    final String stat = Files.readString(task.resolve("stat"));
+                    nices.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                }
+            }
+        }
+        return nices;
     }
 }

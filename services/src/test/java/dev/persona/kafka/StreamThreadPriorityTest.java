@@ -1,0 +1,66 @@
+package dev.persona.kafka;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StreamThreadPriorityTest {
+
+    private static String ownThreadId() throws Exception {
+        return Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+    }
+
+    @Test
+    void theCallingThreadRunsAtTheNiceValueAskedAndNoOtherThreadDoes() throws Exception {
+        final int before = StreamThreadPriority.niceOfThread(ownThreadId());
+        final CompletableFuture<Integer> seen = new CompletableFuture<>();
+        final Thread stream = new Thread(() -> {
+            try {
+                StreamThreadPriority.lowerCurrentThread(7);
+                seen.complete(StreamThreadPriority.niceOfThread(ownThreadId()));
+            } catch (final Exception e) {
+                seen.completeExceptionally(e);
+            }
+        }, "test-StreamThread-1");
+        stream.start();
+        assertEquals(7, seen.get(30, TimeUnit.SECONDS));
+        assertEquals(before, StreamThreadPriority.niceOfThread(ownThreadId()), "only the stream thread is lowered");
+    }
+
+    @Test
+    void theInterceptorLowersTheThreadThatPollsOnce() throws Exception {
+        final CompletableFuture<Integer> seen = new CompletableFuture<>();
+        final Thread stream = new Thread(() -> {
+            try (StreamThreadPriority interceptor = new StreamThreadPriority()) {
+                interceptor.configure(Map.of(StreamThreadPriority.NICE_CONFIG, "5"));
+                interceptor.onConsume(org.apache.kafka.clients.consumer.ConsumerRecords.empty());
+                interceptor.onConsume(org.apache.kafka.clients.consumer.ConsumerRecords.empty());
+                seen.complete(StreamThreadPriority.niceOfThread(ownThreadId()));
+            } catch (final Exception e) {
+                seen.completeExceptionally(e);
+            }
+        }, "test-StreamThread-3");
+        stream.start();
+        assertEquals(5, seen.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void theEnvironmentGivesANiceValueFromZeroToNineteen() {
+        assertEquals(10, StreamThreadPriority.niceOf(Map.of()));
+        assertEquals(0, StreamThreadPriority.niceOf(Map.of(StreamThreadPriority.ENVIRONMENT, "0")));
+        assertEquals(19, StreamThreadPriority.niceOf(Map.of(StreamThreadPriority.ENVIRONMENT, " 19 ")));
+        for (final String wrong : new String[]{"20", "-1", "low", "1.5"}) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> StreamThreadPriority.niceOf(Map.of(StreamThreadPriority.ENVIRONMENT, wrong)));
+            assertTrue(e.getMessage().contains("PERSONA_STREAM_NICE=" + wrong) && e.getMessage().contains("from 0"), e.getMessage());
+        }
+    }
+}
