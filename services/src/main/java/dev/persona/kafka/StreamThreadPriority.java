@@ -95,12 +95,15 @@ public final class StreamThreadPriority implements ConsumerInterceptor<byte[], b
             }
             // util-linux before 2.40 takes -n as the new value, later ones and busybox as an increment: from 0 they agree.
             final Process renice = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", tid).redirectErrorStream(true).start();
-            final boolean done = renice.waitFor(5, TimeUnit.SECONDS);
+            if (!renice.waitFor(5, TimeUnit.SECONDS)) {
+                renice.destroyForcibly();
+                LOG.warn("Could not lower stream thread {} to nice {} (renice did not finish in 5 s); it competes with lookups for the CPU as an equal",
+                        thread, nice);
+                return;
+            }
             final String output = new String(renice.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!done || renice.exitValue() != 0 || niceOfThread(tid) != nice) {
-                renice.destroy();
-                LOG.warn("Could not lower stream thread {} to nice {} ({}); it competes with lookups for the CPU as an equal", thread, nice,
-                        done ? output : "renice did not finish");
+            if (renice.exitValue() != 0 || niceOfThread(tid) != nice) {
+                LOG.warn("Could not lower stream thread {} to nice {} ({}); it competes with lookups for the CPU as an equal", thread, nice, output);
                 return;
             }
             LOG.info("Stream thread {} runs at nice {}, below the threads that answer lookups ({} to change)", thread, nice, ENVIRONMENT);
