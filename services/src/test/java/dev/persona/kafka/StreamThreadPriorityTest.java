@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class StreamThreadPriorityTest {
 
@@ -18,8 +19,14 @@ class StreamThreadPriorityTest {
         return Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
     }
 
+    /** A JVM started under nice is left as the operator set it: what a test lowers must start at 0. */
+    private static void assumeDefaultPriority() throws Exception {
+        assumeTrue(StreamThreadPriority.niceOfThread(ownThreadId()) == 0, "the tests run under nice: nothing is lowered then");
+    }
+
     @Test
     void theCallingThreadRunsAtTheNiceValueAskedAndNoOtherThreadDoes() throws Exception {
+        assumeDefaultPriority();
         final int before = StreamThreadPriority.niceOfThread(ownThreadId());
         final CompletableFuture<Integer> seen = new CompletableFuture<>();
         final Thread stream = new Thread(() -> {
@@ -37,6 +44,7 @@ class StreamThreadPriorityTest {
 
     @Test
     void theInterceptorLowersTheThreadThatPollsOnce() throws Exception {
+        assumeDefaultPriority();
         final CompletableFuture<Integer> seen = new CompletableFuture<>();
         final Thread stream = new Thread(() -> {
             try (StreamThreadPriority interceptor = new StreamThreadPriority()) {
