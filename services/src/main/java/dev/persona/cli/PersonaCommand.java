@@ -19,6 +19,8 @@ public final class PersonaCommand implements Runnable {
     public static void main(final String[] args) {
         try {
             LogSetup.fromArguments(List.of(args), System.getenv()).apply();
+            // Checked before anything starts: a bad value would otherwise surface as a stack trace once Streams is built.
+            dev.persona.kafka.StreamThreadPriority.niceOf(System.getenv());
         } catch (final IllegalArgumentException e) {
             System.err.println("persona: " + e.getMessage());
             System.exit(2);

@@ -71,4 +71,17 @@ class StreamThreadPriorityTest {
             assertTrue(e.getMessage().contains("PERSONA_STREAM_NICE=" + wrong) && e.getMessage().contains("from 0"), e.getMessage());
         }
     }
+
+    @Test
+    void personaRefusesToStartWithANiceValueOutOfRangeNamingTheVariable() throws Exception {
+        final ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.persona.cli.PersonaCommand", "serve", "--help");
+        builder.environment().put(StreamThreadPriority.ENVIRONMENT, "25");
+        builder.redirectErrorStream(true);
+        final Process persona = builder.start();
+        final String output = new String(persona.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(persona.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, persona.exitValue(), output);
+        assertTrue(output.startsWith("persona: PERSONA_STREAM_NICE=25 is not a nice value: give a whole number from 0"), output);
+    }
 }
