@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -121,7 +120,6 @@ final class OpenLoop implements AutoCloseable {
         private final List<Connection> all = new ArrayList<>();
         private final ArrayDeque<Connection> idle = new ArrayDeque<>();
         private final ArrayDeque<Due> waiting = new ArrayDeque<>();
-        private final ConcurrentLinkedQueue<Connection> toWatch = new ConcurrentLinkedQueue<>();
         private final AtomicLong outstanding = new AtomicLong();
         final AtomicLong errors = new AtomicLong();
         volatile Recorder recorder;
@@ -180,13 +178,11 @@ final class OpenLoop implements AutoCloseable {
                     for (final SelectionKey key : selector.selectedKeys()) {
                         final Connection connection = (Connection) key.attachment();
                         buffer.clear();
-                        final int read;
+                        int read;
                         try {
                             read = connection.channel.read(buffer);
                         } catch (final IOException e) {
-                            key.cancel();
-                            failed(connection);
-                            continue;
+                            read = -1;
                         }
                         if (read < 0) {
                             key.cancel();
