@@ -20,7 +20,8 @@ import java.util.function.BiPredicate;
  * Why not Interactive Queries v2: in Kafka Streams 4.3, an IQv2 {@code KeyQuery} takes the store's position lock
  * and then the RocksDB store's lock, while a write takes them the other way round, so lookups during ingest can
  * deadlock the stream thread (KAFKA-19629; Persona stays on Debezium's Kafka 4.3).
- * {@code ReadOnlyKeyValueStore#get} takes only the store lock. {@code ConcurrentReadWriteIT} guards this.
+ * {@code ReadOnlyKeyValueStore#get} takes no lock a write holds ({@code ConcurrentReadRocksDBStore}).
+ * {@code ConcurrentReadWriteIT} guards this.
  */
 public final class StreamsStoreReader implements LocalStoreReader {
     /** Refreshes the lags behind {@code readFrom: nearest}: one thread for every instance of this JVM, idle between refreshes. */

@@ -24,40 +24,44 @@ class StreamThreadPriorityTest {
         assumeTrue(StreamThreadPriority.niceOfThread(ownThreadId()) == 0, "the tests run under nice: nothing is lowered then");
     }
 
-    @Test
-    void theCallingThreadRunsAtTheNiceValueAskedAndNoOtherThreadDoes() throws Exception {
-        assumeDefaultPriority();
-        final int before = StreamThreadPriority.niceOfThread(ownThreadId());
+    /** Runs {@code work} on a new thread (as a stream thread would) and answers that thread's nice value after it. */
+    private static int niceAfter(final ThrowingRunnable work) throws Exception {
         final CompletableFuture<Integer> seen = new CompletableFuture<>();
         final Thread stream = new Thread(() -> {
             try {
-                StreamThreadPriority.lowerCurrentThread(7);
+                work.run();
                 seen.complete(StreamThreadPriority.niceOfThread(ownThreadId()));
             } catch (final Exception e) {
                 seen.completeExceptionally(e);
             }
         }, "test-StreamThread-1");
         stream.start();
-        assertEquals(7, seen.get(30, TimeUnit.SECONDS));
+        return seen.get(30, TimeUnit.SECONDS);
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void theCallingThreadRunsAtTheNiceValueAskedAndNoOtherThreadDoes() throws Exception {
+        assumeDefaultPriority();
+        final int before = StreamThreadPriority.niceOfThread(ownThreadId());
+        assertEquals(7, niceAfter(() -> StreamThreadPriority.lowerCurrentThread(7)));
         assertEquals(before, StreamThreadPriority.niceOfThread(ownThreadId()), "only the stream thread is lowered");
     }
 
     @Test
     void theInterceptorLowersTheThreadThatPollsOnce() throws Exception {
         assumeDefaultPriority();
-        final CompletableFuture<Integer> seen = new CompletableFuture<>();
-        final Thread stream = new Thread(() -> {
+        assertEquals(5, niceAfter(() -> {
             try (StreamThreadPriority interceptor = new StreamThreadPriority()) {
                 interceptor.configure(Map.of(StreamThreadPriority.NICE_CONFIG, "5"));
                 interceptor.onConsume(org.apache.kafka.clients.consumer.ConsumerRecords.empty());
                 interceptor.onConsume(org.apache.kafka.clients.consumer.ConsumerRecords.empty());
-                seen.complete(StreamThreadPriority.niceOfThread(ownThreadId()));
-            } catch (final Exception e) {
-                seen.completeExceptionally(e);
             }
-        }, "test-StreamThread-3");
-        stream.start();
-        assertEquals(5, seen.get(30, TimeUnit.SECONDS));
+        }));
     }
 
     @Test

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,7 +67,7 @@ class ConcurrentReadRocksDBStoreTest {
         store.put(KEY, VALUE);
         assertArrayEquals(VALUE, store.get(KEY));
         store.delete(KEY);
-        assertTrue(store.get(KEY) == null, "a deleted key reads as absent");
+        assertNull(store.get(KEY), "a deleted key reads as absent");
     }
 
     @Test

@@ -21,8 +21,9 @@ import java.util.concurrent.locks.StampedLock;
  * Everything else (writes, restore, offsets kept in the store, the RocksDB configuration and metrics) is
  * Kafka Streams' own.
  * <p>
- * It lives in Kafka Streams' package because the database handle it reads through is package-private there; the
- * build pins the Kafka version, and {@code ConcurrentReadRocksDBStoreTest} fails if that handle changes shape.
+ * It lives in Kafka Streams' package because the database handle it reads through is package-private there: a Kafka
+ * version that changes that handle fails to compile it, and {@code ConcurrentReadRocksDBStoreTest} fails if a read
+ * waits on the monitor again.
  */
 public final class ConcurrentReadRocksDBStore extends RocksDBStore {
     private final StampedLock lifecycle = new StampedLock();
