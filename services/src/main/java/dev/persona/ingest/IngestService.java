@@ -66,7 +66,7 @@ public final class IngestService implements AutoCloseable {
     /** Creates the topics ingest needs: control, run history, each query sync's state, CDC offsets. */
     public static void provision(final PersonaConfig config, final TopicProvisioner provisioner) {
         final List<SyncConfig> runnable = RunnableSyncs.of(config);
-        provisioner.provisionControl(new TopicNames(config.kafka()).control(), Math.max(1, runnable.size()));
+        provisioner.provisionControl(new TopicNames(config.kafka()).control(), RunnableSyncs.CONTROL_PARTITIONS);
         provisioner.provisionCompacted(new TopicNames(config.kafka()).runs());
         provisioner.provisionCompacted(new TopicNames(config.kafka()).cdcOffsets());
         runnable.stream().filter(s -> s.source().hasRuns())
@@ -203,8 +203,8 @@ public final class IngestService implements AutoCloseable {
 
     /** Sends {@code request} to the instance that runs {@code sync}, on the sync's partition of the control topic. */
     private void control(final SyncConfig sync, final String request) {
-        final int partition = runnable.stream().map(SyncConfig::id).toList().indexOf(sync.id());
-        if (partition < 0) {
+        final int partition = RunnableSyncs.partitionOf(sync);
+        if (runnable.stream().noneMatch(s -> s.id().equals(sync.id()))) {
             throw new IllegalArgumentException("sync '" + sync.id() + "' is not run by an instance of this configuration");
         }
         final String syncId = sync.id();

@@ -29,8 +29,10 @@ import java.util.function.Function;
 
 /**
  * Runs each CDC and query sync on exactly one instance, chosen by Kafka's consumer-group assignment: every
- * instance joins one group on the control topic, and the instance assigned partition {@code i} runs sync
- * {@code i}. When that instance stops or dies, the group gives the partition, and so the sync, to another.
+ * instance joins one group on the control topic, and the instance assigned partition {@code i} runs the syncs whose
+ * id hashes to {@code i} ({@link RunnableSyncs#partitionOf}). When that instance stops or dies, the group gives the
+ * partition, and so its syncs, to another. An instance whose configuration lacks a sync (a rollout under way) runs
+ * the others of the partition; the sync runs once an instance that has it holds the partition.
  * Records on the control topic are run requests ({@code {"full": bool}}) and cancellations ({@code {"cancel": true}})
  * for the sync of their partition.
  * <p>
@@ -44,7 +46,8 @@ public final class SyncOwnership implements AutoCloseable {
     private final List<SyncConfig> syncs;
     private final Function<SyncConfig, SyncWorker> workers;
     private final Map<String, Object> consumerProperties;
-    private final Map<Integer, SyncWorker> running = new ConcurrentHashMap<>();
+    /** The syncs running here, by id. */
+    private final Map<String, SyncWorker> running = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean closed;
@@ -74,7 +77,7 @@ public final class SyncOwnership implements AutoCloseable {
     /**
      * Joins the group and starts running the syncs it is given.
      *
-     * @param syncs   the runnable syncs in control-partition order ({@link RunnableSyncs#of})
+     * @param syncs   the runnable syncs ({@link RunnableSyncs#of})
      * @param workers makes the worker of a sync this instance now owns
      */
     public static SyncOwnership start(final String topic, final List<SyncConfig> syncs, final String groupId,
@@ -86,7 +89,7 @@ public final class SyncOwnership implements AutoCloseable {
 
     /** The ids of the syncs running here now. */
     public Set<String> owned() {
-        return Set.copyOf(running.keySet().stream().map(p -> syncs.get(p).id()).toList());
+        return Set.copyOf(running.keySet());
     }
 
     /** Why this instance runs no syncs now (it is rejoining the group); empty while all is well. */
@@ -108,7 +111,7 @@ public final class SyncOwnership implements AutoCloseable {
                 failure = "sync ownership failed: " + e;
                 LOG.error("Sync ownership failed; this instance runs no syncs until it rejoins the group (with backoff)", e);
             } finally {
-                running.keySet().forEach(this::stop);
+                Set.copyOf(running.keySet()).forEach(this::stopSync);
                 closeConsumer();
             }
             if (!closed) {
@@ -137,8 +140,8 @@ public final class SyncOwnership implements AutoCloseable {
         });
         while (!closed) {
             for (final ConsumerRecord<String, byte[]> record : current.poll(Duration.ofMillis(500))) {
-                final SyncWorker worker = running.get(record.partition());
-                if (worker != null && record.partition() < syncs.size() && syncs.get(record.partition()).id().equals(record.key())) {
+                final SyncWorker worker = record.key() == null ? null : running.get(record.key());
+                if (worker != null && RunnableSyncs.partitionOf(record.key()) == record.partition()) {
                     try {
                         if (isCancel(record.value())) {
                             worker.cancel();
@@ -171,23 +174,31 @@ public final class SyncOwnership implements AutoCloseable {
 
     /** A sync that cannot start here fails the loop: the instance rejoins, rather than hold a sync it does not run. */
     private void begin(final int partition) {
-        if (partition >= syncs.size() || running.containsKey(partition)) {
-            return;
+        for (final SyncConfig sync : syncs) {
+            if (RunnableSyncs.partitionOf(sync) == partition && !running.containsKey(sync.id())) {
+                running.put(sync.id(), workers.apply(sync));
+                LOG.info("Running sync {} on this instance", sync.id());
+            }
         }
-        final SyncConfig sync = syncs.get(partition);
-        running.put(partition, workers.apply(sync));
-        LOG.info("Running sync {} on this instance", sync.id());
     }
 
     private void stop(final int partition) {
-        final SyncWorker worker = running.remove(partition);
+        for (final SyncConfig sync : syncs) {
+            if (RunnableSyncs.partitionOf(sync) == partition) {
+                stopSync(sync.id());
+            }
+        }
+    }
+
+    private void stopSync(final String id) {
+        final SyncWorker worker = running.remove(id);
         if (worker != null) {
             try {
                 worker.close();
-                LOG.info("Stopped sync {} on this instance", syncs.get(partition).id());
+                LOG.info("Stopped sync {} on this instance", id);
             } catch (final RuntimeException e) {
                 // One worker that fails to stop must not keep the others running, nor end this thread.
-                LOG.error("Sync {}: failed to stop cleanly", syncs.get(partition).id(), e);
+                LOG.error("Sync {}: failed to stop cleanly", id, e);
             }
         }
     }

@@ -72,7 +72,7 @@ class SyncOwnershipIT {
     private static String control() throws Exception {
         final String topic = TestKafka.uniqueName("control");
         try (Admin admin = kafka.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, RunnableSyncs.CONTROL_PARTITIONS, (short) 1))).all().get();
         }
         return topic;
     }
