@@ -205,7 +205,8 @@ async function loadCollections() {
     state.collections = body.collections;
     for (const id of ["dl-collection", "rec-collection"]) {
       const select = document.getElementById(id);
-      select.replaceChildren(...state.collections.map((c) => new Option(c.name, c.name)));
+      // A collection of a topology version that builds is not served yet: the console says so.
+      select.replaceChildren(...state.collections.map((c) => new Option(c.state === "building" ? c.name + " (building)" : c.name, c.name)));
     }
     fillIndices();
   }

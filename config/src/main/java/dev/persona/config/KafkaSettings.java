@@ -72,6 +72,15 @@ public record KafkaSettings(Optional<String> bootstrapServers, String applicatio
                 rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, window, readFrom);
     }
 
+    /**
+     * The same settings under another Kafka Streams application id: the id of the topology version an instance runs
+     * (each version of the topology is an application of its own, see {@code TopologyVersions}).
+     */
+    public KafkaSettings withApplicationId(final String id) {
+        return new KafkaSettings(bootstrapServers, id, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,
+                rocksdbMemoryMb, replicationFactor, minInsyncReplicas, maxRecordBytes, erasureWindow, readFrom);
+    }
+
     /** The same settings reading from another copy. */
     public KafkaSettings withReadFrom(final ReadFrom from) {
         return new KafkaSettings(bootstrapServers, applicationId, topicPrefix, processingGuarantee, properties, standbyReplicas, maxStaleLag,

@@ -124,7 +124,7 @@ public final class ApiServer implements AutoCloseable {
             internal.register(cfg.routes);
             new AdminRoutes(config, keys, auth).register(cfg.routes);
             new SyncRoutes(config, context.ingest(), auth, context.topics()).register(cfg.routes);
-            new CollectionRoutes(config, auth, context.topics()).register(cfg.routes);
+            new CollectionRoutes(config, auth, context.topics(), context.status()).register(cfg.routes);
             new PurgeRoutes(config, finder, auth, context.purger()).register(cfg.routes);
             new ConsoleRoutes().register(cfg.routes);
             new ClusterRoutes(locator, context.status(), context.peers(), auth).register(cfg.routes);

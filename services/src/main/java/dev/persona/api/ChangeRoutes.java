@@ -76,7 +76,7 @@ final class ChangeRoutes {
         final java.io.OutputStream out = ctx.res().getOutputStream();
         // Opened off the request thread (a resume may replay the changelog); then the request stays open, holding no
         // thread, until the stream ends.
-        ctx.future(() -> feeds.subscribeAsync(collection, id, ChangeEvent.position(ctx.header("Last-Event-ID")), current, out,
+        ctx.future(() -> feeds.subscribeAsync(collection, id, feeds.position(ctx.header("Last-Event-ID")), current, out,
                 stored -> RecordView.render(stored, shape, clock.millis()), () -> keys.isActive(key), key.id())
                 .thenCompose(Subscription::ended));
     }

@@ -40,9 +40,11 @@ final class CollectionRoutes {
     private final PersonaConfig config;
     private final Authenticator auth;
     private final TopicTail tail;
+    private final dev.persona.cluster.InstanceStatus status;
 
-    CollectionRoutes(final PersonaConfig config, final Authenticator auth, final TopicTail tail) {
+    CollectionRoutes(final PersonaConfig config, final Authenticator auth, final TopicTail tail, final dev.persona.cluster.InstanceStatus status) {
         this.config = config;
+        this.status = status;
         this.auth = auth;
         this.tail = tail;
     }
@@ -55,13 +57,17 @@ final class CollectionRoutes {
 
     private void list(final Context ctx) {
         auth.requireAdmin(ctx);
-        ctx.json(Map.of("collections", config.collections().stream().map(c -> {
+        final Map<String, Object> version = status.version();
+        final String state = String.valueOf(version.getOrDefault("state", "complete"));
+        ctx.json(Map.of("version", version, "collections", config.collections().stream().map(c -> {
             final Map<String, Object> view = new LinkedHashMap<>();
             view.put("name", c.name());
             view.put("primaryIndex", c.primaryIndex());
             view.put("secondaryIndices", c.secondaryIndices());
             view.put("partitions", c.partitions());
             view.put("syncs", config.syncsOf(c.name()).stream().map(SyncConfig::id).toList());
+            // A collection of a version that builds is not served yet: what it will hold is not all there.
+            view.put("state", "building".equals(state) ? "building" : "serving");
             return view;
         }).toList()));
     }

@@ -18,20 +18,38 @@ public record ChangeEvent(int partition, long offset, byte[] stored) {
         return StoredRecord.isPresent(stored);
     }
 
-    /** The SSE event id, {@code <partition>-<offset>}, which {@link #position} reads back. */
+    /** The SSE event id in a cluster's first topology version, {@code <partition>-<offset>}. */
     public String id() {
-        return partition + "-" + offset;
+        return id("");
     }
 
     /**
-     * The changelog position an event id names.
-     *
-     * @return empty for an id Persona did not make
+     * The SSE event id, {@code <partition>-<offset>}, and {@code .<epoch>} after it in a later topology version: each
+     * version has a changelog of its own, whose offsets mean nothing in another's. {@link #position} reads it back.
      */
+    public String id(final String epoch) {
+        return epoch.isEmpty() ? partition + "-" + offset : partition + "-" + offset + "." + epoch;
+    }
+
+    /** {@link #position(String, String)} in a cluster's first topology version. */
     public static Optional<Position> position(final String id) {
-        if (id == null) {
+        return position(id, "");
+    }
+
+    /**
+     * The changelog position an event id names, when it was made in the topology version {@code epoch} names.
+     *
+     * @return empty for an id Persona did not make, or made by another version (the stream then starts anew)
+     */
+    public static Optional<Position> position(final String tagged, final String epoch) {
+        if (tagged == null) {
             return Optional.empty();
         }
+        final int dot = tagged.indexOf('.');
+        if (!(dot < 0 ? "" : tagged.substring(dot + 1)).equals(epoch)) {
+            return Optional.empty();
+        }
+        final String id = dot < 0 ? tagged : tagged.substring(0, dot);
         final int dash = id.indexOf('-');
         try {
             if (dash <= 0) {

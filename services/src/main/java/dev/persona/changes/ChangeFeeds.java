@@ -44,6 +44,7 @@ public final class ChangeFeeds implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(15);
 
     private final TopicNames names;
+    private final String epoch;
     private final Map<String, Object> clientProperties;
     private final Map<String, ChangeFeed> feeds = new ConcurrentHashMap<>();
     private final Set<Subscription> open = ConcurrentHashMap.newKeySet();
@@ -61,6 +62,16 @@ public final class ChangeFeeds implements AutoCloseable {
      */
     public ChangeFeeds(final TopicNames names, final Map<String, Object> clientProperties, final MeterRegistry metrics,
                        final Duration keepAliveInterval) {
+        this(names, "", clientProperties, metrics, keepAliveInterval);
+    }
+
+    /**
+     * @param epoch what tells this topology version's event ids from another's ({@link ChangeEvent#id(String)}); empty
+     *              in a cluster's first version
+     */
+    public ChangeFeeds(final TopicNames names, final String epoch, final Map<String, Object> clientProperties, final MeterRegistry metrics,
+                       final Duration keepAliveInterval) {
+        this.epoch = epoch;
         this.names = names;
         this.clientProperties = Map.copyOf(clientProperties);
         final AtomicInteger threads = new AtomicInteger();
@@ -107,6 +118,11 @@ public final class ChangeFeeds implements AutoCloseable {
         return opened;
     }
 
+    /** Where a client left off, from its {@code Last-Event-ID}; empty when it names no position of this version. */
+    public Optional<ChangeEvent.Position> position(final String lastEventId) {
+        return ChangeEvent.position(lastEventId, epoch);
+    }
+
     /**
      * Opens a stream of the changes of the record {@code key} of {@code collection}, writing to {@code out}.
      *
@@ -138,7 +154,7 @@ public final class ChangeFeeds implements AutoCloseable {
         final Subscription subscription = new Subscription(key, out, stored -> {
             events.increment();
             return render.apply(stored);
-        }, allowed, writers);
+        }, allowed, writers, epoch);
         try {
             feed = feed(collection);
             final int partitions = feed.awaitStarted(START_TIMEOUT);

@@ -35,6 +35,8 @@ public final class Subscription implements ChangeFeed.Listener {
     private final Function<byte[], byte[]> render;
     private final BooleanSupplier allowed;
     private final Executor executor;
+    /** What tells this topology version's event ids from another's. */
+    private final String epoch;
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private final List<ChangeEvent> held = new ArrayList<>();
@@ -54,7 +56,8 @@ public final class Subscription implements ChangeFeed.Listener {
      * @param executor where events are written
      */
     Subscription(final String key, final OutputStream out, final Function<byte[], byte[]> render, final BooleanSupplier allowed,
-                 final Executor executor) {
+                 final Executor executor, final String epoch) {
+        this.epoch = epoch;
         this.key = key;
         this.out = out;
         this.render = render;
@@ -207,7 +210,7 @@ public final class Subscription implements ChangeFeed.Listener {
     private void writeEvent(final String name, final ChangeEvent event, final byte[] data) throws IOException {
         final StringBuilder head = new StringBuilder(48);
         if (event.offset() >= 0) {
-            head.append("id: ").append(event.id()).append('\n');
+            head.append("id: ").append(event.id(epoch)).append('\n');
         }
         head.append("event: ").append(name).append("\ndata: ");
         out.write(head.toString().getBytes(StandardCharsets.UTF_8));

@@ -3,7 +3,6 @@ package dev.persona.cli;
 import dev.persona.config.PersonaConfig;
 import dev.persona.kafka.DataDirectoryInUseException;
 import dev.persona.kafka.KafkaUnreachableException;
-import dev.persona.kafka.TopologyMismatchException;
 import dev.persona.runtime.InstanceOptions;
 import dev.persona.runtime.PersonaInstance;
 import dev.persona.runtime.PortInUseException;
@@ -18,7 +17,7 @@ final class Instances {
     static PersonaInstance start(final PersonaConfig config, final InstanceOptions options) {
         try {
             return PersonaInstance.start(config, options);
-        } catch (final PortInUseException | DataDirectoryInUseException | KafkaUnreachableException | TopologyMismatchException e) {
+        } catch (final PortInUseException | DataDirectoryInUseException | KafkaUnreachableException e) {
             throw new CommandFailure(e.getMessage());
         } catch (final RuntimeException e) {
             final String message = e.getMessage() == null ? e.toString() : e.getMessage();

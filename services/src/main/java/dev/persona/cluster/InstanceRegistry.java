@@ -3,7 +3,6 @@ package dev.persona.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.kafka.TopicFollower;
-import dev.persona.kafka.TopologyMismatchException;
 import dev.persona.topology.Json;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -35,17 +34,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Which topology each running instance of a cluster runs. Kafka Streams needs every member of an application to run
- * the same topology: a member given tasks of a topology it lacks kills its stream threads over and over, and one
- * whose topology has stores the group's leader lacks never hosts them. A configuration change that adds or removes a
- * collection, a sync, a nested array or a collection's first secondary index changes the topology; rolled out one instance at a time, it
- * used to leave half the cluster's partitions unserved, with every instance reporting ready.
- * <p>
- * Each instance writes its topology's fingerprint to a compacted topic, again every {@link #HEARTBEAT}, and removes it
- * when it stops. Before its Streams start, an instance registers, then reads every entry: a peer written within
- * {@link #LIVE} whose fingerprint differs stops the start, naming the peers and the stores that differ. Registering
- * before reading means that of two instances starting together with different topologies, each sees the other. Times
- * are the broker's ({@code LogAppendTime}), so the hosts' clocks never meet.
+ * Which topology version each running instance of a cluster runs. Each instance writes its topology's fingerprint,
+ * stores and Kafka Streams application id to a compacted topic, again every {@link #HEARTBEAT}, and removes it when
+ * it stops; every instance follows the topic. Instances of different topologies run side by side, each version as
+ * an application of its own ({@link TopologyVersions}); what the registry tells is which versions still run, so that
+ * a new instance copies a running version and a version no instance runs any more can be retired. Times are the
+ * broker's ({@code LogAppendTime}), so the hosts' clocks never meet.
  */
 public final class InstanceRegistry implements AutoCloseable {
     /** How often a running instance writes its entry again. */
@@ -57,14 +51,21 @@ public final class InstanceRegistry implements AutoCloseable {
 
     private final String topic;
     private final String self;
-    private final byte[] entry;
+    private volatile byte[] entry;
+    private final ObjectNode fields;
     private final KafkaProducer<String, byte[]> producer;
     private final ScheduledExecutorService heartbeat;
+    /** Every instance's last entry, and the broker's time of it. */
+    private final Map<String, ConsumerRecord<String, byte[]>> latest = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The latest broker time seen on the topic: this instance's heartbeat keeps it within {@link #HEARTBEAT} of now. */
+    private volatile long brokerNow;
+    private TopicFollower follower;
 
-    private InstanceRegistry(final String topic, final String self, final byte[] entry, final Map<String, Object> clientProperties) {
+    private InstanceRegistry(final String topic, final String self, final ObjectNode fields, final Map<String, Object> clientProperties) {
         this.topic = topic;
         this.self = self;
-        this.entry = entry;
+        this.fields = fields;
+        this.entry = fields.toString().getBytes(StandardCharsets.UTF_8);
         final Map<String, Object> props = new HashMap<>(clientProperties);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -78,45 +79,31 @@ public final class InstanceRegistry implements AutoCloseable {
     }
 
     /**
-     * Registers this instance and checks the running ones.
+     * Registers this instance and follows the others.
      *
      * @param topic    the registry topic ({@code TopicNames#instances}), compacted and broker-timed
      * @param self     this instance's advertised {@code host:port}
      * @param topology what this instance's Streams will run
-     * @param config   the configuration file, named in a peer's refusal
-     * @throws TopologyMismatchException when a live peer runs another topology; nothing of this instance stays registered
+     * @param config   the configuration file, shown with the instance
      */
     public static InstanceRegistry join(final String topic, final Map<String, Object> clientProperties, final String self,
                                         final TopologyDescription topology, final String config) {
-        final Set<String> stores = stores(topology);
-        final String mine = fingerprint(topology);
-        final byte[] entry = Json.mapper().createObjectNode().put("fingerprint", mine).put("config", config)
-                .<ObjectNode>set("stores", Json.mapper().valueToTree(stores))
-                .toString().getBytes(StandardCharsets.UTF_8);
-        final InstanceRegistry registry = new InstanceRegistry(topic, self, entry, clientProperties);
+        final ObjectNode fields = Json.mapper().createObjectNode().put("fingerprint", fingerprint(topology)).put("config", config);
+        fields.set("stores", Json.mapper().valueToTree(stores(topology)));
+        final InstanceRegistry registry = new InstanceRegistry(topic, self, fields, clientProperties);
         try {
-            final long now = registry.register();
-            final Map<String, ConsumerRecord<String, byte[]>> latest = new TreeMap<>();
-            TopicFollower.readAll(topic, clientProperties, record -> {
-                if (record.key() != null) {
-                    latest.put(record.key(), record);
-                }
-            });
-            final List<String> differing = new ArrayList<>();
-            final Set<String> theirs = new TreeSet<>();
-            latest.forEach((peer, record) -> {
-                if (peer.equals(self) || record.value() == null || record.timestamp() < now - LIVE.toMillis()) {
+            registry.brokerNow = registry.register();
+            registry.follower = TopicFollower.start(topic, clientProperties, record -> {
+                if (record.key() == null) {
                     return;
                 }
-                final JsonNode registered = parse(record.value());
-                if (!mine.equals(registered.path("fingerprint").asText())) {
-                    differing.add(peer);
-                    registered.path("stores").forEach(store -> theirs.add(store.asText()));
+                registry.brokerNow = Math.max(registry.brokerNow, record.timestamp());
+                if (record.value() == null) {
+                    registry.latest.remove(record.key());
+                } else {
+                    registry.latest.put(record.key(), record);
                 }
             });
-            if (!differing.isEmpty()) {
-                throw new TopologyMismatchException(differing, config, only(stores, theirs), only(theirs, stores), LIVE);
-            }
         } catch (final RuntimeException e) {
             registry.close();
             throw e;
@@ -125,8 +112,35 @@ public final class InstanceRegistry implements AutoCloseable {
         return registry;
     }
 
+    /** The entries of the other instances written within {@link #LIVE}, by {@code host:port}. */
+    public Map<String, JsonNode> livePeers() {
+        final Map<String, JsonNode> live = new TreeMap<>();
+        final long now = brokerNow;
+        latest.forEach((peer, record) -> {
+            if (!peer.equals(self) && record.timestamp() >= now - LIVE.toMillis()) {
+                live.put(peer, parse(record.value()));
+            }
+        });
+        return live;
+    }
+
+    /** The fingerprints of the topology versions that running instances (this one included) run. */
+    public Set<String> liveFingerprints() {
+        final Set<String> running = new TreeSet<>();
+        livePeers().values().forEach(peer -> running.add(peer.path("fingerprint").asText()));
+        running.add(fields.path("fingerprint").asText());
+        return running;
+    }
+
+    /** Records the application id this instance's version runs under, now and in every heartbeat. */
+    public void runs(final String applicationId) {
+        fields.put("applicationId", applicationId);
+        entry = fields.toString().getBytes(StandardCharsets.UTF_8);
+        brokerNow = Math.max(brokerNow, register());
+    }
+
     /** The fingerprint of a topology: its description, which names every processor, store and topic, hashed. */
-    static String fingerprint(final TopologyDescription topology) {
+    public static String fingerprint(final TopologyDescription topology) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(topology.toString().getBytes(StandardCharsets.UTF_8)))
                     .substring(0, 16);
@@ -135,7 +149,30 @@ public final class InstanceRegistry implements AutoCloseable {
         }
     }
 
-    private static Set<String> stores(final TopologyDescription topology) {
+    /** The repartition topics of a topology, named without the application id. */
+    public static Set<String> repartitions(final TopologyDescription topology) {
+        final Set<String> topics = new TreeSet<>();
+        topology.subtopologies().forEach(s -> s.nodes().forEach(n -> {
+            if (n instanceof TopologyDescription.Source source && source.topicSet() != null) {
+                source.topicSet().stream().filter(t -> t.endsWith("-repartition")).forEach(topics::add);
+            }
+        }));
+        return topics;
+    }
+
+    /** The topics a topology reads that are not its own (sync topics, purge requests), by name. */
+    public static Set<String> sourceTopics(final TopologyDescription topology) {
+        final Set<String> topics = new TreeSet<>();
+        topology.subtopologies().forEach(s -> s.nodes().forEach(n -> {
+            if (n instanceof TopologyDescription.Source source && source.topicSet() != null) {
+                source.topicSet().stream().filter(t -> !t.endsWith("-repartition")).forEach(topics::add);
+            }
+        }));
+        return topics;
+    }
+
+    /** The stores of a topology. */
+    public static Set<String> stores(final TopologyDescription topology) {
         final Set<String> stores = new TreeSet<>();
         topology.subtopologies().forEach(s -> s.nodes().forEach(n -> {
             if (n instanceof TopologyDescription.Processor processor) {
@@ -144,12 +181,6 @@ public final class InstanceRegistry implements AutoCloseable {
         }));
         topology.globalStores().forEach(g -> g.processor().stores().forEach(stores::add));
         return stores;
-    }
-
-    private static Set<String> only(final Set<String> these, final Set<String> those) {
-        final Set<String> only = new TreeSet<>(these);
-        only.removeAll(those);
-        return only;
     }
 
     private static JsonNode parse(final byte[] value) {
@@ -189,10 +220,13 @@ public final class InstanceRegistry implements AutoCloseable {
         LOG.warn("Cannot renew this instance's entry in {} ({}); retrying in {} s", topic, e.toString(), HEARTBEAT.toSeconds());
     }
 
-    /** Stops renewing the entry and removes it, so that a new topology may start at once. Never throws. */
+    /** Stops renewing the entry and removes it: the version it ran no longer counts this instance. Never throws. */
     @Override
     public void close() {
         heartbeat.shutdownNow();
+        if (follower != null) {
+            follower.close();
+        }
         try {
             producer.send(new ProducerRecord<>(topic, 0, self, null)).get(5, TimeUnit.SECONDS);
         } catch (final ExecutionException | TimeoutException | RuntimeException e) {

@@ -37,6 +37,8 @@ public final class InstanceStatus implements StateRestoreListener {
     private final LongAdder restoredSinceStart = new LongAdder();
     /** The topology this instance runs; null until {@link #attach}: it then holds nothing. */
     private volatile KafkaStreams streams;
+    /** The topology version's view; null until the instance knows it. */
+    private volatile Supplier<Map<String, Object>> version;
 
     /** Learns which stores each sub-topology holds. */
     public InstanceStatus(final TopologyDescription topology) {
@@ -123,6 +125,7 @@ public final class InstanceStatus implements StateRestoreListener {
         }
         final Map<String, Object> report = new LinkedHashMap<>();
         report.put("state", streams.state().name());
+        report.put("version", version());
         report.put("restoredRecords", restored.sum());
         report.put("stores", stores);
         return report;
@@ -151,6 +154,22 @@ public final class InstanceStatus implements StateRestoreListener {
         }
         restored.add(numRestored);
         restoredSinceStart.add(numRestored);
+    }
+
+    /** Whether any store partition is restoring here now. */
+    public boolean restoringAny() {
+        return restoring.values().stream().anyMatch(partitions -> !partitions.isEmpty());
+    }
+
+    /** Shows the topology version this instance runs in {@link #report()} and {@link #version()}. */
+    public void showVersion(final Supplier<Map<String, Object>> view) {
+        this.version = view;
+    }
+
+    /** The topology version this instance runs: application id, fingerprint, state. */
+    public Map<String, Object> version() {
+        final Supplier<Map<String, Object>> view = version;
+        return view == null ? Map.of() : view.get();
     }
 
     /** Whether {@code partition} of {@code store} is restoring here now: what it holds may be an older state. */

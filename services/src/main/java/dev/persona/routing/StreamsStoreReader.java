@@ -34,6 +34,9 @@ public final class StreamsStoreReader implements LocalStoreReader {
     private final KafkaStreams streams;
     private final LiveStores live;
     private final BiPredicate<String, Integer> restoring;
+    private final java.util.function.BooleanSupplier building;
+    private static final StoredValue BUILDING = new StoredValue.Unavailable(UnavailableReason.BUILDING,
+            "the topology version this instance runs is still building");
     private final Map<String, ReadOnlyKeyValueStore<String, byte[]>> handles = new ConcurrentHashMap<>();
     /** Handles that read standby copies as well as active ones, for {@link #readNearest}. */
     private final Map<String, ReadOnlyKeyValueStore<String, byte[]>> anyCopy = new ConcurrentHashMap<>();
@@ -55,6 +58,16 @@ public final class StreamsStoreReader implements LocalStoreReader {
      *                  listener knows): its registered store may then hold an older state, or nothing
      */
     public StreamsStoreReader(final KafkaStreams streams, final LiveStores live, final BiPredicate<String, Integer> restoring) {
+        this(streams, live, restoring, () -> false);
+    }
+
+    /**
+     * @param building whether the topology version this instance runs is still building: nothing is read here then, by
+     *                 any path (its stores hold the copied state and part of what the new version adds)
+     */
+    public StreamsStoreReader(final KafkaStreams streams, final LiveStores live, final BiPredicate<String, Integer> restoring,
+                              final java.util.function.BooleanSupplier building) {
+        this.building = building;
         this.streams = streams;
         this.live = live;
         this.restoring = restoring;
@@ -63,7 +76,7 @@ public final class StreamsStoreReader implements LocalStoreReader {
     @Override
     public StoredValue readLive(final String store, final String key, final int partition) {
         final KeyValueStore<String, byte[]> handle = live.get(store, partition);
-        if (handle == null || restoring.test(store, partition)) {
+        if (handle == null || restoring.test(store, partition) || building.getAsBoolean()) {
             return StoredValue.NOT_HERE;
         }
         final StoredValue value;
@@ -83,6 +96,9 @@ public final class StreamsStoreReader implements LocalStoreReader {
 
     @Override
     public StoredValue read(final String store, final String key, final int partition) {
+        if (building.getAsBoolean()) {
+            return BUILDING;
+        }
         final String handleKey = store + '#' + partition;
         try {
             final ReadOnlyKeyValueStore<String, byte[]> handle = handles.computeIfAbsent(handleKey, k -> streams.store(
@@ -100,6 +116,9 @@ public final class StreamsStoreReader implements LocalStoreReader {
 
     @Override
     public StoredValue readStandby(final String store, final String key, final int partition, final long maxLag) {
+        if (building.getAsBoolean()) {
+            return BUILDING;
+        }
         try {
             final Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().get(store);
             final LagInfo lag = lags == null ? null : lags.get(partition);
@@ -128,7 +147,7 @@ public final class StreamsStoreReader implements LocalStoreReader {
         final Lags known = currentLags();
         final Map<Integer, LagInfo> ofStore = known.byStore().get(store);
         final LagInfo lag = ofStore == null ? null : ofStore.get(partition);
-        if (lag == null || lag.offsetLag() > maxLag || restoring.test(store, partition)) {
+        if (lag == null || lag.offsetLag() > maxLag || restoring.test(store, partition) || building.getAsBoolean()) {
             return StoredValue.NOT_HERE;
         }
         final String handleKey = store + '#' + partition;

@@ -9,7 +9,9 @@ public enum UnavailableReason {
     /** A forwarded request met a key that moved again: it is not forwarded a second time. */
     MOVED,
     /** No copy here is fresh enough: none, or lagging beyond {@code kafka.maxStaleLag}. */
-    NO_FRESH_COPY;
+    NO_FRESH_COPY,
+    /** This instance runs a topology version that is still building: its stores do not hold everything yet. */
+    BUILDING;
 
     /** What a client is told: why, without the hosts, partitions and lags that the detail holds for the log. */
     public String explanation() {
@@ -17,6 +19,7 @@ public enum UnavailableReason {
             case REBALANCING, MOVED -> "its partition is moving between instances or restoring";
             case OWNER_UNREACHABLE -> "the instance that holds it did not answer in time";
             case NO_FRESH_COPY -> "no copy within the configured lag bound is available";
+            case BUILDING -> "this instance runs a new version of the topology that is still building; instances of the running version answer";
         };
     }
 }

@@ -2,6 +2,10 @@ package dev.persona.runtime;
 
 import dev.persona.cluster.InstanceRegistry;
 import dev.persona.cluster.InstanceStatus;
+import dev.persona.cluster.TopologyVersion;
+import dev.persona.cluster.TopologyVersions;
+import dev.persona.cluster.VersionBuild;
+import dev.persona.cluster.VersionSeed;
 import dev.persona.kafka.BoundedRocksDbMemory;
 import dev.persona.kafka.EmbeddedKafkaBroker;
 import dev.persona.kafka.StreamsSettings;
@@ -144,6 +148,7 @@ public final class PersonaInstance implements AutoCloseable {
             provisioner.provisionCompacted(names.apiKeys());
             IngestService.provision(config, provisioner);
             provisioner.provisionCompactedBrokerTimed(names.instances());
+            provisioner.provisionCompacted(names.versions());
         }
         keys = ApiKeyStore.start(names.apiKeys(), clientProps);
         started.push(keys);
@@ -165,16 +170,29 @@ public final class PersonaInstance implements AutoCloseable {
         final org.apache.kafka.streams.Topology topology = builder.build();
         final org.apache.kafka.streams.TopologyDescription description = topology.describe();
         status = new InstanceStatus(description);
-        // Before Streams joins the group: a member with another topology would break the running ones.
-        started.push(InstanceRegistry.join(names.instances(), clientProps, self.host() + ":" + self.port(), description,
-                config.file().toString()));
+        // Before Streams joins a group: which version of the topology this one is, and under which application id
+        // it runs. A new version is seeded from a running one and builds beside it (TopologyVersions).
+        final String fingerprint = InstanceRegistry.fingerprint(description);
+        final InstanceRegistry registry = InstanceRegistry.join(names.instances(), clientProps, self.host() + ":" + self.port(), description,
+                config.file().toString());
+        started.push(registry);
+        final TopologyVersions versions = TopologyVersions.follow(names.versions(), clientProps);
+        started.push(versions);
+        final TopologyVersion version = versions.resolve(config.kafka().applicationId(), fingerprint, InstanceRegistry.stores(description),
+                InstanceRegistry.repartitions(description), registry.livePeers());
+        registry.runs(version.applicationId());
+        if (!version.complete()) {
+            seed(clientProps, versions, version);
+        }
+        // What Streams, its topics and what reads them see: the configuration under the version's application id.
+        final PersonaConfig running = config.withKafka(config.kafka().withApplicationId(version.applicationId()));
         // A copy away longer than the changelog keeps tombstones may have missed a purge: rebuilt, not caught up.
-        StaleLocalState.remove(options.stateDir().resolve(config.kafka().applicationId()),
+        StaleLocalState.remove(options.stateDir().resolve(running.kafka().applicationId()),
                 new ErasureWindow(config.kafka().erasureWindow()).deleteRetention(), java.time.Instant.now());
         final BoundedRocksDbMemory.Resources rocksdb = BoundedRocksDbMemory.Resources.ofMegabytes(config.kafka().rocksdbMemoryMb());
         started.push(rocksdb);
         streams = new KafkaStreams(topology, StreamsSettings.withReplication(StreamsSettings.withSharedMemory(
-                StreamsSettings.of(config, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()), rocksdb), config, replication));
+                StreamsSettings.of(running, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()), rocksdb), running, replication));
         streams.setGlobalStateRestoreListener(status);
         status.attach(streams);
         // Streams' own metrics (process rate, commit latency, lag, restoration, RocksDB, Persona's dead-letter
@@ -191,14 +209,24 @@ public final class PersonaInstance implements AutoCloseable {
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30))));
 
+        final VersionBuild build = new VersionBuild(versions, registry, fingerprint, InstanceRegistry.sourceTopics(description),
+                () -> streams.state() == KafkaStreams.State.RUNNING && !status.restoringAny(), clientProps).start();
+        started.push(build);
+        status.watch("topology-version", build::buildingReason);
+        io.micrometer.core.instrument.Gauge.builder("persona.topology.version.building", build, b -> b.building() ? 1.0 : 0.0)
+                .description("1 while the topology version this instance runs builds beside the running one (it answers no lookups then)")
+                .register(metrics);
+        status.showVersion(() -> versionView(build));
+        // Syncs run once per cluster, whatever version each instance's topology is: under the configured id.
         ingest = IngestService.start(config, clientProps, self.host() + ":" + self.port(), metrics);
         started.push(ingest);
-        started.push(ErasureTicker.start(config, clientProps));
+        started.push(ErasureTicker.start(running, clientProps));
         status.watch("api-keys", keys::failure);
         status.watch("sync-runs", ingest.history()::failure);
         status.watch("sync-ownership", ingest::ownershipFailure);
 
-        final LocalStoreReader reader = new StreamsStoreReader(streams, live, status::isRestoring);
+        // A version that builds answers nothing: its stores do not hold everything yet.
+        final LocalStoreReader reader = new StreamsStoreReader(streams, live, status::isRestoring, build::building);
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final byte[] configuredSecret = config.http().clusterSecret().map(t -> t.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElse(null);
@@ -215,12 +243,12 @@ public final class PersonaInstance implements AutoCloseable {
         final KeyLocator locator = new StreamsKeyLocator(streams, self);
         final StoredValues lookup = new StoredValues(stores, locator, reader, peers, config.kafka().maxStaleLag(),
                 config.kafka().readFrom(), metrics);
-        final RecordPurger purger = new RecordPurger(config, clientProps, java.time.Clock.systemUTC());
+        final RecordPurger purger = new RecordPurger(running, clientProps, java.time.Clock.systemUTC());
         started.push(purger);
-        final ChangeFeeds changes = new ChangeFeeds(names, clientProps, metrics, CHANGE_KEEP_ALIVE);
+        final ChangeFeeds changes = new ChangeFeeds(new TopicNames(running.kafka()), epochOf(config, version), clientProps, metrics, CHANGE_KEEP_ALIVE);
         try {
             api = ApiServer.start(options.bindHost(), port,
-                    new ApiContext(config, locator, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
+                    new ApiContext(running, locator, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
                             new TopicTail(clientProps), changes, purger));
         } catch (final RuntimeException e) {
             changes.close();
@@ -230,6 +258,34 @@ public final class PersonaInstance implements AutoCloseable {
         // Closed before the API: open change streams end, so that the server's stop need not wait on them.
         started.push(changes);
         LOG.info("Persona instance {} started (Kafka {})", url(), bootstrapServers);
+    }
+
+    /** Copies the running version's state into a new one, once (the copy is skipped when the version has a position). */
+    private static void seed(final Map<String, Object> clientProps, final TopologyVersions versions, final TopologyVersion version) {
+        final Optional<TopologyVersion> from = version.seedFrom().flatMap(id -> versions.all().values().stream()
+                .filter(v -> v.applicationId().equals(id)).findFirst());
+        if (from.isEmpty()) {
+            LOG.warn("Topology version {} builds from its topics alone: the version it was to copy ({}) is gone", version.applicationId(),
+                    version.seedFrom().orElse("none"));
+            return;
+        }
+        VersionSeed.seed(clientProps, from.get(), version);
+    }
+
+    /** What tells this version's change-event ids from another's: empty for the version under the configured id. */
+    private static String epochOf(final PersonaConfig config, final TopologyVersion version) {
+        final String base = config.kafka().applicationId();
+        return version.applicationId().equals(base) ? "" : version.applicationId().substring(base.length() + 1);
+    }
+
+    private static Map<String, Object> versionView(final VersionBuild build) {
+        final Map<String, Object> view = new java.util.LinkedHashMap<>();
+        final TopologyVersion version = build.version();
+        view.put("applicationId", version.applicationId());
+        view.put("fingerprint", version.fingerprint());
+        view.put("state", version.state().name().toLowerCase(java.util.Locale.ROOT));
+        build.buildingReason().ifPresent(why -> view.put("building", why));
+        return view;
     }
 
     /** The HTTP port. */

@@ -14,7 +14,7 @@ import dev.persona.config.SyncConfig;
  *   <li>record store: {@code records-<collection>}, changelogged to {@code <applicationId>-records-<collection>-changelog};</li>
  *   <li>index store (secondary indices): {@code index-<collection>}, fed by the repartition topic
  *       {@code <applicationId>-<collection>-index-changes-repartition} keyed by index value;</li>
- *   <li>{@code <topicPrefix>.sync-control}: one partition per CDC or query sync; its consumer group decides which
+ *   <li>{@code <topicPrefix>.sync-control}: 16 partitions, each CDC or query sync on the one its id hashes to; its consumer group decides which
  *       instance runs which sync, and it carries "run now" requests to that instance;</li>
  *   <li>{@code <topicPrefix>.sync-runs}: run history, compacted, followed by every instance;</li>
  *   <li>{@code <topicPrefix>.<collection>.<sync>.state}: a query sync's previous result (key -> row hash), compacted;</li>
@@ -25,7 +25,10 @@ import dev.persona.config.SyncConfig;
  *       {@code purged-<collection>}, keyed by a hash of the primary key;</li>
  *   <li>{@code <topicPrefix>.purge-audit}: who purged which key when, kept forever;</li>
  *   <li>{@code <topicPrefix>.<collection>.<sync>.replay}: a topic sync's rows read again by a resync, for an hour;</li>
- *   <li>{@code <topicPrefix>.sync-samples}: a bounded sample of each run's changes, keyed {@code <run>/<record key>}.</li>
+ *   <li>{@code <topicPrefix>.sync-samples}: a bounded sample of each run's changes, keyed {@code <run>/<record key>};</li>
+ *   <li>{@code <topicPrefix>.topology-versions}: each version of the topology and its application id, compacted. The
+ *       first version runs under {@code <applicationId>}, each later one under {@code <applicationId>-<fingerprint>}, so
+ *       its changelogs and repartition topics are its own.</li>
  * </ul>
  * Every topic name Persona chooses is made here.
  */
@@ -88,6 +91,14 @@ public final class TopicNames {
     /** Which topology each running instance runs (compacted, broker-stamped times): see the instance registry. */
     public String instances() {
         return settings.topicPrefix() + ".instances";
+    }
+
+    /**
+     * The versions of the topology the cluster has built (compacted, keyed by the topology's fingerprint): which Kafka
+     * Streams application id each runs under, and whether it is complete.
+     */
+    public String versions() {
+        return settings.topicPrefix() + ".topology-versions";
     }
 
     /** The API keys. */

@@ -1,0 +1,240 @@
+package dev.persona.cluster;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes a new topology version start where a running one stands, in one Kafka transaction: the changelogs of the
+ * stores both versions have are copied (partition by partition), the unread rest of the repartition topics both have
+ * too, and the old version's consumer-group position in its source topics becomes the new version's. The new version
+ * then restores its stores from the copies and goes on from that position, re-reading at most what the old one
+ * processed while the copy was made (a change merged twice in order leaves what merging it once leaves). A sync
+ * that only the new version has is read from its topic's start. Whatever the sync topics' retention dropped long ago
+ * is in the copies, so a version never depends on it.
+ * <p>
+ * Two instances of a new version may start together: the transactional id is the version's, so the later one fences
+ * the earlier, and one that finds the new group already positioned does nothing.
+ */
+public final class VersionSeed {
+    private static final Logger LOG = LoggerFactory.getLogger(VersionSeed.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    /** The longest a copy may take (the broker's default {@code transaction.max.timeout.ms}). */
+    private static final int TRANSACTION_TIMEOUT_MS = 900_000;
+    /** Settings of the old changelog that the copy takes over (the rest are the broker's defaults or Streams'). */
+    private static final Set<String> COPIED_CONFIGS = Set.of("cleanup.policy", "segment.ms", "max.compaction.lag.ms", "min.compaction.lag.ms",
+            "delete.retention.ms", "min.insync.replicas", "retention.ms", "message.timestamp.type", "max.message.bytes");
+
+    private VersionSeed() {
+    }
+
+    /** What a seed copied. */
+    public record Copied(long records, int topics, int positions, boolean already) {
+    }
+
+    /**
+     * Copies {@code from}'s state into {@code to}, unless {@code to} has a position already.
+     *
+     * @throws IllegalStateException when a store's partition count differs between the versions (a change of
+     *                               {@code partitions} is a rebuild, not a copy), or Kafka fails
+     */
+    public static Copied seed(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to) {
+        KafkaException last = null;
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            try {
+                return attempt(clientProperties, from, to);
+            } catch (final ProducerFencedException e) {
+                // Another instance of the new version seeds now: it or this one's next attempt finds the position.
+                last = e;
+                LOG.info("Another instance is seeding version {}; checking again", to.applicationId());
+            }
+        }
+        throw new IllegalStateException("could not seed topology version " + to.applicationId() + " from " + from.applicationId(), last);
+    }
+
+    private static Copied attempt(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to) {
+        final long start = System.nanoTime();
+        try (Admin admin = Admin.create(clientProperties);
+             KafkaProducer<byte[], byte[]> producer = producer(clientProperties, to)) {
+            producer.initTransactions();
+            if (!admin.listConsumerGroupOffsets(to.applicationId()).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).isEmpty()) {
+                return new Copied(0, 0, 0, true);
+            }
+            final Map<TopicPartition, OffsetAndMetadata> position =
+                    admin.listConsumerGroupOffsets(from.applicationId()).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            final Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            final Map<String, String> copies = new HashMap<>();
+            for (final String store : to.stores()) {
+                if (from.stores().contains(store) && existing.contains(from.changelog(store))) {
+                    copies.put(from.changelog(store), to.changelog(store));
+                }
+            }
+            final Map<String, String> tails = new HashMap<>();
+            for (final String name : to.repartitions()) {
+                final String source = from.applicationId() + "-" + name;
+                if (existing.contains(source)) {
+                    tails.put(source, to.applicationId() + "-" + name);
+                }
+            }
+            final Set<String> sources = new TreeSet<>(copies.keySet());
+            sources.addAll(tails.keySet());
+            final Map<String, TopicDescription> described = sources.isEmpty() ? Map.of()
+                    : admin.describeTopics(sources).allTopicNames().get(30, TimeUnit.SECONDS);
+            createCopies(admin, described, copies, tails, existing);
+            producer.beginTransaction();
+            long records = 0;
+            for (final Map.Entry<String, String> copy : copies.entrySet()) {
+                records += copy(clientProperties, producer, described.get(copy.getKey()), copy.getValue(), Map.of());
+            }
+            for (final Map.Entry<String, String> tail : tails.entrySet()) {
+                records += copy(clientProperties, producer, described.get(tail.getKey()), tail.getValue(), position);
+            }
+            // The old version's position in every topic that is not its own becomes the new version's.
+            final Set<String> internal = from.internalTopics();
+            final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            position.forEach((partition, offset) -> {
+                if (offset != null && !internal.contains(partition.topic()) && !internalByName(from, partition.topic())) {
+                    offsets.put(partition, new OffsetAndMetadata(offset.offset()));
+                }
+            });
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(to.applicationId()));
+            }
+            producer.commitTransaction();
+            LOG.info("Seeded topology version {} from {}: {} records of {} topics, {} source positions, in {} ms", to.applicationId(),
+                    from.applicationId(), records, copies.size() + tails.size(), offsets.size(), (System.nanoTime() - start) / 1_000_000);
+            return new Copied(records, copies.size() + tails.size(), offsets.size(), false);
+        } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot seed topology version " + to.applicationId() + " from " + from.applicationId() + ": " + e, e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while seeding topology version " + to.applicationId(), e);
+        }
+    }
+
+    /** Whether {@code topic} is named as one of {@code version}'s own (a version recorded before it listed them). */
+    private static boolean internalByName(final TopologyVersion version, final String topic) {
+        return topic.startsWith(version.applicationId() + "-") && (topic.endsWith("-repartition") || topic.endsWith("-changelog"));
+    }
+
+    /** Creates each copy's topic as its source is (partitions, replication, retention settings), when it is missing. */
+    private static void createCopies(final Admin admin, final Map<String, TopicDescription> described, final Map<String, String> copies,
+                                     final Map<String, String> tails, final Set<String> existing)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        final Map<String, String> all = new HashMap<>(copies);
+        all.putAll(tails);
+        final List<ConfigResource> resources = all.keySet().stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        final Map<ConfigResource, Config> configs = resources.isEmpty() ? Map.of() : admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+        final List<NewTopic> topics = new ArrayList<>();
+        for (final Map.Entry<String, String> copy : all.entrySet()) {
+            final TopicDescription source = described.get(copy.getKey());
+            if (existing.contains(copy.getValue())) {
+                final int partitions = admin.describeTopics(List.of(copy.getValue())).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get(copy.getValue()).partitions().size();
+                if (partitions != source.partitions().size()) {
+                    throw new IllegalStateException(copy.getValue() + " has " + partitions + " partitions, " + copy.getKey() + " "
+                            + source.partitions().size() + ": a change of a collection's partitions cannot be copied");
+                }
+                continue;
+            }
+            final Map<String, String> settings = new HashMap<>();
+            for (final ConfigEntry entry : configs.get(new ConfigResource(ConfigResource.Type.TOPIC, copy.getKey())).entries()) {
+                if (COPIED_CONFIGS.contains(entry.name()) && entry.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG) {
+                    settings.put(entry.name(), entry.value());
+                }
+            }
+            topics.add(new NewTopic(copy.getValue(), source.partitions().size(), (short) source.partitions().get(0).replicas().size()).configs(settings));
+        }
+        if (topics.isEmpty()) {
+            return;
+        }
+        try {
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        } catch (final ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Copies every committed record of {@code source} (from {@code from}'s offsets where given, else the start) up to
+     * its end now into the same partitions of {@code target}, in the producer's transaction.
+     */
+    private static long copy(final Map<String, Object> clientProperties, final KafkaProducer<byte[], byte[]> producer, final TopicDescription source,
+                             final String target, final Map<TopicPartition, OffsetAndMetadata> from) {
+        final Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        long copied = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = source.partitions().stream().map(p -> new TopicPartition(source.name(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            for (final TopicPartition partition : partitions) {
+                final OffsetAndMetadata offset = from.get(partition);
+                if (offset != null) {
+                    consumer.seek(partition, offset.offset());
+                }
+            }
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            final Set<TopicPartition> left = new java.util.HashSet<>(partitions);
+            left.removeIf(p -> consumer.position(p) >= ends.get(p));
+            while (!left.isEmpty()) {
+                for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    producer.send(new ProducerRecord<>(target, record.partition(), record.timestamp(), record.key(), record.value(), record.headers()));
+                    copied++;
+                }
+                left.removeIf(p -> consumer.position(p) >= ends.get(p));
+            }
+        }
+        return copied;
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(final Map<String, Object> clientProperties, final TopologyVersion to) {
+        final Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, to.applicationId() + "-seed");
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "persona-version-seed");
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+}

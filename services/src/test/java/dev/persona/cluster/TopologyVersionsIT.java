@@ -1,0 +1,194 @@
+package dev.persona.cluster;
+
+import dev.persona.config.ConfigLoader;
+import dev.persona.config.PersonaConfig;
+import dev.persona.runtime.InstanceOptions;
+import dev.persona.runtime.PersonaInstance;
+import dev.persona.testing.Poll;
+import dev.persona.testing.TempDirs;
+import dev.persona.testing.TestHttp;
+import dev.persona.testing.TestKafka;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.persona.testing.TestHttp.bearer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A configuration change that changes the topology rolls out one instance at a time: the new instance builds a new
+ * version of the topology beside the running one (its stores copied from it, then caught up), answers once the
+ * version is complete, with everything the change adds already there, while the old instance answers throughout;
+ * once no instance runs the old version, its topics are deleted (they hold records a purge would no longer reach).
+ */
+class TopologyVersionsIT {
+    private static final String ADMIN = "topology-versions-admin-key";
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    private static final int PEOPLE = 300;
+
+    private static TestKafka kafka;
+    private static Path dir;
+
+    @BeforeAll
+    static void start() throws IOException {
+        kafka = TestKafka.start();
+        dir = Files.createTempDirectory("persona-topology-versions");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (dir != null) {
+            TempDirs.delete(dir);
+        }
+    }
+
+    private static PersonaConfig config(final String app, final String name, final String indices, final String moreSyncs) throws IOException {
+        return ConfigLoader.withEnvironment(Map.of()).parse(dir.resolve(name + ".yaml"), """
+                kafka: { bootstrapServers: "%1$s", applicationId: %2$s, topicPrefix: %2$s }
+                collections:
+                  - { name: people, primaryIndex: id, secondaryIndices: [ %3$s ], partitions: 2 }
+                syncs:
+                  - { id: traits, collection: people, source: { type: topic, topic: %2$s-traits }, primaryKey: id, mapping: [ { from: name } ] }
+                %4$s
+                """.formatted(kafka.bootstrapServers(), app, indices, moreSyncs));
+    }
+
+    private static PersonaInstance start(final PersonaConfig config, final String name) {
+        return PersonaInstance.start(config, InstanceOptions.local(dir.resolve(name), dir.resolve(name)).withAdminKey(ADMIN));
+    }
+
+    private static void produce(final String topic, final String field, final String prefix) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+            for (int id = 1; id <= PEOPLE; id++) {
+                final String row = "{\"op\":\"upsert\",\"row\":{\"id\":\"" + id + "\",\"" + field + "\":\"" + prefix + id + "\"}}";
+                producer.send(new ProducerRecord<>(topic, Integer.toString(id), row.getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static HttpResponse<String> lookup(final TestHttp http, final int id) {
+        return http.get("/v1/collections/people/records/id/" + id, bearer(ADMIN));
+    }
+
+    @Test
+    void shouldBuildANewVersionBesideTheRunningOneAndAnswerThroughout() throws Exception {
+        final String app = TestKafka.uniqueName("versions");
+        final PersonaConfig old = config(app, "old", "", "");
+        final PersonaConfig added = config(app, "added", "email", """
+                  - { id: emails, collection: people, source: { type: topic, topic: %s-emails }, primaryKey: id, mapping: [ { from: email } ] }
+                """.formatted(app));
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(app + "-traits", 2, (short) 1), new NewTopic(app + "-emails", 2, (short) 1))).all().get();
+        }
+        produce(app + "-traits", "name", "n");
+        final PersonaInstance first = start(old, "first");
+        PersonaInstance second = null;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong answered = new AtomicLong();
+        final ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
+        final AtomicReference<TestHttp> target = new AtomicReference<>(new TestHttp(first.port()));
+        final Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+                final int id = 1 + ThreadLocalRandom.current().nextInt(PEOPLE);
+                final HttpResponse<String> answer = lookup(target.get(), id);
+                if (answer.statusCode() == 200 && answer.body().contains("\"name\":\"n" + id + "\"")) {
+                    answered.incrementAndGet();
+                } else {
+                    failed.add(id + ": " + answer.statusCode() + " " + answer.body());
+                }
+            }
+        }, "lookups");
+        try {
+            final TestHttp one = new TestHttp(first.port());
+            Poll.until(TIMEOUT, "the first version answers for everyone", () -> {
+                for (int id = 1; id <= PEOPLE; id++) {
+                    if (lookup(one, id).statusCode() != 200) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            reader.start();
+            produce(app + "-emails", "email", "e");
+            // The new configuration adds a sync and the collection's first secondary index: a new topology.
+            second = start(added, "second");
+            final TestHttp two = new TestHttp(second.port());
+            // While the new version builds, its instance answers 503 or a whole record: never one without the new field.
+            final AtomicLong refused = new AtomicLong();
+            final ConcurrentLinkedQueue<String> halfBuilt = new ConcurrentLinkedQueue<>();
+            final Thread building = new Thread(() -> {
+                while (two.get("/readyz").statusCode() != 200 && !stop.get()) {
+                    final int id = 1 + ThreadLocalRandom.current().nextInt(PEOPLE);
+                    final HttpResponse<String> answer = lookup(two, id);
+                    if (answer.statusCode() == 503 && answer.headers().firstValue("Retry-After").isPresent()) {
+                        refused.incrementAndGet();
+                    } else if (answer.statusCode() != 200 || !answer.body().contains("\"email\":\"e" + id + "\"")) {
+                        halfBuilt.add(id + ": " + answer.statusCode() + " " + answer.body());
+                    }
+                }
+            }, "lookups-while-building");
+            building.start();
+            Poll.until(TIMEOUT, "the new version complete and its instance ready", () -> two.get("/readyz").statusCode() == 200);
+            building.join(10_000);
+            assertEquals(List.of(), List.copyOf(halfBuilt), "while building: 503 with Retry-After, or the whole record (" + refused.get() + " refused)");
+            // Ready means complete: every row the new sync's topic held when the version started is merged.
+            for (int id = 1; id <= PEOPLE; id++) {
+                final String body = lookup(two, id).body();
+                assertTrue(body.contains("\"name\":\"n" + id + "\"") && body.contains("\"email\":\"e" + id + "\""), body);
+            }
+            assertEquals(200, two.get("/v1/collections/people/records/email/e7", bearer(ADMIN)).statusCode(), "the new index answers");
+            final String versions = two.get("/admin/collections", bearer(ADMIN)).body();
+            assertTrue(versions.contains("\"applicationId\":\"" + app + "-") && versions.contains("\"state\":\"complete\""), versions);
+            assertTrue(one.get("/admin/collections", bearer(ADMIN)).body().contains("\"applicationId\":\"" + app + "\""),
+                    "the first version runs under the configured id");
+            // The old instance goes; lookups move to the new one.
+            target.set(two);
+            first.close();
+            try (Admin admin = kafka.admin()) {
+                Poll.until(TIMEOUT, "the old version retired: its changelog deleted", () -> {
+                    try {
+                        return !admin.listTopics().names().get().contains(app + "-records-people-changelog");
+                    } catch (final Exception e) {
+                        return false;
+                    }
+                });
+                assertTrue(admin.listTopics().names().get().contains(app + "-" + second.status().version().get("fingerprint").toString()
+                        .substring(0, 8) + "-records-people-changelog"), "the new version's changelog stays");
+            }
+        } finally {
+            stop.set(true);
+            reader.join(10_000);
+            if (second != null) {
+                second.close();
+            }
+            first.close();
+        }
+        assertTrue(answered.get() > 100, "lookups ran: " + answered.get());
+        assertEquals(List.of(), List.copyOf(failed), "every lookup answered, through the whole change");
+        assertFalse(failed.iterator().hasNext());
+    }
+}
