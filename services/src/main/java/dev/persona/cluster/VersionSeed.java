@@ -213,7 +213,12 @@ public final class VersionSeed {
             final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             final Set<TopicPartition> left = new java.util.HashSet<>(partitions);
             left.removeIf(p -> consumer.position(p) >= ends.get(p));
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TRANSACTION_TIMEOUT_MS);
             while (!left.isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("copying " + source.name() + " took longer than the copy's transaction may last ("
+                            + TRANSACTION_TIMEOUT_MS / 60_000 + " min): " + left + " not done");
+                }
                 for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     producer.send(new ProducerRecord<>(target, record.partition(), record.timestamp(), record.key(), record.value(), record.headers()));
                     copied++;

@@ -78,7 +78,7 @@ class BackgroundLoopsIT {
 
     @Test
     void shouldRejoinAndRunTheSyncWhenItsWorkerCouldNotStart() throws Exception {
-        final String topic = topic(1);
+        final String topic = topic(dev.persona.ingest.RunnableSyncs.CONTROL_PARTITIONS);
         final PersonaConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("loops.yaml"), """
                 collections: [ { name: people, primaryIndex: id, partitions: 1 } ]
                 syncs:
@@ -107,7 +107,11 @@ class BackgroundLoopsIT {
             // The failure is reported only until the rejoin a second later, too briefly to poll for here.
             Poll.until(TIMEOUT, "the sync running after a rejoin", () -> ownership.owned().equals(java.util.Set.of("people")));
             Poll.until(TIMEOUT, "the failure cleared", () -> ownership.failure().isEmpty());
-            produce(topic, "people", "{\"full\":true}");
+            // A run request goes to the partition the sync's id hashes to, as IngestService sends it.
+            try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+                producer.send(new ProducerRecord<>(topic, dev.persona.ingest.RunnableSyncs.partitionOf("people"), "people",
+                        "{\"full\":true}".getBytes(StandardCharsets.UTF_8))).get();
+            }
             Poll.until(TIMEOUT, "the run request reaching the worker", () -> triggers.equals(List.of(true)));
             assertEquals(2, starts.get());
             assertTrue(ownership.failure().isEmpty());
