@@ -26,7 +26,7 @@ final class PersonaNodes implements AutoCloseable {
     private final List<Integer> ports = new ArrayList<>();
     private final List<Integer> up = new CopyOnWriteArrayList<>();
     private final Path dir;
-    private final Path config;
+    private Path config;
     private String guarantee = "exactly_once_v2";
     private String readFrom = "owner";
 
@@ -51,6 +51,20 @@ final class PersonaNodes implements AutoCloseable {
     void restartWithGuarantee(final String processingGuarantee) {
         guarantee = processingGuarantee;
         restartAll();
+    }
+
+    /** Restarts every instance in turn (SIGTERM, then start, ready before the next) with another file; later starts keep it. */
+    void restartWithConfig(final Path file) {
+        config = file;
+        restartAll();
+    }
+
+    /** Restarts one instance with another file (a change rolled out to it alone); later starts of all keep it. */
+    void restartOneWithConfig(final int i, final Path file) {
+        config = file;
+        stop(i);
+        nodes.set(i, node(i));
+        start(i);
     }
 
     /** Restarts every instance in turn with {@code kafka.readFrom}; later starts keep it. */

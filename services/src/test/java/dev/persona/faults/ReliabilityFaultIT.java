@@ -112,6 +112,19 @@ class ReliabilityFaultIT {
                     nodes.start(i);
                 }
             });
+            // A change that changes the topology: a new version builds beside the running one while the old instances
+            // answer; each new instance is ready once the version is complete (PersonaNodes waits for it).
+            final Path added = dir.resolve("persona-added.yaml");
+            Files.writeString(added, config(kafka.bootstrapServers(), postgres.url(), "jdbc:duckdb:" + warehouse, maria.url()) + ADDED_SYNC);
+            scenario("a sync added, rolled out one instance at a time (a new topology version)", () -> {
+                nodes.restartWithConfig(added);
+                awaitAddedSyncVisible();
+            });
+            scenario("back to the old file: half way (one instance), then rolled back", () -> {
+                nodes.restartOneWithConfig(0, config);
+                hold(Duration.ofSeconds(5));
+                nodes.restartWithConfig(config);
+            });
             scenario("broker bounce: kill -9 each broker in turn", () -> {
                 for (int b = 0; b < KafkaCluster.BROKERS; b++) {
                     kafka.kill(b);
@@ -242,6 +255,37 @@ class ReliabilityFaultIT {
                     mapping: [ { from: badge }, { from: n, to: badge_n } ]
                     onDelete: clear_fields
                 """.formatted(bootstrap, postgresUrl, duckdbUrl, Workload.TOPIC, mariadbUrl);
+    }
+
+    /** A second topic sync over the events topic: a new topology, and a field every record with an event gets. */
+    private static final String ADDED_SYNC = """
+              - id: events_seen
+                collection: people
+                source: { type: topic, topic: %s }
+                primaryKey: id
+                mapping: [ { from: last_event, to: last_event_seen } ]
+                onDelete: clear_fields
+            """.formatted(Workload.TOPIC);
+
+    /** Once the change is rolled out, what the added sync maps is in the records (the oracle checks the rest). */
+    private void awaitAddedSyncVisible() {
+        final int port = nodes.up().get(0);
+        final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        dev.persona.testing.Poll.until(Duration.ofSeconds(120), "the added sync's field in every record with an event", () -> {
+            try {
+                for (long id = 1; id <= 20; id++) {
+                    final JsonNode record = dev.persona.topology.Json.mapper().readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create("http://127.0.0.1:" + port + "/v1/collections/people/records/id/" + id))
+                            .header("Authorization", "Bearer " + PersonaNodes.ADMIN).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                    if (record.has("last_event") && !record.path("last_event").equals(record.path("last_event_seen"))) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (final Exception e) {
+                return false;
+            }
+        });
     }
 
     /** Runs one scenario under the workload, then stops writing and waits for the API to agree with the sources. */
