@@ -81,8 +81,8 @@ public final class VersionBuild implements AutoCloseable {
     }
 
     /** This instance's version as last recorded. */
-    public TopologyVersion version() {
-        return versions.get(fingerprint).orElseThrow(() -> new IllegalStateException("topology version " + fingerprint + " was retired"));
+    public Optional<TopologyVersion> version() {
+        return versions.get(fingerprint);
     }
 
     /** Whether this instance's version is still building: it answers no lookups then. */

@@ -263,7 +263,7 @@ public final class PersonaInstance implements AutoCloseable {
     /** Copies the running version's state into a new one, once (the copy is skipped when the version has a position). */
     private static void seed(final Map<String, Object> clientProps, final TopologyVersions versions, final TopologyVersion version) {
         final Optional<TopologyVersion> from = version.seedFrom().flatMap(id -> versions.all().values().stream()
-                .filter(v -> v.applicationId().equals(id)).findFirst());
+                .filter(v -> v.applicationId().equals(id) && !v.retired()).findFirst());
         if (from.isEmpty()) {
             LOG.warn("Topology version {} builds from its topics alone: the version it was to copy ({}) is gone", version.applicationId(),
                     version.seedFrom().orElse("none"));
@@ -280,7 +280,10 @@ public final class PersonaInstance implements AutoCloseable {
 
     private static Map<String, Object> versionView(final VersionBuild build) {
         final Map<String, Object> view = new java.util.LinkedHashMap<>();
-        final TopologyVersion version = build.version();
+        final TopologyVersion version = build.version().orElse(null);
+        if (version == null) {
+            return Map.of("state", "retired");
+        }
         view.put("applicationId", version.applicationId());
         view.put("fingerprint", version.fingerprint());
         view.put("state", version.state().name().toLowerCase(java.util.Locale.ROOT));
