@@ -28,7 +28,9 @@ import java.util.function.BooleanSupplier;
  * <ul>
  *   <li>While the version builds: once Streams runs and nothing restores here, it notes the end of every topic the
  *       version reads, then waits for the version's consumer group to have committed past all of it (every instance
- *       of the version counts, whichever partitions it holds), and records the version complete. Its instances
+ *       of the version counts, whichever partitions it holds); then, once per repartition hop a row may take, it
+ *       notes the end of the version's repartition topics and waits for the group to pass that too, and records the
+ *       version complete. Its instances
  *       answer from then on ({@link #building()} turns false on all of them through the versions topic).</li>
  *   <li>Once it is complete: a version no instance has run for {@link #RETIRE_AFTER} is retired, its changelogs,
  *       repartition topics and consumer group deleted. They hold records, and a purge does not reach a version no
@@ -54,6 +56,13 @@ public final class VersionBuild implements AutoCloseable {
     private final Thread thread;
     /** The end of each input partition noted when the build could first be measured; null until then. */
     private Map<TopicPartition, Long> target;
+    /** Which hop the build waits for: 0 for the topics as they were at start, then one per repartition hop. */
+    private int round;
+    /**
+     * The most repartition topics a row crosses on its way to a store: a topic sync's rows are keyed (one), a nested
+     * sync's children routed to their parent (two), and either's index values (three).
+     */
+    private static final int REPARTITION_HOPS = 3;
     /** When each other version was first seen with no instance running it (System.nanoTime()). */
     private final Map<String, Long> unrunSince = new ConcurrentHashMap<>();
     private volatile String progress = "starting";
@@ -129,17 +138,9 @@ public final class VersionBuild implements AutoCloseable {
         }
         if (target == null) {
             final Set<String> inputs = new TreeSet<>(sourceTopics);
-            mine.repartitions().forEach(name -> inputs.add(mine.applicationId() + "-" + name));
-            final Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            inputs.retainAll(existing);
-            final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-            for (final TopicDescription topic : admin.describeTopics(inputs).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
-                topic.partitions().forEach(p -> ends.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest()));
-            }
-            final Map<TopicPartition, Long> noted = new HashMap<>();
-            admin.listOffsets(ends, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS)
-                    .forEach((partition, info) -> noted.put(partition, info.offset()));
-            target = noted;
+            inputs.addAll(repartitionTopics(mine));
+            target = ends(admin, inputs);
+            round = 0;
         }
         final Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(mine.applicationId()).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
@@ -149,12 +150,40 @@ public final class VersionBuild implements AutoCloseable {
             behind += Math.max(0, end.getValue() - (at == null ? 0 : at.offset()));
         }
         if (behind > 0) {
-            progress = behind + " rows behind what the topics held when it started";
+            progress = behind + " rows behind what the topics held when it started" + (round == 0 ? "" : " (hop " + round + ")");
+            return;
+        }
+        if (round < REPARTITION_HOPS) {
+            // What the rows read so far made is in the repartition topics now (under exactly-once, with the offsets that
+            // read them): once more for each hop a row may take, wait for what they hold at this moment.
+            round++;
+            target = ends(admin, repartitionTopics(mine));
             return;
         }
         versions.complete(mine);
         progress = "complete";
         LOG.info("Topology version {} is complete: its instances answer", mine.applicationId());
+    }
+
+    private static Set<String> repartitionTopics(final TopologyVersion mine) {
+        final Set<String> topics = new TreeSet<>();
+        mine.repartitions().forEach(name -> topics.add(mine.applicationId() + "-" + name));
+        return topics;
+    }
+
+    /** The last stable offset of every partition of {@code topics} (those that exist). */
+    private static Map<TopicPartition, Long> ends(final Admin admin, final Set<String> topics)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        final Set<String> existing = new TreeSet<>(topics);
+        existing.retainAll(admin.listTopics().names().get(30, TimeUnit.SECONDS));
+        final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+        for (final TopicDescription topic : admin.describeTopics(existing).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+            topic.partitions().forEach(p -> ends.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest()));
+        }
+        final Map<TopicPartition, Long> noted = new HashMap<>();
+        admin.listOffsets(ends, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS)
+                .forEach((partition, info) -> noted.put(partition, info.offset()));
+        return noted;
     }
 
     /** Retires every other version that no instance has run for {@link #RETIRE_AFTER}. */
