@@ -210,9 +210,11 @@ public final class PersonaInstance implements AutoCloseable {
                 .withTimeout(Duration.ofSeconds(30))));
 
         final VersionBuild build = new VersionBuild(versions, registry, fingerprint, InstanceRegistry.sourceTopics(description),
-                () -> streams.state() == KafkaStreams.State.RUNNING && !status.restoringAny(), clientProps).start();
+                () -> streams.state() == KafkaStreams.State.RUNNING && !status.restoringAny() && !live.anyScanning(), clientProps).start();
         started.push(build);
         status.watch("topology-version", build::buildingReason);
+        status.watch("stored-records", () -> live.anyScanning()
+                ? Optional.of("scanning the stored records for what the configuration changed (a new index, a removed sync)") : Optional.empty());
         io.micrometer.core.instrument.Gauge.builder("persona.topology.version.building", build, b -> b.building() ? 1.0 : 0.0)
                 .description("1 while the topology version this instance runs builds beside the running one (it answers no lookups then)")
                 .register(metrics);
@@ -225,8 +227,9 @@ public final class PersonaInstance implements AutoCloseable {
         status.watch("sync-runs", ingest.history()::failure);
         status.watch("sync-ownership", ingest::ownershipFailure);
 
-        // A version that builds answers nothing: its stores do not hold everything yet.
-        final LocalStoreReader reader = new StreamsStoreReader(streams, live, status::isRestoring, build::building);
+        // A version that builds answers nothing: its stores do not hold everything yet; nor does an instance scanning
+        // its stored records for what a change of the configuration makes of them (a new index, a removed sync).
+        final LocalStoreReader reader = new StreamsStoreReader(streams, live, status::isRestoring, () -> build.building() || live.anyScanning());
         final DeclaredStores stores = new DeclaredStores(config);
         // Short timeouts: a dead or hung owner is detected on the read path and a standby answers instead.
         final byte[] configuredSecret = config.http().clusterSecret().map(t -> t.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElse(null);

@@ -40,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * version of the topology beside the running one (its stores copied from it, then caught up), answers once the
  * version is complete, with everything the change adds already there, while the old instance answers throughout;
  * once no instance runs the old version, its topics are deleted (they hold records a purge would no longer reach).
+ * Rolled back, the old file builds a version again, without what the sync it lacks wrote.
  */
 class TopologyVersionsIT {
     private static final String ADMIN = "topology-versions-admin-key";
@@ -107,6 +108,7 @@ class TopologyVersionsIT {
         produce(app + "-traits", "name", "n");
         final PersonaInstance first = start(old, "first");
         PersonaInstance second = null;
+        PersonaInstance third = null;
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicLong answered = new AtomicLong();
         final ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
@@ -179,9 +181,24 @@ class TopologyVersionsIT {
                 assertTrue(admin.listTopics().names().get().contains(app + "-" + second.status().version().get("fingerprint").toString()
                         .substring(0, 8) + "-records-people-changelog"), "the new version's changelog stays");
             }
+            // Rolled back: the old file again. Its version was retired, so it is a new one, copied from the running
+            // one, without what the removed sync wrote.
+            third = start(old, "third");
+            final TestHttp three = new TestHttp(third.port());
+            Poll.until(TIMEOUT, "the rolled-back version complete and its instance ready", () -> three.get("/readyz").statusCode() == 200);
+            for (int id = 1; id <= PEOPLE; id++) {
+                final String body = lookup(three, id).body();
+                assertTrue(body.contains("\"name\":\"n" + id + "\"") && !body.contains("email"), body);
+            }
+            assertTrue(lookup(two, 9).body().contains("\"email\":\"e9\""), "the version beside it keeps its own records");
+            final String rolledBack = three.get("/admin/collections", bearer(ADMIN)).body();
+            assertTrue(rolledBack.contains("-g2\""), "a retired version's application id is not used again: " + rolledBack);
         } finally {
             stop.set(true);
             reader.join(10_000);
+            if (third != null) {
+                third.close();
+            }
             if (second != null) {
                 second.close();
             }

@@ -13,6 +13,25 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LiveStores {
     private final Map<String, Map<Integer, KeyValueStore<String, byte[]>>> stores = new ConcurrentHashMap<>();
+    /** Scans of stored records under way here (an index back-filled, a removed sync's writes removed). */
+    private final java.util.Set<String> scans = ConcurrentHashMap.newKeySet();
+
+    /** A scan of stored records named {@code what} started ({@code true}) or ended. */
+    public void scanning(final String what, final boolean running) {
+        if (running) {
+            scans.add(what);
+        } else {
+            scans.remove(what);
+        }
+    }
+
+    /**
+     * Whether a scan of stored records is under way here: until it ends, what the stores hold is not yet what the
+     * configuration makes of them (a new index misses records, a removed sync's fields are still there).
+     */
+    public boolean anyScanning() {
+        return !scans.isEmpty();
+    }
 
     /** A processor of {@code partition} of {@code store} started with this store. */
     public void opened(final String store, final int partition, final KeyValueStore<String, byte[]> handle) {

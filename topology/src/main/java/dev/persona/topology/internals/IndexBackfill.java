@@ -2,6 +2,7 @@ package dev.persona.topology.internals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.persona.config.CollectionConfig;
+import dev.persona.topology.LiveStores;
 import dev.persona.topology.RecordMeta;
 import dev.persona.topology.StoredRecord;
 import org.apache.kafka.streams.KeyValue;
@@ -39,9 +40,13 @@ final class IndexBackfill {
     private String claimedUpTo;
     private long claimed;
     private Cancellable claiming;
+    private final LiveStores live;
+    private final String scan;
 
     IndexBackfill(final KeyValueStore<String, byte[]> records, final PartitionBookkeeping books, final IndexForwarder index,
-                  final CollectionConfig collection, final int partition) {
+                  final CollectionConfig collection, final int partition, final LiveStores live) {
+        this.live = live;
+        this.scan = "index-backfill:" + collection.name() + "#" + partition;
         this.records = records;
         this.books = books;
         this.index = index;
@@ -58,6 +63,7 @@ final class IndexBackfill {
         }
         configured.removeAll(indexed);
         unclaimed = configured;
+        live.scanning(scan, true);
         claimedUpTo = null;
         claimed = 0;
         // Forwarding is not allowed in init: the scan runs in punctuations, the first right away.
@@ -107,5 +113,11 @@ final class IndexBackfill {
                     claimed, unclaimed);
         }
         unclaimed = Set.of();
+        live.scanning(scan, false);
+    }
+
+    /** The task closes (suspended, moved away): a scan cut short is done again by the next owner. */
+    void close() {
+        live.scanning(scan, false);
     }
 }

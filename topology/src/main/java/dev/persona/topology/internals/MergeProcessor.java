@@ -39,7 +39,8 @@ import java.util.Set;
  *   <li>the {@link IndexForwarder} sends the index values it let go of and claimed to the index store.</li>
  * </ol>
  * Beside the changes, on wall-clock punctuations: {@link Expiry} for a collection with a {@code retention}, and
- * {@link IndexBackfill} when the configuration adds a secondary index. What the partition remembers besides its
+ * {@link IndexBackfill} when the configuration adds a secondary index, {@link SyncRetirement} when it removes a sync.
+ * What the partition remembers besides its
  * records is in {@link PartitionBookkeeping}.
  *
  * <p>Freshness, per sync: from when a change happened at the source (the change row's {@code ts}: a database
@@ -56,6 +57,8 @@ public final class MergeProcessor implements Processor<String, CollectionChange,
     private final LiveStores live;
     private final int maxRecordBytes;
     private KeyValueStore<String, byte[]> store;
+    private IndexBackfill backfill;
+    private SyncRetirement retirement;
     private PurgeGate gate;
     private IndexForwarder index;
     private int partition;
@@ -96,7 +99,10 @@ public final class MergeProcessor implements Processor<String, CollectionChange,
         final Expiry expiry = new Expiry(store, index, collection, partition);
         collection.retention().ifPresent(retention -> context.schedule(Expiry.interval(retention), PunctuationType.WALL_CLOCK_TIME,
                 now -> expiry.expire(now - retention.toMillis(), now)));
-        new IndexBackfill(store, books, index, collection, partition).startIfNeeded(context);
+        backfill = new IndexBackfill(store, books, index, collection, partition, live);
+        backfill.startIfNeeded(context);
+        retirement = new SyncRetirement(store, books, index, merger, collection, partition, live);
+        retirement.start(context);
     }
 
     @Override
@@ -186,5 +192,11 @@ public final class MergeProcessor implements Processor<String, CollectionChange,
     @Override
     public void close() {
         live.closed(storeName, partition, store);
+        if (backfill != null) {
+            backfill.close();
+        }
+        if (retirement != null) {
+            retirement.close();
+        }
     }
 }

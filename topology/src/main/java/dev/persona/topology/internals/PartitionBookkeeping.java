@@ -13,12 +13,15 @@ import java.util.TreeSet;
  * What a partition of a collection's merge remembers besides its records, in the collection's purge store
  * ({@code TopicNames.purgeStore}), in two key spaces of its own: the purge lists, keyed by {@link Purges#hash} of a
  * record key (64 hexadecimal digits: the syncs that must delete the key before they may write it again), and one
- * entry {@link #CLAIMED_INDICES} for the secondary indices this partition's records are claimed in. The layout is
+ * entry {@link #CLAIMED_INDICES} for the secondary indices this partition's records are claimed in, and one,
+ * {@link #MERGED_SYNCS}, for the syncs whose writes they may hold. The layout is
  * defined here only; {@link PurgeGate} and {@link IndexBackfill} read and write through this class.
  */
 final class PartitionBookkeeping {
     /** Not a hash (a hash is hexadecimal, this sorts after every one): the indices the stored records are claimed in. */
     private static final String CLAIMED_INDICES = "~indexed";
+    /** Not a hash either: the syncs whose writes the stored records may hold. */
+    private static final String MERGED_SYNCS = "~syncs";
 
     private final KeyValueStore<String, byte[]> store;
 
@@ -29,8 +32,8 @@ final class PartitionBookkeeping {
     /** Whether any purge list is kept: when not, no change pays for a hash. */
     boolean anyPurgeList() {
         try (KeyValueIterator<String, byte[]> any = store.all()) {
-            // The claimed indices sort after every hash: when they come first, they are the only entry.
-            return any.hasNext() && !any.next().key.equals(CLAIMED_INDICES);
+            // The bookkeeping entries sort after every hash: when one comes first, no purge list is kept.
+            return any.hasNext() && !any.next().key.startsWith("~");
         }
     }
 
@@ -55,6 +58,15 @@ final class PartitionBookkeeping {
 
     void putClaimedIndices(final Set<String> indices) {
         store.put(CLAIMED_INDICES, String.join("\n", new TreeSet<>(indices)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The syncs whose writes the stored records may hold; none before the first record of them. */
+    Set<String> mergedSyncs() {
+        return lines(store.get(MERGED_SYNCS));
+    }
+
+    void putMergedSyncs(final Set<String> syncs) {
+        store.put(MERGED_SYNCS, String.join("\n", new TreeSet<>(syncs)).getBytes(StandardCharsets.UTF_8));
     }
 
     private static Set<String> lines(final byte[] stored) {

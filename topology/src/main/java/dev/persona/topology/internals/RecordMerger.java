@@ -170,6 +170,56 @@ public final class RecordMerger {
     }
 
     /**
+     * The stored record without what {@code removed} syncs wrote: their fields and their positions go, as if each had
+     * deleted its row with {@code clear_fields}. What a removed sync set stays nowhere once its rows are no longer read.
+     *
+     * @return {@link Outcome#IGNORE} when none of them wrote to the record
+     */
+    public Result withoutSyncs(final String key, final byte[] current, final Set<String> removed, final long now) {
+        if (current == null) {
+            return new Result(Outcome.IGNORE, null, null, null);
+        }
+        final RecordMeta meta = StoredRecord.meta(current);
+        final ObjectNode before = StoredRecord.isPresent(current) ? readBody(current) : null;
+        if (meta.syncs().keySet().stream().noneMatch(removed::contains) && meta.fields().values().stream().noneMatch(f -> removed.contains(f.sync()))) {
+            return new Result(Outcome.IGNORE, current, before, before);
+        }
+        final ObjectNode fields = before == null ? MAPPER.createObjectNode() : MAPPER.createObjectNode().setAll(before);
+        final JsonNode keyValue = fields.remove(primaryIndex);
+        final Map<String, FieldProvenance> provenance = new LinkedHashMap<>(meta.fields());
+        provenance.entrySet().removeIf(field -> {
+            final boolean theirs = removed.contains(field.getValue().sync());
+            if (theirs) {
+                fields.remove(field.getKey());
+            }
+            return theirs;
+        });
+        final Map<String, SyncPosition> positions = new LinkedHashMap<>(meta.syncs());
+        positions.keySet().removeAll(removed);
+        final ObjectNode after;
+        final byte[] body;
+        if (fields.isEmpty()) {
+            after = null;
+            body = new byte[0];
+            if (positions.values().stream().allMatch(p -> p.version() == null)) {
+                return new Result(Outcome.REMOVE, null, before, null);
+            }
+        } else {
+            after = inConfigurationOrder(fields, keyValue != null ? keyValue : TextNode.valueOf(key));
+            body = write(after);
+        }
+        final boolean unchanged = Arrays.equals(current, StoredRecord.BODY_OFFSET, StoredRecord.BODY_OFFSET + StoredRecord.bodyLength(current), body, 0, body.length);
+        final long revision = meta.revision() + (unchanged ? 0 : 1);
+        final byte[] stored = StoredRecord.encode(body, new RecordMeta(revision, Math.max(now, meta.updatedAt()), provenanceInOrder(provenance), positions));
+        return new Result(Outcome.WRITE, stored, before, after);
+    }
+
+    /** The ids of the syncs that feed this collection now. */
+    public Set<String> syncIds() {
+        return Set.copyOf(syncs.keySet());
+    }
+
+    /**
      * Every record lists the primary index first, then its fields in configuration order (sync by sync, mapping by
      * mapping), whatever order the syncs' changes arrived in. Fields no longer in the configuration come last.
      */
