@@ -81,13 +81,22 @@ class TopologyVersionsIT {
         return PersonaInstance.start(config, InstanceOptions.local(dir.resolve(name), dir.resolve(name)).withAdminKey(ADMIN));
     }
 
+    /**
+     * Rows in one transaction, as Persona's own syncs write them: each partition ends with a transaction marker, which
+     * no consumer's committed offset passes until another row follows.
+     */
     private static void produce(final String topic, final String field, final String prefix) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, TestKafka.uniqueName("rows")),
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
             for (int id = 1; id <= PEOPLE; id++) {
                 final String row = "{\"op\":\"upsert\",\"row\":{\"id\":\"" + id + "\",\"" + field + "\":\"" + prefix + id + "\"}}";
                 producer.send(new ProducerRecord<>(topic, Integer.toString(id), row.getBytes(StandardCharsets.UTF_8)));
             }
-            producer.flush();
+            producer.commitTransaction();
         }
     }
 
