@@ -259,7 +259,7 @@ class ReliabilityFaultIT {
 
     /** A second topic sync over the events topic: a new topology, and a field every record with an event gets. */
     private static final String ADDED_SYNC = """
-              - id: events_seen
+              - id: seen
                 collection: people
                 source: { type: topic, topic: %s }
                 primaryKey: id
