@@ -67,11 +67,12 @@ public final class VersionSeed {
      * @throws IllegalStateException when a store's partition count differs between the versions (a change of
      *                               {@code partitions} is a rebuild, not a copy), or Kafka fails
      */
-    public static Copied seed(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to) {
+    public static Copied seed(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to,
+                              final Map<String, List<java.util.Optional<String>>> sharedTopics) {
         KafkaException last = null;
         for (int attempt = 1; attempt <= 5; attempt++) {
             try {
-                return attempt(clientProperties, from, to);
+                return attempt(clientProperties, from, to, sharedTopics);
             } catch (final ProducerFencedException e) {
                 // Another instance of the new version seeds now: it or this one's next attempt finds the position.
                 last = e;
@@ -81,7 +82,8 @@ public final class VersionSeed {
         throw new IllegalStateException("could not seed topology version " + to.applicationId() + " from " + from.applicationId(), last);
     }
 
-    private static Copied attempt(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to) {
+    private static Copied attempt(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to,
+                                  final Map<String, List<java.util.Optional<String>>> sharedTopics) {
         final long start = System.nanoTime();
         try (Admin admin = Admin.create(clientProperties);
              KafkaProducer<byte[], byte[]> producer = producer(clientProperties, to)) {
@@ -120,9 +122,11 @@ public final class VersionSeed {
             }
             // The old version's position in every topic that is not its own becomes the new version's.
             final Set<String> internal = from.internalTopics();
+            final Set<String> fromStart = readFromStart(from, position, sharedTopics);
             final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             position.forEach((partition, offset) -> {
-                if (offset != null && !internal.contains(partition.topic()) && !internalByName(from, partition.topic())) {
+                if (offset != null && !internal.contains(partition.topic()) && !internalByName(from, partition.topic())
+                        && !fromStart.contains(partition.topic())) {
                     offsets.put(partition, new OffsetAndMetadata(offset.offset()));
                 }
             });
@@ -139,6 +143,28 @@ public final class VersionSeed {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while seeding topology version " + to.applicationId(), e);
         }
+    }
+
+    /**
+     * The topics another team writes that a sync of the new version reads and the old version may not have read with
+     * it: their position is not taken over, so that the sync sees every row they hold (the syncs that read them
+     * already merge their rows again, in order, which leaves what they left). A sync is known to the old version when
+     * its repartition topic (its rows keyed) has a position there; a copartitioned one has none to tell by.
+     *
+     * @param sharedTopics per topic, what proves each sync reading it ran in the old version: the name of the sync's
+     *                     repartition topic without the application id, or empty when nothing can
+     */
+    static Set<String> readFromStart(final TopologyVersion from, final Map<TopicPartition, OffsetAndMetadata> position,
+                                     final Map<String, List<java.util.Optional<String>>> sharedTopics) {
+        final Set<String> positioned = new TreeSet<>();
+        position.keySet().forEach(partition -> positioned.add(partition.topic()));
+        final Set<String> fromStart = new TreeSet<>();
+        sharedTopics.forEach((topic, proofs) -> {
+            if (proofs.stream().anyMatch(proof -> proof.isEmpty() || !positioned.contains(from.applicationId() + "-" + proof.get()))) {
+                fromStart.add(topic);
+            }
+        });
+        return fromStart;
     }
 
     /** Whether {@code topic} is named as one of {@code version}'s own (a version recorded before it listed them). */

@@ -182,7 +182,7 @@ public final class PersonaInstance implements AutoCloseable {
                 InstanceRegistry.repartitions(description), registry.livePeers());
         registry.runs(version.applicationId());
         if (!version.complete()) {
-            seed(clientProps, versions, version);
+            seed(clientProps, versions, version, topicSyncs(config));
         }
         // What Streams, its topics and what reads them see: the configuration under the version's application id.
         final PersonaConfig running = config.withKafka(config.kafka().withApplicationId(version.applicationId()));
@@ -264,7 +264,8 @@ public final class PersonaInstance implements AutoCloseable {
     }
 
     /** Copies the running version's state into a new one, once (the copy is skipped when the version has a position). */
-    private static void seed(final Map<String, Object> clientProps, final TopologyVersions versions, final TopologyVersion version) {
+    private static void seed(final Map<String, Object> clientProps, final TopologyVersions versions, final TopologyVersion version,
+                             final Map<String, java.util.List<Optional<String>>> topicSyncs) {
         final Optional<TopologyVersion> from = version.seedFrom().flatMap(id -> versions.all().values().stream()
                 .filter(v -> v.applicationId().equals(id) && !v.retired()).findFirst());
         if (from.isEmpty()) {
@@ -272,7 +273,26 @@ public final class PersonaInstance implements AutoCloseable {
                     version.seedFrom().orElse("none"));
             return;
         }
-        VersionSeed.seed(clientProps, from.get(), version);
+        VersionSeed.seed(clientProps, from.get(), version, topicSyncs);
+    }
+
+    /**
+     * The topics topic syncs read, each with what proves every sync reading it ran in an older version: its
+     * repartition topic, or nothing for a copartitioned sync (read in place). A topic may feed several syncs: one
+     * added beside another must still read it from its start ({@link VersionSeed#readFromStart}).
+     */
+    private static Map<String, java.util.List<Optional<String>>> topicSyncs(final PersonaConfig config) {
+        final TopicNames names = new TopicNames(config.kafka());
+        final Map<String, java.util.List<Optional<String>>> topics = new java.util.TreeMap<>();
+        for (final dev.persona.config.SyncConfig sync : config.syncs()) {
+            if (!sync.source().runByOneInstance()) {
+                final Optional<String> proof = sync.source().on(cdc -> Optional.<String>empty(), query -> Optional.<String>empty(),
+                        topic -> topic.copartitioned() ? Optional.<String>empty()
+                                : Optional.of(PersonaTopology.repartitionOf(sync)));
+                topics.computeIfAbsent(names.sourceTopic(sync), t -> new java.util.ArrayList<>()).add(proof);
+            }
+        }
+        return topics;
     }
 
     /** What tells this version's change-event ids from another's: empty for the version under the configured id. */

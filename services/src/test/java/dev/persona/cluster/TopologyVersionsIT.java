@@ -109,7 +109,8 @@ class TopologyVersionsIT {
         final String app = TestKafka.uniqueName("versions");
         final PersonaConfig old = config(app, "old", "", "");
         final PersonaConfig added = config(app, "added", "email", """
-                  - { id: emails, collection: people, source: { type: topic, topic: %s-emails }, primaryKey: id, mapping: [ { from: email } ] }
+                  - { id: emails, collection: people, source: { type: topic, topic: %1$s-emails }, primaryKey: id, mapping: [ { from: email } ] }
+                  - { id: copy, collection: people, source: { type: topic, topic: %1$s-traits }, primaryKey: id, mapping: [ { from: name, to: alias } ] }
                 """.formatted(app));
         try (Admin admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(app + "-traits", 2, (short) 1), new NewTopic(app + "-emails", 2, (short) 1))).all().get();
@@ -157,7 +158,8 @@ class TopologyVersionsIT {
                     final HttpResponse<String> answer = lookup(two, id);
                     if (answer.statusCode() == 503 && answer.headers().firstValue("Retry-After").isPresent()) {
                         refused.incrementAndGet();
-                    } else if (answer.statusCode() != 200 || !answer.body().contains("\"email\":\"e" + id + "\"")) {
+                    } else if (answer.statusCode() != 200 || !answer.body().contains("\"email\":\"e" + id + "\"")
+                            || !answer.body().contains("\"alias\":")) {
                         halfBuilt.add(id + ": " + answer.statusCode() + " " + answer.body());
                     }
                 }
@@ -169,7 +171,9 @@ class TopologyVersionsIT {
             // Ready means complete: every row the new sync's topic held when the version started is merged.
             for (int id = 1; id <= PEOPLE; id++) {
                 final String body = lookup(two, id).body();
-                assertTrue(body.contains("\"name\":\"n" + id + "\"") && body.contains("\"email\":\"e" + id + "\""), body);
+                // A sync added beside another on the same topic reads it from its start too.
+                assertTrue(body.contains("\"name\":\"n" + id + "\"") && body.contains("\"email\":\"e" + id + "\"")
+                        && body.contains("\"alias\":\"n" + id + "\""), body);
             }
             assertEquals(200, two.get("/v1/collections/people/records/email/e7", bearer(ADMIN)).statusCode(), "the new index answers");
             final String versions = two.get("/admin/collections", bearer(ADMIN)).body();
@@ -197,7 +201,7 @@ class TopologyVersionsIT {
             Poll.until(TIMEOUT, "the rolled-back version complete and its instance ready", () -> three.get("/readyz").statusCode() == 200);
             for (int id = 1; id <= PEOPLE; id++) {
                 final String body = lookup(three, id).body();
-                assertTrue(body.contains("\"name\":\"n" + id + "\"") && !body.contains("email"), body);
+                assertTrue(body.contains("\"name\":\"n" + id + "\"") && !body.contains("email") && !body.contains("alias"), body);
             }
             assertTrue(lookup(two, 9).body().contains("\"email\":\"e9\""), "the version beside it keeps its own records");
             final String rolledBack = three.get("/admin/collections", bearer(ADMIN)).body();

@@ -111,6 +111,14 @@ public final class PersonaTopology {
         }
     }
 
+    /**
+     * The repartition topic (without the application id) that keys a topic sync's rows by primary key, unless the
+     * sync is copartitioned.
+     */
+    public static String repartitionOf(final SyncConfig sync) {
+        return sync.collection() + "-" + sync.id() + "-by-key-repartition";
+    }
+
     /** What a sync makes of one read row: a change of its record, or of a parent's array. */
     @FunctionalInterface
     private interface RowMapping<V> {
