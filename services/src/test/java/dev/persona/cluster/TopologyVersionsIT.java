@@ -221,4 +221,41 @@ class TopologyVersionsIT {
         assertEquals(List.of(), List.copyOf(failed), "every lookup answered, through the whole change");
         assertFalse(failed.iterator().hasNext());
     }
+
+    @Test
+    void shouldAddACollectionBesideTheRunningOnesAndServeItWholeOnceReady() throws Exception {
+        final String app = TestKafka.uniqueName("collection");
+        final PersonaConfig old = config(app, "people-only", "", "");
+        final PersonaConfig added = ConfigLoader.withEnvironment(Map.of()).parse(dir.resolve("with-orders.yaml"), """
+                kafka: { bootstrapServers: "%1$s", applicationId: %2$s, topicPrefix: %2$s }
+                collections:
+                  - { name: people, primaryIndex: id, partitions: 2 }
+                  - { name: orders, primaryIndex: id, partitions: 3 }
+                syncs:
+                  - { id: traits, collection: people, source: { type: topic, topic: %2$s-traits }, primaryKey: id, mapping: [ { from: name } ] }
+                  - { id: lines, collection: orders, source: { type: topic, topic: %2$s-orders }, primaryKey: id, mapping: [ { from: total } ] }
+                """.formatted(kafka.bootstrapServers(), app));
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(app + "-traits", 2, (short) 1), new NewTopic(app + "-orders", 2, (short) 1))).all().get();
+        }
+        produce(app + "-traits", "name", "n");
+        produce(app + "-orders", "total", "t");
+        try (PersonaInstance first = start(old, app + "-first")) {
+            final TestHttp one = new TestHttp(first.port());
+            Poll.until(TIMEOUT, "the first version answers", () -> lookup(one, PEOPLE).statusCode() == 200);
+            try (PersonaInstance second = start(added, app + "-second")) {
+                final TestHttp two = new TestHttp(second.port());
+                Poll.until(TIMEOUT, "the version with the new collection complete", () -> two.get("/readyz").statusCode() == 200);
+                for (int id = 1; id <= PEOPLE; id++) {
+                    final HttpResponse<String> order = two.get("/v1/collections/orders/records/id/" + id, bearer(ADMIN));
+                    assertEquals(200, order.statusCode(), "order " + id + ": " + order.body());
+                    assertTrue(order.body().contains("\"total\":\"t" + id + "\""), order.body());
+                    assertTrue(lookup(two, id).body().contains("\"name\":\"n" + id + "\""), "the running collection, copied");
+                }
+                assertEquals(200, lookup(one, 1).statusCode(), "the old version answers beside it");
+                assertEquals(404, one.get("/v1/collections/orders/records/id/1", bearer(ADMIN)).statusCode(),
+                        "the old file has no such collection");
+            }
+        }
+    }
 }
