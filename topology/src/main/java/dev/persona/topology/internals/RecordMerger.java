@@ -149,6 +149,16 @@ public final class RecordMerger {
         final Long version = change.version() != null ? change.version() : last == null ? null : last.version();
         positions.put(sync.id(), new SyncPosition(version, change.ts()));
 
+        return result(key, current, meta, before, fields, keyValue, provenance, positions, change.ts());
+    }
+
+    /**
+     * The stored record a merge leaves: removed when no field and no versioned position is left, else its fields in
+     * configuration order, a new revision when its JSON changed, and {@code ts} as its last change when later.
+     */
+    private Result result(final String key, final byte[] current, final RecordMeta meta, final ObjectNode before, final ObjectNode fields,
+                          final JsonNode keyValue, final Map<String, FieldProvenance> provenance, final Map<String, SyncPosition> positions,
+                          final long ts) {
         final ObjectNode after;
         final byte[] body;
         if (fields.isEmpty()) {
@@ -164,7 +174,7 @@ public final class RecordMerger {
         final boolean unchanged = current == null ? body.length == 0
                 : Arrays.equals(current, StoredRecord.BODY_OFFSET, StoredRecord.BODY_OFFSET + StoredRecord.bodyLength(current), body, 0, body.length);
         final long revision = (meta == null ? 0 : meta.revision()) + (unchanged ? 0 : 1);
-        final long updatedAt = Math.max(change.ts(), meta == null ? 0 : meta.updatedAt());
+        final long updatedAt = Math.max(ts, meta == null ? 0 : meta.updatedAt());
         final byte[] stored = StoredRecord.encode(body, new RecordMeta(revision, updatedAt, provenanceInOrder(provenance), positions));
         return new Result(Outcome.WRITE, stored, before, after);
     }
@@ -196,22 +206,7 @@ public final class RecordMerger {
         });
         final Map<String, SyncPosition> positions = new LinkedHashMap<>(meta.syncs());
         positions.keySet().removeAll(removed);
-        final ObjectNode after;
-        final byte[] body;
-        if (fields.isEmpty()) {
-            after = null;
-            body = new byte[0];
-            if (positions.values().stream().allMatch(p -> p.version() == null)) {
-                return new Result(Outcome.REMOVE, null, before, null);
-            }
-        } else {
-            after = inConfigurationOrder(fields, keyValue != null ? keyValue : TextNode.valueOf(key));
-            body = write(after);
-        }
-        final boolean unchanged = Arrays.equals(current, StoredRecord.BODY_OFFSET, StoredRecord.BODY_OFFSET + StoredRecord.bodyLength(current), body, 0, body.length);
-        final long revision = meta.revision() + (unchanged ? 0 : 1);
-        final byte[] stored = StoredRecord.encode(body, new RecordMeta(revision, Math.max(now, meta.updatedAt()), provenanceInOrder(provenance), positions));
-        return new Result(Outcome.WRITE, stored, before, after);
+        return result(key, current, meta, before, fields, keyValue, provenance, positions, now);
     }
 
     /** The ids of the syncs that feed this collection now. */
