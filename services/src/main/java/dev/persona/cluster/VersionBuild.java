@@ -67,6 +67,8 @@ public final class VersionBuild implements AutoCloseable {
     private final Map<String, Long> unrunSince = new ConcurrentHashMap<>();
     private volatile String progress = "starting";
     private volatile boolean closed;
+    /** Whether this instance's version is complete, as last looked up (another instance may complete it). */
+    private volatile boolean complete;
 
     /**
      * @param sourceTopics    the topics the topology reads that are not its own
@@ -85,6 +87,7 @@ public final class VersionBuild implements AutoCloseable {
     }
 
     public VersionBuild start() {
+        complete = versions.get(fingerprint).map(TopologyVersion::complete).orElse(false);
         thread.start();
         return this;
     }
@@ -94,9 +97,12 @@ public final class VersionBuild implements AutoCloseable {
         return versions.get(fingerprint);
     }
 
-    /** Whether this instance's version is still building: it answers no lookups then. */
+    /**
+     * Whether this instance's version is still building: it answers no lookups then. Asked by every lookup, so it reads
+     * a field the watching thread refreshes every {@link #CHECK}, not the versions' map.
+     */
     public boolean building() {
-        return versions.get(fingerprint).map(v -> !v.complete()).orElse(true);
+        return !complete;
     }
 
     /** Why this instance is not ready yet, while its version builds. */
@@ -114,6 +120,7 @@ public final class VersionBuild implements AutoCloseable {
             while (!closed) {
                 try {
                     final TopologyVersion mine = versions.get(fingerprint).orElse(null);
+                    complete = mine != null && mine.complete();
                     if (mine != null && mine.state() == TopologyVersion.State.BUILDING) {
                         measure(admin, mine);
                     } else if (mine != null && mine.complete() && System.nanoTime() - lastRetire > TimeUnit.SECONDS.toNanos(5)) {
@@ -161,6 +168,7 @@ public final class VersionBuild implements AutoCloseable {
             return;
         }
         versions.complete(mine);
+        complete = true;
         progress = "complete";
         LOG.info("Topology version {} is complete: its instances answer", mine.applicationId());
     }
