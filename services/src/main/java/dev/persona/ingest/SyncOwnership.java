@@ -36,11 +36,19 @@ import java.util.function.Function;
  * Records on the control topic are run requests ({@code {"full": bool}}) and cancellations ({@code {"cancel": true}})
  * for the sync of their partition.
  * <p>
+ * A request is read once by the group, whoever holds its partition when it arrives: the group commits its position
+ * after each batch, and an instance given a partition goes on from there. A request sent while the partition moves
+ * (an instance joins or leaves) therefore reaches the new owner rather than being skipped by it. A request older
+ * than {@link #REQUEST_LIFETIME} when read (the cluster was down when it was sent) is dropped with a log line:
+ * starting a run an operator asked for long ago would surprise more than it helps.
+ * <p>
  * A failure of the loop (the consumer fails, a worker throws) does not end it: the syncs here stop, the failure is
  * reported by {@link #failure()}, and the instance joins the group again with backoff (1 s doubling to 30 s).
  */
 public final class SyncOwnership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncOwnership.class);
+    /** How old a request may be when read and still start a run. */
+    static final Duration REQUEST_LIFETIME = Duration.ofMinutes(5);
 
     private final String topic;
     private final List<SyncConfig> syncs;
@@ -60,7 +68,10 @@ public final class SyncOwnership implements AutoCloseable {
         this.workers = workers;
         final Map<String, Object> props = new HashMap<>(clientProperties);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        // Positions are the group's, committed after each batch: a partition that moves goes on where it was. A
+        // group with no position yet reads what the topic holds; REQUEST_LIFETIME drops what is old.
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // A dead owner's syncs move within the session timeout.
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
@@ -130,18 +141,23 @@ public final class SyncOwnership implements AutoCloseable {
             @Override
             public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
                 partitions.forEach(p -> stop(p.partition()));
+                commit(current);
             }
 
             @Override
             public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
-                current.seekToEnd(partitions);
                 partitions.forEach(p -> begin(p.partition()));
             }
         });
         while (!closed) {
-            for (final ConsumerRecord<String, byte[]> record : current.poll(Duration.ofMillis(500))) {
+            final var records = current.poll(Duration.ofMillis(500));
+            for (final ConsumerRecord<String, byte[]> record : records) {
                 final SyncWorker worker = record.key() == null ? null : running.get(record.key());
-                if (worker != null && RunnableSyncs.partitionOf(record.key()) == record.partition()) {
+                final Duration age = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - record.timestamp()));
+                if (worker != null && age.compareTo(REQUEST_LIFETIME) > 0) {
+                    LOG.info("Sync {}: dropped a request sent {} s ago (older than {} min)", record.key(), age.toSeconds(),
+                            REQUEST_LIFETIME.toMinutes());
+                } else if (worker != null && RunnableSyncs.partitionOf(record.key()) == record.partition()) {
                     try {
                         if (isCancel(record.value())) {
                             worker.cancel();
@@ -153,11 +169,28 @@ public final class SyncOwnership implements AutoCloseable {
                     }
                 }
             }
+            if (!records.isEmpty()) {
+                commit(current);
+            }
             if (failure != null) {
                 LOG.info("Sync ownership recovered");
                 failure = null;
             }
             backoff.reset();
+        }
+    }
+
+    /**
+     * Commits what was read. A commit that fails (the group rebalanced meanwhile) costs at most a request read twice,
+     * one more run of the sync: redundant, never wrong.
+     */
+    private static void commit(final KafkaConsumer<String, byte[]> consumer) {
+        try {
+            consumer.commitSync(Duration.ofSeconds(5));
+        } catch (final org.apache.kafka.common.errors.WakeupException e) {
+            throw e;
+        } catch (final RuntimeException e) {
+            LOG.debug("Sync ownership: positions not committed", e);
         }
     }
 

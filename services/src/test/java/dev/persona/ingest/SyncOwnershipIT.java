@@ -43,6 +43,7 @@ class SyncOwnershipIT {
     private static final class Counted implements Function<dev.persona.config.SyncConfig, SyncWorker> {
         final Map<String, AtomicInteger> starts = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> stops = new ConcurrentHashMap<>();
+        final Map<String, java.util.List<RunTrigger>> triggers = new ConcurrentHashMap<>();
         /** Whether a worker's close throws, as a CDC worker's did when its engine had stopped on a failure. */
         volatile boolean closeThrows;
 
@@ -51,7 +52,8 @@ class SyncOwnershipIT {
             starts.computeIfAbsent(sync.id(), id -> new AtomicInteger()).incrementAndGet();
             return new SyncWorker() {
                 @Override
-                public void trigger(final dev.persona.ingest.RunTrigger trigger) {
+                public void trigger(final RunTrigger trigger) {
+                    triggers.computeIfAbsent(sync.id(), id -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(trigger);
                 }
 
                 @Override
@@ -92,6 +94,45 @@ class SyncOwnershipIT {
             }
             Poll.until(TIMEOUT, "every sync back on the first instance once the second left", () -> one.owned().equals(Set.of("a", "b", "c", "d")));
             assertEquals(java.util.Optional.empty(), one.failure());
+        }
+    }
+
+    private static void request(final String topic, final String sync, final long timestamp) throws Exception {
+        try (var producer = kafka.producer()) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, RunnableSyncs.partitionOf(sync), timestamp, sync,
+                    "{\"full\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+        }
+    }
+
+    /**
+     * The console's "full resync" click was lost when it landed while the sync's partition moved: the new owner
+     * started at the end of the control topic. Here no instance holds it at all when the request is sent.
+     */
+    @Test
+    void shouldDeliverARunRequestSentWhileNoInstanceHoldsItsSync() throws Exception {
+        final String topic = control();
+        final String group = TestKafka.uniqueName("owners");
+        final Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        final Counted first = new Counted();
+        try (SyncOwnership one = SyncOwnership.start(topic, config().syncs(), group, client, first)) {
+            Poll.until(TIMEOUT, "the first instance running every sync", () -> one.owned().equals(Set.of("a", "b", "c", "d")));
+            request(topic, "a", System.currentTimeMillis());
+            Poll.until(TIMEOUT, "the first request run", () -> first.triggers.containsKey("a"));
+        }
+        request(topic, "b", System.currentTimeMillis());
+        // Sent while every instance was down for longer than a request lives: dropped, not run on the next start.
+        request(topic, "c", System.currentTimeMillis() - SyncOwnership.REQUEST_LIFETIME.toMillis() - 60_000);
+        request(topic, "d", System.currentTimeMillis());
+        final Counted second = new Counted();
+        try (SyncOwnership two = SyncOwnership.start(topic, config().syncs(), group, client, second)) {
+            Poll.until(TIMEOUT, "both requests sent meanwhile run by the new owner",
+                    () -> second.triggers.containsKey("b") && second.triggers.containsKey("d"));
+            assertEquals(List.of(RunTrigger.FULL), second.triggers.get("b"));
+            assertEquals(null, second.triggers.get("a"), "a request already run is not run again by the next owner");
+            // A fresh request behind the old one on c's partition: once it has run, the old one was read before it.
+            request(topic, "c", System.currentTimeMillis());
+            Poll.until(TIMEOUT, "the fresh request for c run", () -> second.triggers.containsKey("c"));
+            assertEquals(List.of(RunTrigger.FULL), second.triggers.get("c"), "a request older than its lifetime is dropped");
         }
     }
 
