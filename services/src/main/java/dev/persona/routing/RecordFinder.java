@@ -10,11 +10,14 @@ import dev.persona.topology.StoredRecord;
 import dev.persona.topology.TopicNames;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 
 /**
@@ -22,16 +25,55 @@ import java.util.function.BiFunction;
  * entry for its claimants, then the owner of the record (at most two hops), and answers only with a record that
  * still carries the value: a lookup by an old value is a 404 as soon as the record shows the new one. While the
  * index catches up with a change, the next most recent claimant that still carries the value answers.
+ * <p>
+ * A client's lookup whose partition is moving between instances (one stops, starts or joins: a rolling restart, a
+ * configuration rolled out, a scale-out) waits for the move to settle, up to {@link #SETTLE}, and is answered then,
+ * rather than answering 503 for the tenths of a second a move takes. Forwarded lookups do not wait: the instance
+ * that took the client's request does, once, for the whole lookup.
  */
 public final class RecordFinder {
+    /** How long a client's lookup waits for its partition to settle; past it, the lookup is unavailable (503). */
+    public static final Duration SETTLE = Duration.ofSeconds(2);
+    /** Between two tries: a move settles in tenths of a second, and a try costs microseconds. */
+    private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     private final StoredValues values;
+    private final Duration settle;
 
     public RecordFinder(final StoredValues values) {
-        this.values = values;
+        this(values, SETTLE);
     }
 
-    /** The record a query asks for, wherever it lives: found (a record with fields), absent or unavailable. */
+    /** @param settle how long a client's lookup waits for a moving partition; zero answers at once */
+    public RecordFinder(final StoredValues values, final Duration settle) {
+        this.values = values;
+        this.settle = settle;
+    }
+
+    /** Whether an answer may change within tenths of a second: the key's partition is moving or restoring. */
+    private static boolean settling(final StoredValue answer) {
+        return answer instanceof StoredValue.Unavailable unavailable
+                && (unavailable.reason() == UnavailableReason.REBALANCING || unavailable.reason() == UnavailableReason.MOVED);
+    }
+
+    /**
+     * The record a query asks for, wherever it lives: found (a record with fields), absent or unavailable. A client's
+     * lookup of a moving partition is asked again until it settles or {@link #SETTLE} passes.
+     */
     public StoredValue find(final RecordQuery query) {
+        StoredValue answer = findOnce(query);
+        if (query.hop().forwarded() || !settling(answer)) {
+            return answer;
+        }
+        final long deadline = System.nanoTime() + settle.toNanos();
+        while (settling(answer) && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(PAUSE_NANOS);
+            answer = findOnce(query);
+        }
+        return answer;
+    }
+
+    private StoredValue findOnce(final RecordQuery query) {
         final String records = TopicNames.recordStore(query.collection());
         if (query.index() instanceof IndexRef.Primary) {
             return values.get(records, query.value(), query.caller(), query.hop()).asRecord();
@@ -85,6 +127,21 @@ public final class RecordFinder {
      * @return value -> answer, in the order asked (duplicates once)
      */
     public Map<String, StoredValue> findAll(final RecordQuery query, final List<String> asked) {
+        final Map<String, StoredValue> found = findAllOnce(query, asked);
+        if (query.hop().forwarded()) {
+            return found;
+        }
+        final long deadline = System.nanoTime() + settle.toNanos();
+        List<String> moving = found.entrySet().stream().filter(e -> settling(e.getValue())).map(Map.Entry::getKey).toList();
+        while (!moving.isEmpty() && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(PAUSE_NANOS);
+            found.putAll(findAllOnce(query, moving));
+            moving = moving.stream().filter(value -> settling(found.get(value))).toList();
+        }
+        return found;
+    }
+
+    private Map<String, StoredValue> findAllOnce(final RecordQuery query, final List<String> asked) {
         final Map<String, StoredValue> found = query.index() instanceof IndexRef.Primary
                 ? values.getAll(TopicNames.recordStore(query.collection()), asked, query.caller(), query.hop())
                 : byIndexValues(query.collection(), query.index().name(), asked, query.caller(), query.hop());
