@@ -171,11 +171,16 @@ class ConsoleBrowserIT {
         }
         browser.findElement(By.id("full-plans")).click();
         Poll.until(TIMEOUT, "the full resync of plans in its run history", () -> {
-            if (!browser.findElement(By.id("runs-panel")).isDisplayed()) {
+            try {
+                if (!browser.findElement(By.id("runs-panel")).isDisplayed()) {
+                    return false;
+                }
+                browser.findElement(By.id("runs-plans")).click();
+                return rows("runs").stream().anyMatch(row -> row.getText().contains("succeeded") && row.getText().contains("yes"));
+            } catch (final org.openqa.selenium.StaleElementReferenceException e) {
+                // The syncs table re-renders as runs come in: the button or a row found may be replaced meanwhile.
                 return false;
             }
-            browser.findElement(By.id("runs-plans")).click();
-            return rows("runs").stream().anyMatch(row -> row.getText().contains("succeeded") && row.getText().contains("yes"));
         });
         assertTrue(browser.findElement(By.id("run-message")).getText().contains("Full resync of plans requested"));
         // The run debugger: a run's sampled changes, each record's key among them.
