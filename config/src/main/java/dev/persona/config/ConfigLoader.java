@@ -143,7 +143,7 @@ public final class ConfigLoader {
             return HttpSettings.defaults();
         }
         node.allowOnly(Set.of("rateLimit", "tls", "managementPort", "metricsRequireKey", "clusterSecret", "maxConnectionsPerAddress",
-                "maxKeyStaleness"));
+                "maxKeyStaleness", "moveWait"));
         final Optional<RateLimit> rate = node.optionalString("rateLimit").map(spec -> {
             try {
                 return RateLimit.parse(spec);
@@ -172,7 +172,27 @@ public final class ConfigLoader {
                 .orElseThrow(() -> node.error("maxKeyStaleness", "'" + text + "' is not a duration", "write how long an instance cut off from "
                         + "Kafka keeps accepting keys, such as 30s or 5m (the default)")))
                 .orElse(HttpSettings.DEFAULT_MAX_KEY_STALENESS);
-        return new HttpSettings(rate, tls(node.get("tls"), file), managementPort, metricsKey, secret, perAddress, staleness);
+        final Duration moveWait = node.optionalString("moveWait").map(text -> millisOrDuration(text)
+                .orElseThrow(() -> node.error("moveWait", "'" + text + "' is not a duration", "write how long a lookup of a partition that "
+                        + "moves between instances waits before it answers 503, such as 500ms, 1s (the default), or 0 to answer at once")))
+                .orElse(HttpSettings.DEFAULT_MOVE_WAIT);
+        if (moveWait.compareTo(Duration.ofSeconds(30)) > 0) {
+            throw node.error("moveWait", "is " + moveWait.toSeconds() + " s; a lookup waits at most 30 s",
+                    "give a wait shorter than your clients' timeout, such as 1s (the default)");
+        }
+        return new HttpSettings(rate, tls(node.get("tls"), file), managementPort, metricsKey, secret, perAddress, staleness, moveWait);
+    }
+
+    /** {@code 0}, {@code 250ms}, or a duration as schedules write it ({@code 1s}, {@code 2m}). */
+    private static Optional<Duration> millisOrDuration(final String text) {
+        final String trimmed = text.strip();
+        if (trimmed.equals("0")) {
+            return Optional.of(Duration.ZERO);
+        }
+        if (trimmed.matches("\\d{1,9}ms")) {
+            return Optional.of(Duration.ofMillis(Long.parseLong(trimmed.substring(0, trimmed.length() - 2))));
+        }
+        return Schedules.duration(trimmed);
     }
 
     private static Optional<TlsSettings> tls(final ConfigNode node, final Path file) {

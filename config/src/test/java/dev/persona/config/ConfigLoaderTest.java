@@ -440,6 +440,16 @@ class ConfigLoaderTest {
         assertEquals("syncs[0].alertReminder", rejected(VALID.replace("onDelete: delete_record", "onDelete: delete_record\n    alertReminder: 5s")).key());
         assertEquals("http.maxConnectionsPerAddress", rejected(VALID + "http: { maxConnectionsPerAddress: -1 }\n").key());
         assertEquals("http.maxKeyStaleness", rejected(VALID + "http: { maxKeyStaleness: soon }\n").key());
+        assertEquals("http.moveWait", rejected(VALID + "http: { moveWait: a while }\n").key());
+        assertEquals("http.moveWait", rejected(VALID + "http: { moveWait: 5m }\n").key());
+    }
+
+    @Test
+    void shouldReadHowLongALookupWaitsForAMovingPartition() {
+        assertEquals(java.time.Duration.ofSeconds(1), parse(VALID).http().moveWait());
+        assertEquals(java.time.Duration.ofMillis(250), parse(VALID + "http: { moveWait: 250ms }\n").http().moveWait());
+        assertEquals(java.time.Duration.ofSeconds(3), parse(VALID + "http: { moveWait: 3s }\n").http().moveWait());
+        assertEquals(java.time.Duration.ZERO, parse(VALID + "http: { moveWait: 0 }\n").http().moveWait());
     }
 
     @Test

@@ -58,7 +58,7 @@ public final class ApiServer implements AutoCloseable {
         final StoredValues lookup = context.values();
         final PrometheusMeterRegistry metrics = context.metrics();
         final Authenticator auth = new Authenticator(config, keys, new RateLimits(config.http().rateLimit(), metrics), context.peerAuth());
-        final RecordFinder finder = new RecordFinder(lookup);
+        final RecordFinder finder = new RecordFinder(lookup, config.http().moveWait());
         final HttpMetrics httpMetrics = new HttpMetrics(metrics);
         final PortRoles ports = new PortRoles(config.http().managementPort());
         final ApiContract contract = ApiContract.load();

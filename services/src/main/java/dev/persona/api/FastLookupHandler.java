@@ -51,6 +51,8 @@ final class FastLookupHandler extends Handler.Wrapper {
 
     private final PersonaConfig config;
     private final RecordFinder finder;
+    /** A forward that failed sooner than this failed fast (the owner left or its partition moved): worth asking again. */
+    private final long moveWaitNanos;
     private final Authenticator auth;
     private final Timer ok;
     private final Timer notModified;
@@ -62,6 +64,7 @@ final class FastLookupHandler extends Handler.Wrapper {
         this.managementPort = ports.managementPort().orElse(-1);
         this.config = config;
         this.finder = finder;
+        this.moveWaitNanos = config.http().moveWait().toNanos();
         this.auth = auth;
         this.ok = metrics.timer(ROUTE, "GET", 200);
         this.self = KeyLocator.address(finder.self());
@@ -132,8 +135,10 @@ final class FastLookupHandler extends Handler.Wrapper {
                 if (answer instanceof StoredValue.Absent) {
                     // The owner said so: the route words the 404 without asking it again.
                     request.setAttribute(KNOWN_ANSWER, answer);
-                } else if (answer instanceof StoredValue.Unavailable unavailable && unavailable.reason() == UnavailableReason.OWNER_UNREACHABLE) {
-                    // The route asks the standbys only: the owner just had its request timeout.
+                } else if (answer instanceof StoredValue.Unavailable unavailable && unavailable.reason() == UnavailableReason.OWNER_UNREACHABLE
+                        && System.nanoTime() - start >= moveWaitNanos) {
+                    // The route asks the standbys only: the owner just had its request timeout. An owner that failed at
+                    // once (it left, or its partition moved) is asked again by the route, which waits for the move.
                     request.setAttribute(OWNER_FAILED, Boolean.TRUE);
                 }
                 delegate(request, response, callback);

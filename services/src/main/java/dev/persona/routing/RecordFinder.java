@@ -27,13 +27,11 @@ import java.util.function.BiFunction;
  * index catches up with a change, the next most recent claimant that still carries the value answers.
  * <p>
  * A client's lookup whose partition is moving between instances (one stops, starts or joins: a rolling restart, a
- * configuration rolled out, a scale-out) waits for the move to settle, up to {@link #SETTLE}, and is answered then,
- * rather than answering 503 for the tenths of a second a move takes. Forwarded lookups do not wait: the instance
+ * configuration rolled out, a scale-out) waits for the move to settle, up to {@code http.moveWait}, and is answered
+ * then, rather than answering 503 for the tenths of a second a move takes. Forwarded lookups do not wait: the instance
  * that took the client's request does, once, for the whole lookup.
  */
 public final class RecordFinder {
-    /** How long a client's lookup waits for its partition to settle; past it, the lookup is unavailable (503). */
-    public static final Duration SETTLE = Duration.ofSeconds(2);
     /** Between two tries: a move settles in tenths of a second, and a try costs microseconds. */
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -41,7 +39,7 @@ public final class RecordFinder {
     private final Duration settle;
 
     public RecordFinder(final StoredValues values) {
-        this(values, SETTLE);
+        this(values, dev.persona.config.HttpSettings.DEFAULT_MOVE_WAIT);
     }
 
     /** @param settle how long a client's lookup waits for a moving partition; zero answers at once */
@@ -50,19 +48,24 @@ public final class RecordFinder {
         this.settle = settle;
     }
 
-    /** Whether an answer may change within tenths of a second: the key's partition is moving or restoring. */
+    /**
+     * Whether an answer may change within tenths of a second: the key's partition is moving or restoring, its owner just
+     * left (a refused connection: the group has not yet given its partitions to others), or no standby copy is fresh
+     * yet. Not a version that builds: that takes seconds to minutes. An owner that does not answer in time has already
+     * cost the peer timeout, longer than the wait, so it is not asked again.
+     */
     private static boolean settling(final StoredValue answer) {
-        return answer instanceof StoredValue.Unavailable unavailable
-                && (unavailable.reason() == UnavailableReason.REBALANCING || unavailable.reason() == UnavailableReason.MOVED);
+        return answer instanceof StoredValue.Unavailable unavailable && unavailable.reason() != UnavailableReason.BUILDING;
     }
 
     /**
      * The record a query asks for, wherever it lives: found (a record with fields), absent or unavailable. A client's
-     * lookup of a moving partition is asked again until it settles or {@link #SETTLE} passes.
+     * lookup of a moving partition is asked again until it settles or the wait passes.
      */
     public StoredValue find(final RecordQuery query) {
         StoredValue answer = findOnce(query);
-        if (query.hop().forwarded() || !settling(answer)) {
+        // A lookup whose owner timed out on the fast path has waited long enough already.
+        if (query.hop() != Hop.FIRST || !settling(answer)) {
             return answer;
         }
         final long deadline = System.nanoTime() + settle.toNanos();
@@ -128,7 +131,7 @@ public final class RecordFinder {
      */
     public Map<String, StoredValue> findAll(final RecordQuery query, final List<String> asked) {
         final Map<String, StoredValue> found = findAllOnce(query, asked);
-        if (query.hop().forwarded()) {
+        if (query.hop() != Hop.FIRST) {
             return found;
         }
         final long deadline = System.nanoTime() + settle.toNanos();
