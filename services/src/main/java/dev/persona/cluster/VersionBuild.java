@@ -4,11 +4,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +49,9 @@ public final class VersionBuild implements AutoCloseable {
      */
     public static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
     private static final Duration CHECK = Duration.ofSeconds(1);
+    private static final Duration REPORT_EVERY = Duration.ofSeconds(15);
+    /** Up to how many offsets behind the rest is read, to tell rows from markers and aborted rows. */
+    private static final long MARKERS_CHECKED = 10_000;
 
     private final TopologyVersions versions;
     private final InstanceRegistry registry;
@@ -66,6 +72,9 @@ public final class VersionBuild implements AutoCloseable {
     /** When each other version was first seen with no instance running it (System.nanoTime()). */
     private final Map<String, Long> unrunSince = new ConcurrentHashMap<>();
     private volatile String progress = "starting";
+    private long lastReport;
+    /** How far behind the last measure found the group: a group that stays there may be only markers away. */
+    private long lastBehind = -1;
     private volatile boolean closed;
     /** Whether this instance's version is complete, as last looked up (another instance may complete it). */
     private volatile boolean complete;
@@ -140,7 +149,7 @@ public final class VersionBuild implements AutoCloseable {
     private void measure(final Admin admin, final TopologyVersion mine)
             throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
         if (!caughtUpLocally.getAsBoolean()) {
-            progress = "restoring its stores";
+            report("restoring its stores, or scanning them for a change of index or syncs");
             return;
         }
         if (target == null) {
@@ -152,12 +161,24 @@ public final class VersionBuild implements AutoCloseable {
         final Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(mine.applicationId()).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         long behind = 0;
+        final Map<TopicPartition, Long> lagging = new HashMap<>();
         for (final Map.Entry<TopicPartition, Long> end : target.entrySet()) {
             final OffsetAndMetadata at = committed.get(end.getKey());
-            behind += Math.max(0, end.getValue() - (at == null ? 0 : at.offset()));
+            final long from = at == null ? 0 : at.offset();
+            if (end.getValue() > from) {
+                behind += end.getValue() - from;
+                lagging.put(end.getKey(), from);
+            }
+        }
+        // Offsets count transaction markers and aborted rows too, which Streams reads past without committing: a
+        // partition that gets no row after them would look behind for good. What is left to read decides.
+        final boolean stalled = behind == lastBehind;
+        lastBehind = behind;
+        if (behind > 0 && stalled && behind <= MARKERS_CHECKED && !anyRowBefore(lagging, target)) {
+            behind = 0;
         }
         if (behind > 0) {
-            progress = behind + " rows behind what the topics held when it started" + (round == 0 ? "" : " (hop " + round + ")");
+            report(behind + " rows behind what the topics held when it started" + (round == 0 ? "" : " (hop " + round + ")"));
             return;
         }
         if (round < REPARTITION_HOPS) {
@@ -170,7 +191,52 @@ public final class VersionBuild implements AutoCloseable {
         versions.complete(mine);
         complete = true;
         progress = "complete";
+        target = null;
         LOG.info("Topology version {} is complete: its instances answer", mine.applicationId());
+    }
+
+    /** Notes how far the build is, and logs it when it changed, at most every {@link #REPORT_EVERY}. */
+    private void report(final String now) {
+        final boolean changed = !now.equals(progress);
+        progress = now;
+        if (changed && System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
+            lastReport = System.nanoTime();
+            LOG.info("Topology version {} builds: {}", fingerprint, now);
+        }
+    }
+
+    /**
+     * Whether a committed row is left between each partition's committed offset and its noted end, as a read_committed
+     * consumer sees them: markers and aborted rows are read past, not returned.
+     */
+    private boolean anyRowBefore(final Map<TopicPartition, Long> from, final Map<TopicPartition, Long> ends) {
+        final Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "persona-version-build");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(from.keySet());
+            from.forEach(consumer::seek);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            final Set<TopicPartition> left = new java.util.HashSet<>(from.keySet());
+            while (!left.isEmpty()) {
+                for (final var record : consumer.poll(Duration.ofMillis(200))) {
+                    final TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                    if (record.offset() < ends.get(partition)) {
+                        return true;
+                    }
+                }
+                left.removeIf(partition -> consumer.position(partition) >= ends.get(partition));
+                if (System.nanoTime() > deadline) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (final RuntimeException e) {
+            LOG.debug("Cannot read what is left of the topics; counting offsets", e);
+            return true;
+        }
     }
 
     private static Set<String> repartitionTopics(final TopologyVersion mine) {
