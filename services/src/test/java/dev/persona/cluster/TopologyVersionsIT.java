@@ -149,6 +149,16 @@ class TopologyVersionsIT {
             // The new configuration adds a sync and the collection's first secondary index: a new topology.
             second = start(added, "second");
             final TestHttp two = new TestHttp(second.port());
+            // Building (the version completes seconds later at the soonest): not ready, and saying why; the admin API
+            // and the metric say so too.
+            // Once its Streams run (the version then takes three rounds of a second at least to complete); an admin key sees why.
+            Poll.until(TIMEOUT, "readiness naming the building version", () -> {
+                final HttpResponse<String> notReady = two.get("/readyz", bearer(ADMIN));
+                return notReady.statusCode() == 503 && notReady.body().contains("topology-version");
+            });
+            final String building0 = two.get("/admin/collections", bearer(ADMIN)).body();
+            assertTrue(building0.contains("\"state\":\"building\""), building0);
+            assertTrue(two.get("/metrics", bearer(ADMIN)).body().contains("persona_topology_version_building 1.0"), "the gauge says building");
             // While the new version builds, its instance answers 503 or a whole record: never one without the new field.
             final AtomicLong refused = new AtomicLong();
             final ConcurrentLinkedQueue<String> halfBuilt = new ConcurrentLinkedQueue<>();
@@ -176,6 +186,7 @@ class TopologyVersionsIT {
                         && body.contains("\"alias\":\"n" + id + "\""), body);
             }
             assertEquals(200, two.get("/v1/collections/people/records/email/e7", bearer(ADMIN)).statusCode(), "the new index answers");
+            assertTrue(two.get("/metrics", bearer(ADMIN)).body().contains("persona_topology_version_building 0.0"), "the gauge says complete");
             final String versions = two.get("/admin/collections", bearer(ADMIN)).body();
             assertTrue(versions.contains("\"applicationId\":\"" + app + "-") && versions.contains("\"state\":\"complete\""), versions);
             assertTrue(one.get("/admin/collections", bearer(ADMIN)).body().contains("\"applicationId\":\"" + app + "\""),

@@ -39,6 +39,8 @@ final class Reader implements AutoCloseable {
     private final AtomicLong longestWindowNanos = new AtomicLong();
     private long windowStart = -1;
     final ConcurrentLinkedQueue<String> examples = new ConcurrentLinkedQueue<>();
+    /** The first answers of each phase that were not answers (503s, refused connections), with why: for the report. */
+    final ConcurrentLinkedQueue<String> unavailableExamples = new ConcurrentLinkedQueue<>();
 
     Reader(final Supplier<List<Integer>> ports, final String key) {
         this.ports = ports;
@@ -65,6 +67,7 @@ final class Reader implements AutoCloseable {
                             + (lag > 0 ? " stale by " + lag : "") + " " + response.body());
                 } catch (final IOException e) {
                     unavailable();
+                    rememberUnavailable(port + " id " + id + ": " + e);
                 } catch (final InterruptedException e) {
                     return;
                 }
@@ -89,6 +92,7 @@ final class Reader implements AutoCloseable {
             remember(example);
         } else if (status == 503) {
             unavailable();
+            rememberUnavailable(example);
         } else {
             serverErrors.incrementAndGet();
             remember(example);
@@ -99,6 +103,12 @@ final class Reader implements AutoCloseable {
         unavailable.incrementAndGet();
         if (windowStart < 0) {
             windowStart = System.nanoTime();
+        }
+    }
+
+    private void rememberUnavailable(final String example) {
+        if (unavailableExamples.size() < 5) {
+            unavailableExamples.add(example.length() > 300 ? example.substring(0, 300) : example);
         }
     }
 

@@ -415,6 +415,7 @@ class ReliabilityFaultIT {
         final long errorsBefore = reader.serverErrors.get();
         final long staleBefore = reader.staleAnswers.get();
         reader.examples.clear();
+        reader.unavailableExamples.clear();
         workload.start();
         System.out.println("== fault suite: " + name);
         fault.inject();
@@ -424,6 +425,12 @@ class ReliabilityFaultIT {
         final List<String> differences = awaitAgreement();
         final long recoveryMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - faultEnded);
         final List<String> examples = new ArrayList<>(reader.examples);
+        if (answersThroughout) {
+            // A rollout must answer every lookup: what it did not answer, and why, goes in the report.
+            examples.addAll(reader.unavailableExamples);
+        } else if (!reader.unavailableExamples.isEmpty()) {
+            System.out.println("== fault suite: unavailable answers, for example: " + reader.unavailableExamples);
+        }
         examples.addAll(differences.stream().limit(10).toList());
         final Row row = new Row(name, TimeUnit.NANOSECONDS.toSeconds(faultEnded - started), written, workload.refused() - refusedBefore,
                 differences.size(), reader.wrong.get() - wrongBefore, reader.serverErrors.get() - errorsBefore, reader.staleAnswers.get() - staleBefore,
