@@ -34,6 +34,14 @@ import java.util.function.BiFunction;
 public final class RecordFinder {
     /** Between two tries: a move settles in tenths of a second, and a try costs microseconds. */
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * How many lookups may wait for a move at once. A waiting lookup holds one of the API's 16 worker threads
+     * ({@code HttpThreads.WORKERS}); past half of them, a lookup of a moving partition answers 503 at once, so that
+     * a move under heavy load never holds the threads the other requests need.
+     */
+    static final int MAX_WAITING = 8;
+
+    private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(MAX_WAITING);
 
     private final StoredValues values;
     private final Duration settle;
@@ -46,6 +54,11 @@ public final class RecordFinder {
     public RecordFinder(final StoredValues values, final Duration settle) {
         this.values = values;
         this.settle = settle;
+    }
+
+    /** How many lookups wait for a move now. */
+    int waitingNow() {
+        return MAX_WAITING - waiting.availablePermits();
     }
 
     /**
@@ -65,15 +78,19 @@ public final class RecordFinder {
     public StoredValue find(final RecordQuery query) {
         StoredValue answer = findOnce(query);
         // A lookup whose owner timed out on the fast path has waited long enough already.
-        if (query.hop() != Hop.FIRST || !settling(answer)) {
+        if (query.hop() != Hop.FIRST || !settling(answer) || !waiting.tryAcquire()) {
             return answer;
         }
-        final long deadline = System.nanoTime() + settle.toNanos();
-        while (settling(answer) && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(PAUSE_NANOS);
-            answer = findOnce(query);
+        try {
+            final long deadline = System.nanoTime() + settle.toNanos();
+            while (settling(answer) && System.nanoTime() - deadline < 0) {
+                LockSupport.parkNanos(PAUSE_NANOS);
+                answer = findOnce(query);
+            }
+            return answer;
+        } finally {
+            waiting.release();
         }
-        return answer;
     }
 
     private StoredValue findOnce(final RecordQuery query) {
@@ -134,14 +151,21 @@ public final class RecordFinder {
         if (query.hop() != Hop.FIRST) {
             return found;
         }
-        final long deadline = System.nanoTime() + settle.toNanos();
         List<String> moving = found.entrySet().stream().filter(e -> settling(e.getValue())).map(Map.Entry::getKey).toList();
-        while (!moving.isEmpty() && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(PAUSE_NANOS);
-            found.putAll(findAllOnce(query, moving));
-            moving = moving.stream().filter(value -> settling(found.get(value))).toList();
+        if (moving.isEmpty() || !waiting.tryAcquire()) {
+            return found;
         }
-        return found;
+        try {
+            final long deadline = System.nanoTime() + settle.toNanos();
+            while (!moving.isEmpty() && System.nanoTime() - deadline < 0) {
+                LockSupport.parkNanos(PAUSE_NANOS);
+                found.putAll(findAllOnce(query, moving));
+                moving = moving.stream().filter(value -> settling(found.get(value))).toList();
+            }
+            return found;
+        } finally {
+            waiting.release();
+        }
     }
 
     private Map<String, StoredValue> findAllOnce(final RecordQuery query, final List<String> asked) {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A client's lookup of a partition that is moving waits for the move to settle instead of answering 503, with no
@@ -130,6 +131,24 @@ class RecordFinderTest {
     void aMoveThatOutlastsThePatienceIsUnavailable() {
         final StoredValue answer = finder(new Moving(Integer.MAX_VALUE), Duration.ofMillis(100)).find(query());
         assertSame(UnavailableReason.REBALANCING, assertInstanceOf(StoredValue.Unavailable.class, answer).reason());
+    }
+
+    /** A move under heavy load must not hold every worker thread of the API: past the bound, 503 at once. */
+    @Test
+    void lookupsPastTheBoundOfWaitersAnswerAtOnce() throws Exception {
+        final RecordFinder finder = finder(new Moving(Integer.MAX_VALUE), Duration.ofSeconds(30));
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(RecordFinder.MAX_WAITING);
+        try {
+            for (int i = 0; i < RecordFinder.MAX_WAITING; i++) {
+                pool.execute(() -> finder.find(query()));
+            }
+            dev.persona.testing.Poll.until(Duration.ofSeconds(10), "every waiter waiting", () -> finder.waitingNow() == RecordFinder.MAX_WAITING);
+            final long start = System.nanoTime();
+            assertInstanceOf(StoredValue.Unavailable.class, finder.find(query()));
+            assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "answered without waiting for the move");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
