@@ -28,6 +28,10 @@ import java.util.concurrent.TimeUnit;
  * Streams offers no other hook there; the first poll that returns records lowers the thread once. Java cannot set a
  * thread's nice value, so {@code renice} (util-linux, busybox) does, for the thread's own id; raising one's own
  * nice value needs no privilege. A JVM whose threads are already niced (the operator's choice) is left as it is.
+ * <p>
+ * An instance whose topology version still builds answers no lookups: its stream threads have nothing to yield to,
+ * and they catch up beside the running version's on the same machine. They are lowered once {@link #LOWER_WHEN_CONFIG}
+ * says so (the version is complete), not at their first records.
  */
 public final class StreamThreadPriority implements ConsumerInterceptor<byte[], byte[]> {
     /** The consumer property that carries the nice value to the interceptor. */
@@ -35,10 +39,13 @@ public final class StreamThreadPriority implements ConsumerInterceptor<byte[], b
     /** The environment variable an operator sets it with. */
     public static final String ENVIRONMENT = "PERSONA_STREAM_NICE";
     static final int DEFAULT_NICE = 10;
+    /** The consumer property that carries a {@link java.util.function.BooleanSupplier}: lower the thread once it is true. */
+    public static final String LOWER_WHEN_CONFIG = "persona.stream.thread.lowerWhen";
     private static final Logger LOG = LoggerFactory.getLogger(StreamThreadPriority.class);
 
     private int nice = DEFAULT_NICE;
     private boolean lowered;
+    private java.util.function.BooleanSupplier lowerWhen = () -> true;
 
     /**
      * The nice value for stream threads that {@code environment} asks for.
@@ -68,11 +75,14 @@ public final class StreamThreadPriority implements ConsumerInterceptor<byte[], b
         if (configured != null) {
             nice = Integer.parseInt(configured.toString());
         }
+        if (configs.get(LOWER_WHEN_CONFIG) instanceof java.util.function.BooleanSupplier when) {
+            lowerWhen = when;
+        }
     }
 
     @Override
     public ConsumerRecords<byte[], byte[]> onConsume(final ConsumerRecords<byte[], byte[]> records) {
-        if (!lowered) {
+        if (!lowered && lowerWhen.getAsBoolean()) {
             lowered = true;
             lowerCurrentThread(nice);
         }

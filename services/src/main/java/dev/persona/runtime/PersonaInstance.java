@@ -64,6 +64,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Optional;
 
 /**
@@ -191,8 +192,13 @@ public final class PersonaInstance implements AutoCloseable {
                 new ErasureWindow(config.kafka().erasureWindow()).deleteRetention(), java.time.Instant.now());
         final BoundedRocksDbMemory.Resources rocksdb = BoundedRocksDbMemory.Resources.ofMegabytes(config.kafka().rocksdbMemoryMb());
         started.push(rocksdb);
-        streams = new KafkaStreams(topology, StreamsSettings.withReplication(StreamsSettings.withSharedMemory(
-                StreamsSettings.of(running, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()), rocksdb), running, replication));
+        final Properties streamsProps = StreamsSettings.withReplication(StreamsSettings.withSharedMemory(
+                StreamsSettings.of(running, bootstrapServers, options.stateDir(), self.host() + ":" + self.port()), rocksdb), running, replication);
+        // A version that builds answers no lookups: its stream threads yield to them only once it is complete.
+        final java.util.concurrent.atomic.AtomicReference<VersionBuild> building = new java.util.concurrent.atomic.AtomicReference<>();
+        streamsProps.put(org.apache.kafka.streams.StreamsConfig.mainConsumerPrefix(dev.persona.kafka.StreamThreadPriority.LOWER_WHEN_CONFIG),
+                (java.util.function.BooleanSupplier) () -> building.get() != null && !building.get().building());
+        streams = new KafkaStreams(topology, streamsProps);
         streams.setGlobalStateRestoreListener(status);
         status.attach(streams);
         // Streams' own metrics (process rate, commit latency, lag, restoration, RocksDB, Persona's dead-letter
@@ -211,6 +217,7 @@ public final class PersonaInstance implements AutoCloseable {
 
         final VersionBuild build = new VersionBuild(versions, registry, fingerprint, InstanceRegistry.sourceTopics(description),
                 () -> streams.state() == KafkaStreams.State.RUNNING && !status.restoringAny() && !live.anyScanning(), clientProps).start();
+        building.set(build);
         started.push(build);
         status.watch("topology-version", build::buildingReason);
         status.watch("stored-records", () -> live.anyScanning()

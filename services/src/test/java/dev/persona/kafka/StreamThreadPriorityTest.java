@@ -64,6 +64,25 @@ class StreamThreadPriorityTest {
         }));
     }
 
+    /** A version that builds answers no lookups: its stream thread is lowered only once it is complete. */
+    @Test
+    void theInterceptorWaitsUntilItIsToldToLower() throws Exception {
+        assumeDefaultPriority();
+        final java.util.concurrent.atomic.AtomicBoolean complete = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicInteger whileBuilding = new java.util.concurrent.atomic.AtomicInteger(-1);
+        assertEquals(5, niceAfter(() -> {
+            try (StreamThreadPriority interceptor = new StreamThreadPriority()) {
+                interceptor.configure(Map.of(StreamThreadPriority.NICE_CONFIG, "5",
+                        StreamThreadPriority.LOWER_WHEN_CONFIG, (java.util.function.BooleanSupplier) complete::get));
+                interceptor.onConsume(org.apache.kafka.clients.consumer.ConsumerRecords.empty());
+                whileBuilding.set(StreamThreadPriority.niceOfThread(ownThreadId()));
+                complete.set(true);
+                interceptor.onConsume(org.apache.kafka.clients.consumer.ConsumerRecords.empty());
+            }
+        }));
+        assertEquals(0, whileBuilding.get(), "not lowered while the version builds");
+    }
+
     @Test
     void theEnvironmentGivesANiceValueFromZeroToNineteen() {
         assertEquals(10, StreamThreadPriority.niceOf(Map.of()));
