@@ -135,7 +135,7 @@ final class PersonaNodes implements AutoCloseable {
     }
 
     private void awaitReady(final int i) {
-        Poll.until(Duration.ofSeconds(240), "instance " + i + " ready", () -> status(ports.get(i), "/readyz") == 200);
+        Poll.until(Duration.ofSeconds(420), "instance " + i + " ready", () -> status(ports.get(i), "/readyz") == 200);
         if (!up.contains(ports.get(i))) {
             up.add(ports.get(i));
         }
