@@ -65,32 +65,7 @@ class StoredValuesTest {
                       source: { type: topic, topic: profiles } }
                 """);
         final HostInfo at = new HostInfo("127.0.0.1", owner.getAddress().getPort());
-        final KeyLocator everyKeyElsewhere = new KeyLocator() {
-            @Override
-            public HostInfo self() {
-                return SELF;
-            }
-
-            @Override
-            public KeyLocation locate(final String store, final String key) {
-                return new KeyLocation.Remote(0, at, Set.of(SELF));
-            }
-
-            @Override
-            public List<Member> members() {
-                return List.of();
-            }
-
-            @Override
-            public boolean running() {
-                return true;
-            }
-
-            @Override
-            public String state() {
-                return "RUNNING";
-            }
-        };
+        final KeyLocator everyKeyElsewhere = new FixedLocator(SELF, new KeyLocation.Remote(0, at, Set.of(SELF)));
         return new StoredValues(new DeclaredStores(config), everyKeyElsewhere, reader, peers, 10, new SimpleMeterRegistry());
     }
 
