@@ -76,13 +76,14 @@ public final class RecordFinder {
      * lookup of a moving partition is asked again until it settles or the wait passes.
      */
     public StoredValue find(final RecordQuery query) {
+        // The wait counts from the first try: an owner that took the peer timeout to fail is not asked again.
+        final long deadline = System.nanoTime() + settle.toNanos();
         StoredValue answer = findOnce(query);
         // A lookup whose owner timed out on the fast path has waited long enough already.
         if (query.hop() != Hop.FIRST || !settling(answer) || !waiting.tryAcquire()) {
             return answer;
         }
         try {
-            final long deadline = System.nanoTime() + settle.toNanos();
             while (settling(answer) && System.nanoTime() - deadline < 0) {
                 LockSupport.parkNanos(PAUSE_NANOS);
                 answer = findOnce(query);
@@ -147,6 +148,7 @@ public final class RecordFinder {
      * @return value -> answer, in the order asked (duplicates once)
      */
     public Map<String, StoredValue> findAll(final RecordQuery query, final List<String> asked) {
+        final long deadline = System.nanoTime() + settle.toNanos();
         final Map<String, StoredValue> found = findAllOnce(query, asked);
         if (query.hop() != Hop.FIRST) {
             return found;
@@ -156,7 +158,6 @@ public final class RecordFinder {
             return found;
         }
         try {
-            final long deadline = System.nanoTime() + settle.toNanos();
             while (!moving.isEmpty() && System.nanoTime() - deadline < 0) {
                 LockSupport.parkNanos(PAUSE_NANOS);
                 found.putAll(findAllOnce(query, moving));

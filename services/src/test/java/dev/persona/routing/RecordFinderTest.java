@@ -39,7 +39,7 @@ class RecordFinderTest {
             """);
 
     /** Answers "rebalancing" for the first {@code moving} reads, then the record. */
-    private static final class Moving implements LocalStoreReader {
+    private static class Moving implements LocalStoreReader {
         final AtomicInteger reads = new AtomicInteger();
         private final int moving;
 
@@ -125,6 +125,20 @@ class RecordFinderTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** An owner that took longer than the wait to fail (the peer timeout) is not asked a second time. */
+    @Test
+    void aTryThatOutlastsTheWaitIsNotRepeated() {
+        final Moving slow = new Moving(Integer.MAX_VALUE) {
+            @Override
+            public StoredValue readLive(final String store, final String key, final int partition) {
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300));
+                return super.readLive(store, key, partition);
+            }
+        };
+        assertInstanceOf(StoredValue.Unavailable.class, finder(slow, Duration.ofMillis(100)).find(query()));
+        assertEquals(1, slow.reads.get(), "the wait counts from the first try");
     }
 
     @Test
