@@ -72,8 +72,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public static EmbeddedKafkaBroker start(final Path dataDir, final int port, final TlsSettings sslListener) {
         final int brokerPort = port == 0 ? freePort() : port;
-        final int sslPort = sslListener == null ? -1 : freePort();
-        final int controllerPort = freePort();
+        // A port is free when asked and given back at once: the next ask may get the same one (BackgroundLoopsIT
+        // failed so: two listeners on one port). Each is asked again until it differs from those taken.
+        final int sslPort = sslListener == null ? -1 : freePortOtherThan(brokerPort, -1);
+        final int controllerPort = freePortOtherThan(brokerPort, sslPort);
         final Path logDir = dataDir.resolve("logs");
         try {
             Files.createDirectories(logDir);
@@ -193,6 +195,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static int freePortOtherThan(final int taken, final int alsoTaken) {
+        int candidate = freePort();
+        while (candidate == taken || candidate == alsoTaken) {
+            candidate = freePort();
+        }
+        return candidate;
     }
 
     private static int freePort() {
