@@ -386,8 +386,7 @@ class ReliabilityFaultIT {
         while (System.nanoTime() < deadline) {
             try {
                 final Map<Long, JsonNode> expected = withAddedSync(workload.expected());
-                differences = new Oracle().differences(expected, nodes.up().isEmpty() ? nodes.port(0) : nodes.up().get(0),
-                        Set.of());
+                differences = new Oracle().differences(expected, nodes.up().isEmpty() ? nodes.port(0) : nodes.up().get(0));
                 compared = differences;
                 if (differences.isEmpty()) {
                     break;

@@ -71,6 +71,10 @@ class SyncOwnershipIT {
         }
     }
 
+    private static Map<String, Object> client() {
+        return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    }
+
     private static String control() throws Exception {
         final String topic = TestKafka.uniqueName("control");
         try (Admin admin = kafka.admin()) {
@@ -84,7 +88,7 @@ class SyncOwnershipIT {
     void shouldGoOnOwningSyncsWhenAWorkerFailsToStop() throws Exception {
         final String topic = control();
         final String group = TestKafka.uniqueName("owners");
-        final Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        final Map<String, Object> client = client();
         final Counted first = new Counted();
         first.closeThrows = true;
         try (SyncOwnership one = SyncOwnership.start(topic, config().syncs(), group, client, first)) {
@@ -112,7 +116,7 @@ class SyncOwnershipIT {
     void shouldDeliverARunRequestSentWhileNoInstanceHoldsItsSync() throws Exception {
         final String topic = control();
         final String group = TestKafka.uniqueName("owners");
-        final Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        final Map<String, Object> client = client();
         final Counted first = new Counted();
         try (SyncOwnership one = SyncOwnership.start(topic, config().syncs(), group, client, first)) {
             Poll.until(TIMEOUT, "the first instance running every sync", () -> one.owned().equals(Set.of("a", "b", "c", "d")));
@@ -156,7 +160,7 @@ class SyncOwnershipIT {
         final String topic = control();
         final PersonaConfig config = config();
         final String group = TestKafka.uniqueName("owners");
-        final Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        final Map<String, Object> client = client();
         final Counted first = new Counted();
         final Counted second = new Counted();
         try (SyncOwnership one = SyncOwnership.start(topic, config.syncs(), group, client, first)) {
