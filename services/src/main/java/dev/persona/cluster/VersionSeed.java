@@ -8,8 +8,10 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,6 +43,14 @@ import java.util.concurrent.TimeUnit;
  * processed while the copy was made (a change merged twice in order leaves what merging it once leaves). A sync
  * that only the new version has is read from its topic's start. Whatever the sync topics' retention dropped long ago
  * is in the copies, so a version never depends on it.
+ * <p>
+ * The copy is a consistent cut although the old version goes on: its position is read first, then the ends of its
+ * changelogs, then the ends of its repartition topics. A change it merged before the changelogs' ends is in the
+ * copied store, so the new version's second merge of it changes nothing and claims no index value again: what the
+ * first merge sent on (an index claim or release) is then in the repartition topics before their ends, which are
+ * read later, and copied. A change merged after is not in the copied store, and its second merge sends it again.
+ * The tails are copied first, because Kafka Streams deletes what a repartition topic's group has read: a tail cut
+ * short by that (the old version read past its position meanwhile) fails the attempt, which starts over.
  * <p>
  * Two instances of a new version may start together: the transactional id is the version's, so the later one fences
  * the earlier, and one that finds the new group already positioned does nothing.
@@ -77,6 +87,9 @@ public final class VersionSeed {
                 // Another instance of the new version seeds now: it or this one's next attempt finds the position.
                 last = e;
                 LOG.info("Another instance is seeding version {}; checking again", to.applicationId());
+            } catch (final TailPurged e) {
+                last = e;
+                LOG.info("Seeding version {}: {}; starting over from where the running version stands now", to.applicationId(), e.getMessage());
             }
         }
         throw new IllegalStateException("could not seed topology version " + to.applicationId() + " from " + from.applicationId(), last);
@@ -112,13 +125,21 @@ public final class VersionSeed {
             final Map<String, TopicDescription> described = sources.isEmpty() ? Map.of()
                     : admin.describeTopics(sources).allTopicNames().get(30, TimeUnit.SECONDS);
             createCopies(admin, described, copies, tails, existing);
+            // In this order (see the class comment): the position above, then the changelogs' ends, then the tails'.
+            final Map<TopicPartition, Long> changelogEnds = ends(clientProperties, copies.keySet(), described);
+            final Map<TopicPartition, Long> tailEnds = ends(clientProperties, tails.keySet(), described);
             producer.beginTransaction();
             long records = 0;
-            for (final Map.Entry<String, String> copy : copies.entrySet()) {
-                records += copy(clientProperties, producer, described.get(copy.getKey()), copy.getValue(), Map.of());
+            try {
+                for (final Map.Entry<String, String> tail : tails.entrySet()) {
+                    records += copy(clientProperties, producer, described.get(tail.getKey()), tail.getValue(), position, tailEnds);
+                }
+            } catch (final TailPurged e) {
+                producer.abortTransaction();
+                throw e;
             }
-            for (final Map.Entry<String, String> tail : tails.entrySet()) {
-                records += copy(clientProperties, producer, described.get(tail.getKey()), tail.getValue(), position);
+            for (final Map.Entry<String, String> copy : copies.entrySet()) {
+                records += copy(clientProperties, producer, described.get(copy.getKey()), copy.getValue(), Map.of(), changelogEnds);
             }
             // The old version's position in every topic that is not its own becomes the new version's.
             final Set<String> internal = from.internalTopics();
@@ -212,21 +233,29 @@ public final class VersionSeed {
         }
     }
 
+    /** The end (the last stable offset, as a read_committed consumer sees it) of every partition of {@code topics}. */
+    private static Map<TopicPartition, Long> ends(final Map<String, Object> clientProperties, final Set<String> topics,
+                                                  final Map<String, TopicDescription> described) {
+        if (topics.isEmpty()) {
+            return Map.of();
+        }
+        final List<TopicPartition> partitions = new ArrayList<>();
+        topics.forEach(topic -> described.get(topic).partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties)) {
+            return consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        }
+    }
+
     /**
      * Copies every committed record of {@code source} (from {@code from}'s offsets where given, else the start) up to
-     * its end now into the same partitions of {@code target}, in the producer's transaction.
+     * {@code ends} into the same partitions of {@code target}, in the producer's transaction.
+     *
+     * @throws TailPurged when a partition no longer holds a record at its offset in {@code from} (deleted since)
      */
     private static long copy(final Map<String, Object> clientProperties, final KafkaProducer<byte[], byte[]> producer, final TopicDescription source,
-                             final String target, final Map<TopicPartition, OffsetAndMetadata> from) {
-        final Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+                             final String target, final Map<TopicPartition, OffsetAndMetadata> from, final Map<TopicPartition, Long> ends) {
         long copied = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties)) {
             final List<TopicPartition> partitions = source.partitions().stream().map(p -> new TopicPartition(source.name(), p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -236,7 +265,6 @@ public final class VersionSeed {
                     consumer.seek(partition, offset.offset());
                 }
             }
-            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             final Set<TopicPartition> left = new java.util.HashSet<>(partitions);
             left.removeIf(p -> consumer.position(p) >= ends.get(p));
             final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TRANSACTION_TIMEOUT_MS);
@@ -245,14 +273,49 @@ public final class VersionSeed {
                     throw new IllegalStateException("copying " + source.name() + " took longer than the copy's transaction may last ("
                             + TRANSACTION_TIMEOUT_MS / 60_000 + " min): " + left + " not done");
                 }
-                for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                    producer.send(new ProducerRecord<>(target, record.partition(), record.timestamp(), record.key(), record.value(), record.headers()));
-                    copied++;
+                final ConsumerRecords<byte[], byte[]> batch;
+                try {
+                    batch = consumer.poll(POLL);
+                } catch (final OffsetOutOfRangeException e) {
+                    throw new TailPurged(source.name() + " was deleted past the running version's position " + e.offsetOutOfRangePartitions());
+                }
+                for (final ConsumerRecord<byte[], byte[]> record : batch) {
+                    final TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                    if (record.offset() < ends.get(partition)) {
+                        producer.send(new ProducerRecord<>(target, record.partition(), record.timestamp(), record.key(), record.value(), record.headers()));
+                        copied++;
+                    }
                 }
                 left.removeIf(p -> consumer.position(p) >= ends.get(p));
+                if (!left.isEmpty()) {
+                    consumer.pause(partitions.stream().filter(p -> !left.contains(p)).toList());
+                }
             }
         }
         return copied;
+    }
+
+    /**
+     * A read_committed consumer without a group that never skips: a position the topic no longer holds throws
+     * ({@code auto.offset.reset=none}) instead of silently jumping to an end.
+     */
+    private static KafkaConsumer<byte[], byte[]> consumer(final Map<String, Object> clientProperties) {
+        final Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** A repartition topic's tail was deleted (Streams' purge of what its group read) while being copied. */
+    static final class TailPurged extends KafkaException {
+        TailPurged(final String message) {
+            super(message);
+        }
     }
 
     private static KafkaProducer<byte[], byte[]> producer(final Map<String, Object> clientProperties, final TopologyVersion to) {

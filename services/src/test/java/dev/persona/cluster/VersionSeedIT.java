@@ -1,0 +1,125 @@
+package dev.persona.cluster;
+
+import dev.persona.testing.TestKafka;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A new topology version's copy of the running one, against a real broker. */
+class VersionSeedIT {
+    private static final String STORE = "people-records";
+    private static final String REPARTITION = "people-index-claims-repartition";
+    private static TestKafka kafka;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = TestKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @Test
+    void shouldCopyEveryChangelogAndTheRepartitionTailTheRunningVersionHasNotRead() throws Exception {
+        final TopologyVersion from = version("old");
+        final TopologyVersion to = version("new");
+        running(from, 8, 10, 4);
+
+        final VersionSeed.Copied copied = VersionSeed.seed(clients(), from, to, Map.of());
+
+        assertEquals(8 + 6, copied.records(), "the whole changelog, and the tail from the running version's position 4 of 10");
+        try (Admin admin = kafka.admin()) {
+            final Map<TopicPartition, OffsetAndMetadata> position = admin.listConsumerGroupOffsets(to.applicationId())
+                    .partitionsToOffsetAndMetadata().get();
+            assertEquals(Map.of(new TopicPartition(sourceOf(from), 0), new OffsetAndMetadata(3)), position,
+                    "the running version's position in the source topic is the new version's");
+        }
+    }
+
+    @Test
+    void shouldStartOverRatherThanSkipATailDeletedPastTheRunningVersionsPosition() throws Exception {
+        final TopologyVersion from = version("old");
+        final TopologyVersion to = version("new");
+        running(from, 8, 10, 4);
+        // What Kafka Streams does to a repartition topic once its group read further than the position the copy read:
+        // the records up to offset 7 are deleted. Copying from 7 would lose 4, 5 and 6 (before, the copy's consumer
+        // jumped to the end and copied none of the tail, and the version built without three index claims).
+        try (Admin admin = kafka.admin()) {
+            admin.deleteRecords(Map.of(new TopicPartition(from.applicationId() + "-" + REPARTITION, 0), RecordsToDelete.beforeOffset(7))).all().get();
+        }
+
+        final IllegalStateException failed = assertThrows(IllegalStateException.class, () -> VersionSeed.seed(clients(), from, to, Map.of()));
+
+        assertInstanceOf(VersionSeed.TailPurged.class, failed.getCause(), failed.toString());
+        assertTrue(failed.getCause().getMessage().contains(from.applicationId() + "-" + REPARTITION), failed.getCause().getMessage());
+        try (Admin admin = kafka.admin()) {
+            assertTrue(admin.listConsumerGroupOffsets(to.applicationId()).partitionsToOffsetAndMetadata().get().isEmpty(),
+                    "nothing of the failed copies is committed: the new version has no position");
+        }
+    }
+
+    private static TopologyVersion version(final String name) {
+        final String app = TestKafka.uniqueName("seed-" + name + "-");
+        return new TopologyVersion(name, app, TopologyVersion.State.COMPLETE, Optional.empty(), Set.of(STORE), Set.of(REPARTITION));
+    }
+
+    private static String sourceOf(final TopologyVersion version) {
+        return version.applicationId() + "-source";
+    }
+
+    /** A running version: its changelog with {@code records} records, {@code tail} claims, read up to {@code read}. */
+    private static void running(final TopologyVersion from, final int records, final int tail, final long read) throws Exception {
+        final String changelog = from.changelog(STORE);
+        final String repartition = from.applicationId() + "-" + REPARTITION;
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(changelog, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                    new NewTopic(repartition, 1, (short) 1), new NewTopic(sourceOf(from), 1, (short) 1))).all().get();
+        }
+        try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(changelog, 0, "k" + i, bytes("record " + i)));
+            }
+            for (int i = 0; i < tail; i++) {
+                producer.send(new ProducerRecord<>(repartition, 0, "email:p" + i, bytes("claim " + i)));
+            }
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(sourceOf(from), 0, "k" + i, bytes("row " + i)));
+            }
+            producer.flush();
+        }
+        try (Admin admin = kafka.admin()) {
+            admin.alterConsumerGroupOffsets(from.applicationId(), Map.of(
+                    new TopicPartition(repartition, 0), new OffsetAndMetadata(read),
+                    new TopicPartition(sourceOf(from), 0), new OffsetAndMetadata(3))).all().get();
+        }
+    }
+
+    private static Map<String, Object> clients() {
+        return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    }
+
+    private static byte[] bytes(final String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
