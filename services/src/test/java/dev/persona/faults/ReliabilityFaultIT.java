@@ -52,6 +52,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ReliabilityFaultIT {
     private static final Duration CONVERGE = Duration.ofMinutes(5);
+    /**
+     * {@code -Dfaults.only=sync added,back to} runs only the scenarios whose names contain one of the parts (the
+     * baseline always runs): to try one fault while working on it. A rollout that changes the configuration leaves it
+     * changed for the scenarios after it.
+     */
+    private static final List<String> ONLY = java.util.Arrays.stream(System.getProperty("faults.only", "").split(","))
+            .map(String::strip).filter(part -> !part.isEmpty()).toList();
 
     private final List<Row> report = new ArrayList<>();
     private KafkaCluster kafka;
@@ -89,8 +96,8 @@ class ReliabilityFaultIT {
             reader = new Reader(nodes::up, PersonaNodes.ADMIN);
             scenario("baseline: no fault", () -> hold(Duration.ofSeconds(10)));
 
-            scenario("kill -9 an instance, 5 times (exactly_once_v2)", () -> {
-                for (int round = 0; round < 5; round++) {
+            scenario("kill -9 each instance in turn (exactly_once_v2)", () -> {
+                for (int round = 0; round < PersonaNodes.COUNT; round++) {
                     nodes.kill(round % PersonaNodes.COUNT);
                     hold(Duration.ofSeconds(3));
                     nodes.start(round % PersonaNodes.COUNT);
@@ -142,7 +149,6 @@ class ReliabilityFaultIT {
                     kafka.awaitFullyReplicated(Duration.ofMinutes(3));
                 }
             });
-            scenario("all brokers down for 70 s", () -> allBrokersDown(Duration.ofSeconds(70)));
             scenario("all brokers down for 160 s (past the 120 s delivery timeout)", () -> allBrokersDown(Duration.ofSeconds(160)));
             scenario("PostgreSQL restarted, then killed -9, during CDC", () -> {
                 postgres.stop();
@@ -180,9 +186,9 @@ class ReliabilityFaultIT {
                 }
                 nodes.restartWithReadFrom("owner");
             });
-            scenario("at_least_once: rolling restart into it, then kill -9 an instance, 5 times", () -> {
+            scenario("at_least_once: rolling restart into it, then kill -9 each instance in turn", () -> {
                 nodes.restartWithGuarantee("at_least_once");
-                for (int round = 0; round < 5; round++) {
+                for (int round = 0; round < PersonaNodes.COUNT; round++) {
                     nodes.kill(round % PersonaNodes.COUNT);
                     hold(Duration.ofSeconds(3));
                     nodes.start(round % PersonaNodes.COUNT);
@@ -207,11 +213,6 @@ class ReliabilityFaultIT {
             }
             printErrors(dir);
             TempDirs.delete(dir);
-        }
-        for (final Row row : report) {
-            assertEquals(0, row.lost(), row.scenario() + ": rows lost " + row.examples());
-            assertEquals(0, row.wrong(), row.scenario() + ": wrong answers " + row.examples());
-            assertEquals(0, row.serverErrors(), row.scenario() + ": 5xx other than 503 " + row.examples());
         }
     }
 
@@ -343,6 +344,10 @@ class ReliabilityFaultIT {
      *                          those that were not go in the report
      */
     private void scenario(final String name, final Fault fault, final boolean answersThroughout) throws Exception {
+        if (!ONLY.isEmpty() && !name.startsWith("baseline") && ONLY.stream().noneMatch(name::contains)) {
+            System.out.println("== fault suite: skipped (faults.only): " + name);
+            return;
+        }
         reader.takeLongestWindowMs();
         final long unavailableBefore = reader.unavailable.get();
         final long started = System.nanoTime();
@@ -374,6 +379,15 @@ class ReliabilityFaultIT {
                 reader.unavailable.get() - unavailableBefore, reader.takeLongestWindowMs(), recoveryMs, answersThroughout, examples);
         report.add(row);
         System.out.println("== fault suite: " + row);
+        // A scenario that lost or broke something fails the suite now: the next ones would start from its damage (and
+        // each spend CONVERGE waiting for an agreement that cannot come).
+        assertClean(row);
+    }
+
+    private static void assertClean(final Row row) {
+        assertEquals(0, row.lost(), row.scenario() + ": rows lost " + row.examples());
+        assertEquals(0, row.wrong(), row.scenario() + ": wrong answers " + row.examples());
+        assertEquals(0, row.serverErrors(), row.scenario() + ": 5xx other than 503 " + row.examples());
     }
 
     /** Polls the oracle until the API agrees with the sources, or {@link #CONVERGE} passes; the differences left. */
