@@ -43,6 +43,10 @@ import java.util.Map;
  * Rows of Persona's own sync topics are keyed and partitioned by the collection already. Rows of a {@code topic}
  * source are re-keyed by their primary-key column and repartitioned into the collection's partition count first,
  * because other teams' producers key and partition as they please.
+ * <p>
+ * A collection whose {@code partitions} changed (a resize) keeps its own topics (sync topics, purge requests) at the
+ * count they were made with: their rows are repartitioned into the new count first, keyed as they are ({@link
+ * #resizedOf}), so that the version built beside the running one reads what the running one reads.
  */
 public final class PersonaTopology {
     private PersonaTopology() {
@@ -57,6 +61,18 @@ public final class PersonaTopology {
      * Adds the topology, its processors registering the store partitions they run in {@code live}.
      */
     public static void build(final StreamsBuilder builder, final PersonaConfig config, final LiveStores live) {
+        build(builder, config, live, Map.of());
+    }
+
+    /**
+     * Adds the topology, reading Persona's own topics whose partition count differs from their collection's through a
+     * repartition topic of the collection's count.
+     *
+     * @param topicPartitions the partition count of each of Persona's own topics as Kafka has it; a topic missing here
+     *                        has its collection's
+     */
+    public static void build(final StreamsBuilder builder, final PersonaConfig config, final LiveStores live,
+                             final Map<String, Integer> topicPartitions) {
         final TopicNames names = new TopicNames(config.kafka());
         final Map<String, KStream<byte[], byte[]>> sources = new HashMap<>();
         for (final CollectionConfig collection : config.collections()) {
@@ -67,13 +83,23 @@ public final class PersonaTopology {
             final String store = TopicNames.recordStore(collection);
             builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(store), Serdes.String(), Serdes.ByteArray()));
             // Purge requests, keyed and partitioned as the collection; their tombstones (written once a purge is applied) are no request.
-            final KStream<String, byte[]> purgeRequests = builder.stream(names.purges(collection.name()), Consumed.with(Serdes.String(), Serdes.ByteArray())
-                            .withName("source-" + names.purges(collection.name())))
+            final String purgeTopic = names.purges(collection.name());
+            KStream<String, byte[]> purgeRequests = builder.stream(purgeTopic, Consumed.with(Serdes.String(), Serdes.ByteArray())
+                            .withName("source-" + purgeTopic))
                     .filter((key, value) -> key != null && value != null, Named.as(collection.name() + "-purge-requests"));
+            if (resized(topicPartitions, purgeTopic, collection)) {
+                purgeRequests = purgeRequests.repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray())
+                        .withName(resizedOf(collection.name(), "purge-requests")).withNumberOfPartitions(collection.partitions()));
+            }
             KStream<String, CollectionChange> changes = null;
             for (final SyncConfig sync : syncs) {
                 KStream<byte[], byte[]> source = sources.computeIfAbsent(names.sourceTopic(sync),
                         topic -> builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("source-" + topic)));
+                if (sync.source().runByOneInstance() && resized(topicPartitions, names.sourceTopic(sync), collection)) {
+                    // Keyed by primary key already: only spread over the collection's partitions anew.
+                    source = source.repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
+                            .withName(resizedOf(collection.name(), sync.id())).withNumberOfPartitions(collection.partitions()));
+                }
                 if (!sync.source().runByOneInstance()) {
                     // What a resync reads again from the topic's start comes through the sync's replay topic.
                     final String replay = names.replay(sync);
@@ -109,6 +135,43 @@ public final class PersonaTopology {
                                 Named.as(collection.name() + "-index"), index);
             }
         }
+    }
+
+    /**
+     * The partition count of every store and repartition topic the topology of {@code config} may have, by name
+     * (stores as {@link TopicNames} names them, repartition topics without the application id): its collection's.
+     */
+    public static Map<String, Integer> partitionCounts(final PersonaConfig config) {
+        final Map<String, Integer> counts = new HashMap<>();
+        for (final CollectionConfig collection : config.collections()) {
+            final int partitions = collection.partitions();
+            counts.put(TopicNames.recordStore(collection), partitions);
+            counts.put(TopicNames.purgeStore(collection.name()), partitions);
+            counts.put(TopicNames.indexStore(collection.name()), partitions);
+            counts.put(collection.name() + "-index-changes-repartition", partitions);
+            counts.put(resizedOf(collection.name(), "purge-requests") + "-repartition", partitions);
+            for (final SyncConfig sync : config.syncsOf(collection.name())) {
+                counts.put(repartitionOf(sync), partitions);
+                counts.put(resizedOf(collection.name(), sync.id()) + "-repartition", partitions);
+                counts.put(collection.name() + "-" + sync.id() + "-nest-by-parent-repartition", partitions);
+                counts.put(TopicNames.nestStore(collection.name(), sync.id()), partitions);
+                counts.put(TopicNames.nestParentsStore(collection.name(), sync.id()), partitions);
+            }
+        }
+        return counts;
+    }
+
+    private static boolean resized(final Map<String, Integer> topicPartitions, final String topic, final CollectionConfig collection) {
+        final Integer actual = topicPartitions.get(topic);
+        return actual != null && actual != collection.partitions();
+    }
+
+    /**
+     * The name of the repartition step (without the application id and {@code -repartition}) that spreads one of a
+     * resized collection's own topics ({@code what}: a sync id, or {@code purge-requests}) over its new partition count.
+     */
+    public static String resizedOf(final String collection, final String what) {
+        return collection + "-" + what + "-resized";
     }
 
     /**

@@ -61,4 +61,45 @@ class PartitionBookkeepingTest {
         assertEquals(Set.of("a", "b"), books.purgeList(Purges.hash("7")));
         assertEquals(Set.of("email"), books.claimedIndices());
     }
+
+    @Test
+    void aResizedCollectionsPartitionsEachStartWithEveryPurgeListAndTheIndicesEveryOldPartitionClaimed() {
+        final KeyValueStore<String, byte[]> first = store();
+        final KeyValueStore<String, byte[]> second = store();
+        final PartitionBookkeeping one = new PartitionBookkeeping(first);
+        final PartitionBookkeeping two = new PartitionBookkeeping(second);
+        one.putClaimedIndices(Set.of("email", "phone"));
+        two.putClaimedIndices(Set.of("email"));
+        one.putMergedSyncs(Set.of("crm"));
+        two.putMergedSyncs(Set.of("billing"));
+        one.putPurgeList(Purges.hash("42"), Set.of("crm"));
+        two.putPurgeList(Purges.hash("7"), Set.of("billing", "crm"));
+
+        final java.util.Map<String, byte[]> resized = PartitionBookkeeping.resized(java.util.List.of(entries(first), entries(second)));
+
+        final KeyValueStore<String, byte[]> next = store();
+        resized.forEach(next::put);
+        final PartitionBookkeeping books = new PartitionBookkeeping(next);
+        assertEquals(Set.of("email"), books.claimedIndices(), "phone was never claimed by the second partition's records: back-filled");
+        assertEquals(Set.of("billing", "crm"), books.mergedSyncs(), "what any old partition's records may hold");
+        assertEquals(Set.of("crm"), books.purgeList(Purges.hash("42")));
+        assertEquals(Set.of("billing", "crm"), books.purgeList(Purges.hash("7")));
+        assertEquals(4, resized.size());
+    }
+
+    @Test
+    void aPurgeListRemovedInItsOldPartitionIsNotResized() {
+        final java.util.Map<String, byte[]> partition = new java.util.LinkedHashMap<>();
+        partition.put(Purges.hash("42"), null);
+        assertTrue(PartitionBookkeeping.resized(java.util.List.of(partition, java.util.Map.of())).isEmpty(),
+                "a removed list (its changelog's tombstone) and no claimed index: nothing to start with");
+    }
+
+    private static java.util.Map<String, byte[]> entries(final KeyValueStore<String, byte[]> store) {
+        final java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (var all = store.all()) {
+            all.forEachRemaining(kv -> entries.put(kv.key, kv.value));
+        }
+        return entries;
+    }
 }
