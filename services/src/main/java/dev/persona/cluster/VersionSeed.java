@@ -1,5 +1,7 @@
 package dev.persona.cluster;
 
+import dev.persona.topology.TopicNames;
+import dev.persona.topology.internals.PartitionBookkeeping;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -22,9 +24,11 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -71,18 +75,28 @@ public final class VersionSeed {
     public record Copied(long records, int topics, int positions, boolean already) {
     }
 
-    /**
-     * Copies {@code from}'s state into {@code to}, unless {@code to} has a position already.
-     *
-     * @throws IllegalStateException when a store's partition count differs between the versions (a change of
-     *                               {@code partitions} is a rebuild, not a copy), or Kafka fails
-     */
+    /** Copies {@code from}'s state into {@code to}, each store and repartition topic at its partition count. */
     public static Copied seed(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to,
                               final Map<String, List<java.util.Optional<String>>> sharedTopics) {
+        return seed(clientProperties, from, to, sharedTopics, Map.of());
+    }
+
+    /**
+     * Copies {@code from}'s state into {@code to}, unless {@code to} has a position already. A store or repartition
+     * topic whose partition count {@code to} changes (a collection resized) is copied key by key into the partition
+     * of its key among the new count (Kafka's default partitioner, as Streams places them); a partition's own
+     * bookkeeping (purge lists, claimed indices, merged syncs) goes to every new partition, combined.
+     *
+     * @param partitions the new version's partition count of each store and repartition topic, by name (without the
+     *                   application id); one missing keeps the running version's count
+     * @throws IllegalStateException when Kafka fails
+     */
+    public static Copied seed(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to,
+                              final Map<String, List<java.util.Optional<String>>> sharedTopics, final Map<String, Integer> partitions) {
         KafkaException last = null;
         for (int attempt = 1; attempt <= 5; attempt++) {
             try {
-                return attempt(clientProperties, from, to, sharedTopics);
+                return attempt(clientProperties, from, to, sharedTopics, partitions);
             } catch (final ProducerFencedException e) {
                 // Another instance of the new version seeds now: it or this one's next attempt finds the position.
                 last = e;
@@ -96,7 +110,7 @@ public final class VersionSeed {
     }
 
     private static Copied attempt(final Map<String, Object> clientProperties, final TopologyVersion from, final TopologyVersion to,
-                                  final Map<String, List<java.util.Optional<String>>> sharedTopics) {
+                                  final Map<String, List<java.util.Optional<String>>> sharedTopics, final Map<String, Integer> partitions) {
         final long start = System.nanoTime();
         try (Admin admin = Admin.create(clientProperties);
              KafkaProducer<byte[], byte[]> producer = producer(clientProperties, to)) {
@@ -108,9 +122,16 @@ public final class VersionSeed {
                     admin.listConsumerGroupOffsets(from.applicationId()).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             final Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             final Map<String, String> copies = new HashMap<>();
+            // Each copy's topic (the new version's) by its name without the application id, for its partition count.
+            final Map<String, String> names = new HashMap<>();
+            final Set<String> ownEntries = new java.util.HashSet<>();
             for (final String store : to.stores()) {
                 if (from.stores().contains(store) && existing.contains(from.changelog(store))) {
                     copies.put(from.changelog(store), to.changelog(store));
+                    names.put(to.changelog(store), store);
+                    if (store.startsWith(TopicNames.purgeStore(""))) {
+                        ownEntries.add(from.changelog(store));
+                    }
                 }
             }
             final Map<String, String> tails = new HashMap<>();
@@ -118,13 +139,19 @@ public final class VersionSeed {
                 final String source = from.applicationId() + "-" + name;
                 if (existing.contains(source)) {
                     tails.put(source, to.applicationId() + "-" + name);
+                    names.put(to.applicationId() + "-" + name, name);
                 }
             }
             final Set<String> sources = new TreeSet<>(copies.keySet());
             sources.addAll(tails.keySet());
             final Map<String, TopicDescription> described = sources.isEmpty() ? Map.of()
                     : admin.describeTopics(sources).allTopicNames().get(30, TimeUnit.SECONDS);
-            createCopies(admin, described, copies, tails, existing);
+            final Map<String, Integer> counts = new HashMap<>();
+            sources.forEach(source -> {
+                final String target = copies.containsKey(source) ? copies.get(source) : tails.get(source);
+                counts.put(target, partitions.getOrDefault(names.get(target), described.get(source).partitions().size()));
+            });
+            createCopies(admin, described, copies, tails, existing, counts);
             // In this order (see the class comment): the position above, then the changelogs' ends, then the tails'.
             final Map<TopicPartition, Long> changelogEnds = ends(clientProperties, copies.keySet(), described);
             final Map<TopicPartition, Long> tailEnds = ends(clientProperties, tails.keySet(), described);
@@ -132,14 +159,16 @@ public final class VersionSeed {
             long records = 0;
             try {
                 for (final Map.Entry<String, String> tail : tails.entrySet()) {
-                    records += copy(clientProperties, producer, described.get(tail.getKey()), tail.getValue(), position, tailEnds);
+                    records += copy(clientProperties, producer, described.get(tail.getKey()), new Target(tail.getValue(), counts.get(tail.getValue()), false),
+                            position, tailEnds);
                 }
             } catch (final TailPurged e) {
                 producer.abortTransaction();
                 throw e;
             }
             for (final Map.Entry<String, String> copy : copies.entrySet()) {
-                records += copy(clientProperties, producer, described.get(copy.getKey()), copy.getValue(), Map.of(), changelogEnds);
+                records += copy(clientProperties, producer, described.get(copy.getKey()),
+                        new Target(copy.getValue(), counts.get(copy.getValue()), ownEntries.contains(copy.getKey())), Map.of(), changelogEnds);
             }
             // The old version's position in every topic that is not its own becomes the new version's.
             final Set<String> internal = from.internalTopics();
@@ -193,9 +222,12 @@ public final class VersionSeed {
         return topic.startsWith(version.applicationId() + "-") && (topic.endsWith("-repartition") || topic.endsWith("-changelog"));
     }
 
-    /** Creates each copy's topic as its source is (partitions, replication, retention settings), when it is missing. */
+    /**
+     * Creates each copy's topic as its source is (replication, retention settings) with its partition count in
+     * {@code counts}, when it is missing.
+     */
     private static void createCopies(final Admin admin, final Map<String, TopicDescription> described, final Map<String, String> copies,
-                                     final Map<String, String> tails, final Set<String> existing)
+                                     final Map<String, String> tails, final Set<String> existing, final Map<String, Integer> counts)
             throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
         final Map<String, String> all = new HashMap<>(copies);
         all.putAll(tails);
@@ -207,9 +239,9 @@ public final class VersionSeed {
             if (existing.contains(copy.getValue())) {
                 final int partitions = admin.describeTopics(List.of(copy.getValue())).allTopicNames().get(30, TimeUnit.SECONDS)
                         .get(copy.getValue()).partitions().size();
-                if (partitions != source.partitions().size()) {
-                    throw new IllegalStateException(copy.getValue() + " has " + partitions + " partitions, " + copy.getKey() + " "
-                            + source.partitions().size() + ": a change of a collection's partitions cannot be copied");
+                if (partitions != counts.get(copy.getValue())) {
+                    throw new IllegalStateException(copy.getValue() + " has " + partitions + " partitions, where the new version has "
+                            + counts.get(copy.getValue()) + ": delete the topic (no instance runs its version yet) and start again");
                 }
                 continue;
             }
@@ -219,7 +251,7 @@ public final class VersionSeed {
                     settings.put(entry.name(), entry.value());
                 }
             }
-            topics.add(new NewTopic(copy.getValue(), source.partitions().size(), (short) source.partitions().get(0).replicas().size()).configs(settings));
+            topics.add(new NewTopic(copy.getValue(), counts.get(copy.getValue()), (short) source.partitions().get(0).replicas().size()).configs(settings));
         }
         if (topics.isEmpty()) {
             return;
@@ -253,7 +285,11 @@ public final class VersionSeed {
      * @throws TailPurged when a partition no longer holds a record at its offset in {@code from} (deleted since)
      */
     private static long copy(final Map<String, Object> clientProperties, final KafkaProducer<byte[], byte[]> producer, final TopicDescription source,
-                             final String target, final Map<TopicPartition, OffsetAndMetadata> from, final Map<TopicPartition, Long> ends) {
+                             final Target target, final Map<TopicPartition, OffsetAndMetadata> from, final Map<TopicPartition, Long> ends) {
+        final boolean resized = target.partitions() != source.partitions().size();
+        // A resized store's bookkeeping, per old partition: combined at the end for every new one.
+        final List<Map<String, byte[]>> own = new ArrayList<>();
+        source.partitions().forEach(p -> own.add(new java.util.LinkedHashMap<>()));
         long copied = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties)) {
             final List<TopicPartition> partitions = source.partitions().stream().map(p -> new TopicPartition(source.name(), p.partition())).toList();
@@ -281,8 +317,17 @@ public final class VersionSeed {
                 }
                 for (final ConsumerRecord<byte[], byte[]> record : batch) {
                     final TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-                    if (record.offset() < ends.get(partition)) {
-                        producer.send(new ProducerRecord<>(target, record.partition(), record.timestamp(), record.key(), record.value(), record.headers()));
+                    if (record.offset() >= ends.get(partition)) {
+                        continue;
+                    }
+                    if (!resized) {
+                        producer.send(new ProducerRecord<>(target.topic(), record.partition(), record.timestamp(), record.key(), record.value(), record.headers()));
+                        copied++;
+                    } else if (target.ownEntries()) {
+                        own.get(record.partition()).put(new String(record.key(), StandardCharsets.UTF_8), record.value());
+                    } else {
+                        final int placed = Utils.toPositive(Utils.murmur2(record.key())) % target.partitions();
+                        producer.send(new ProducerRecord<>(target.topic(), placed, record.timestamp(), record.key(), record.value(), record.headers()));
                         copied++;
                     }
                 }
@@ -292,7 +337,23 @@ public final class VersionSeed {
                 }
             }
         }
+        if (resized && target.ownEntries()) {
+            final Map<String, byte[]> combined = PartitionBookkeeping.resized(own);
+            for (int p = 0; p < target.partitions(); p++) {
+                for (final Map.Entry<String, byte[]> entry : combined.entrySet()) {
+                    producer.send(new ProducerRecord<>(target.topic(), p, entry.getKey().getBytes(StandardCharsets.UTF_8), entry.getValue()));
+                    copied++;
+                }
+            }
+        }
         return copied;
+    }
+
+    /**
+     * Where a copy goes: a topic of the new version, its partition count, and whether its records are each a
+     * partition's own bookkeeping rather than keyed (the purge store's).
+     */
+    private record Target(String topic, int partitions, boolean ownEntries) {
     }
 
     /**
