@@ -121,15 +121,19 @@ public final class TopicProvisioner {
     }
 
     /**
-     * Creates what is missing and checks what exists.
+     * Creates what is missing and checks what exists. Persona's own topics keep the partition count they were made
+     * with when a collection's {@code partitions} changes: the topology reads them through a repartition step.
      *
-     * @throws IllegalStateException when a sync topic has the wrong partition count, or Kafka refuses
+     * @return the partition count of each topic the configuration names, as Kafka has it
+     * @throws IllegalStateException when a copartitioned sync's topic has another partition count than its
+     *                               collection, or Kafka refuses
      */
-    public void provision(final PersonaConfig config) {
+    public Map<String, Integer> provision(final PersonaConfig config) {
         final TopicNames names = new TopicNames(config.kafka());
         final Map<String, Integer> wanted = new LinkedHashMap<>();
         final Set<String> ownTopics = new HashSet<>();
         final Map<String, String> copartitioned = new LinkedHashMap<>();
+        final Map<String, String> copartitionedReplays = new LinkedHashMap<>();
         final Set<String> purgeable = new HashSet<>();
         final Set<String> purgeRequests = new HashSet<>();
         final Set<String> replays = new HashSet<>();
@@ -155,6 +159,7 @@ public final class TopicProvisioner {
                 }
                 if (sync.source().on(cdc -> false, query -> false, SourceConfig.Topic::copartitioned)) {
                     copartitioned.put(names.sourceTopic(sync), sync.id());
+                    copartitionedReplays.put(names.replay(sync), sync.id());
                 }
             }
         }
@@ -180,21 +185,30 @@ public final class TopicProvisioner {
                     + "kafka-configs --alter --entity-type topics --entity-name <topic> --add-config 'cleanup.policy=[compact,delete]' "
                     + "for each of {}", e.getMessage(), purgeable.stream().sorted().toList());
         }
-        for (final String topic : ownTopics) {
-            final int actual = descriptions.get(topic).partitions().size();
-            if (actual != wanted.get(topic)) {
-                throw new IllegalStateException("topic " + topic + " has " + actual + " partitions but its collection declares "
-                        + wanted.get(topic) + ": set the collection's partitions to " + actual + ", or recreate the topic");
+        final Map<String, Integer> actual = new HashMap<>();
+        descriptions.forEach((topic, description) -> actual.put(topic, description.partitions().size()));
+        for (final String topic : new java.util.TreeSet<>(ownTopics)) {
+            if (!actual.get(topic).equals(wanted.get(topic))) {
+                LOG.info("Topic {} keeps its {} partitions; its collection now declares {} (a resize: what the topology reads from it "
+                        + "is repartitioned)", topic, actual.get(topic), wanted.get(topic));
             }
         }
-        copartitioned.forEach((topic, sync) -> {
-            final int actual = descriptions.get(topic).partitions().size();
-            if (actual != wanted.get(topic)) {
-                throw new IllegalStateException("sync '" + sync + "' reads topic " + topic + " as copartitioned, but it has " + actual
-                        + " partitions and its collection declares " + wanted.get(topic) + ": set the collection's partitions to " + actual
+        copartitionedReplays.forEach((topic, sync) -> {
+            if (!actual.get(topic).equals(wanted.get(topic))) {
+                throw new IllegalStateException("sync '" + sync + "' reads its resync topic " + topic + " as copartitioned, but it has "
+                        + actual.get(topic) + " partitions and its collection declares " + wanted.get(topic)
+                        + ": a copartitioned sync's collection cannot change its partitions; set them back to " + actual.get(topic)
                         + ", or remove 'copartitioned' from the sync's source so that Persona repartitions the rows");
             }
         });
+        copartitioned.forEach((topic, sync) -> {
+            if (!actual.get(topic).equals(wanted.get(topic))) {
+                throw new IllegalStateException("sync '" + sync + "' reads topic " + topic + " as copartitioned, but it has " + actual.get(topic)
+                        + " partitions and its collection declares " + wanted.get(topic) + ": set the collection's partitions to " + actual.get(topic)
+                        + ", or remove 'copartitioned' from the sync's source so that Persona repartitions the rows");
+            }
+        });
+        return actual;
     }
 
     private static Map<String, String> with(final Map<String, String> configs, final Map<String, String> more) {

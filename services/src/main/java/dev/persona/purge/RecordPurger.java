@@ -6,9 +6,12 @@ import dev.persona.config.CollectionConfig;
 import dev.persona.config.PersonaConfig;
 import dev.persona.config.SyncConfig;
 import dev.persona.topology.Json;
+import dev.persona.topology.KeyPartitions;
+import dev.persona.topology.PersonaTopology;
 import dev.persona.topology.Purges;
 import dev.persona.topology.TopicNames;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -120,7 +123,7 @@ public final class RecordPurger implements AutoCloseable {
         final ObjectNode asked = MAPPER.createObjectNode().put("at", Instant.now(clock).toString());
         final RecordMetadata placed = await(producer.send(new ProducerRecord<>(names.purges(collection.name()), key, bytes(asked))), "request");
         sent.forEach(f -> await(f, "tombstone"));
-        awaitApplied(new TopicPartition(placed.topic(), placed.partition()), placed.offset());
+        awaitApplied(collection, key, new TopicPartition(placed.topic(), placed.partition()), placed.offset());
         await(producer.send(new ProducerRecord<>(names.purges(collection.name()), key, null)), "request tombstone");
 
         final ObjectNode audit = MAPPER.createObjectNode();
@@ -178,27 +181,51 @@ public final class RecordPurger implements AutoCloseable {
     }
 
     /** Waits until the Streams application has committed its position past the request: the purge is applied. */
-    private void awaitApplied(final TopicPartition partition, final long offset) {
+    /**
+     * Waits until the topology has applied the request at {@code offset} of {@code partition}. A resized collection
+     * reads its purge requests (made with the old partition count) through a repartition step: then the request is
+     * applied once the group has also read everything that step had written when it passed the request on.
+     */
+    private void awaitApplied(final CollectionConfig collection, final String key, final TopicPartition partition, final long offset) {
         final long deadline = System.nanoTime() + APPLY_TIMEOUT.toNanos();
         try (Admin admin = Admin.create(clientProperties)) {
-            while (true) {
-                final OffsetAndMetadata committed = admin.listConsumerGroupOffsets(config.kafka().applicationId())
-                        .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).get(partition);
-                if (committed != null && committed.offset() > offset) {
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new PurgeFailedException("the purge request was written, but the topology had not applied it within "
-                            + APPLY_TIMEOUT.toSeconds() + " s (is every instance stopped, or the partition restoring?); it will be "
-                            + "applied when the topology reaches it. Purge again to be told when it is done");
-                }
-                Thread.sleep(100);
+            awaitCommitted(admin, partition, offset, deadline);
+            final int partitions = admin.describeTopics(List.of(partition.topic())).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(partition.topic()).partitions().size();
+            if (partitions != collection.partitions()) {
+                final TopicPartition resized = new TopicPartition(config.kafka().applicationId() + "-"
+                        + PersonaTopology.resizedOf(collection.name(), "purge-requests") + "-repartition", KeyPartitions.of(key, collection.partitions()));
+                // The high watermark, not the last stable offset: another task's open transaction may start before
+                // the request the step passed on, and hold the stable offset below it.
+                final long end = admin.listOffsets(Map.of(resized, OffsetSpec.latest())).partitionResult(resized).get(10, TimeUnit.SECONDS).offset();
+                awaitCommitted(admin, resized, end - 1, deadline);
             }
         } catch (final ExecutionException | TimeoutException e) {
             throw new PurgeFailedException("cannot read the topology's position: " + e.getMessage());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PurgeFailedException("interrupted while waiting for the purge to be applied");
+        }
+    }
+
+    /** Waits until the topology's group has committed past {@code offset} of {@code partition}. */
+    private void awaitCommitted(final Admin admin, final TopicPartition partition, final long offset, final long deadline)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        if (offset < 0) {
+            return;
+        }
+        while (true) {
+            final OffsetAndMetadata committed = admin.listConsumerGroupOffsets(config.kafka().applicationId())
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).get(partition);
+            if (committed != null && committed.offset() > offset) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new PurgeFailedException("the purge request was written, but the topology had not applied it within "
+                        + APPLY_TIMEOUT.toSeconds() + " s (is every instance stopped, or the partition restoring?); it will be "
+                        + "applied when the topology reaches it. Purge again to be told when it is done");
+            }
+            Thread.sleep(100);
         }
     }
 

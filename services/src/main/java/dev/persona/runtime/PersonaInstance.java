@@ -142,10 +142,11 @@ public final class PersonaInstance implements AutoCloseable {
         clientProps.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         final TopicNames names = new TopicNames(config.kafka());
         final TopicReplication replication;
+        final Map<String, Integer> topicPartitions;
         try (Admin admin = Admin.create(clientProps)) {
             final TopicProvisioner provisioner = new TopicProvisioner(admin, config.kafka());
             replication = provisioner.replication();
-            provisioner.provision(config);
+            topicPartitions = provisioner.provision(config);
             provisioner.provisionCompacted(names.apiKeys());
             IngestService.provision(config, provisioner);
             provisioner.provisionCompactedBrokerTimed(names.instances());
@@ -157,7 +158,8 @@ public final class PersonaInstance implements AutoCloseable {
 
         final StreamsBuilder builder = new StreamsBuilder();
         final LiveStores live = new LiveStores();
-        PersonaTopology.build(builder, config, live);
+        // A collection resized reads its own topics (made with the old count) through a repartition step.
+        PersonaTopology.build(builder, config, live, topicPartitions);
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
@@ -183,7 +185,7 @@ public final class PersonaInstance implements AutoCloseable {
                 InstanceRegistry.repartitions(description), registry.livePeers());
         registry.runs(version.applicationId());
         if (!version.complete()) {
-            seed(clientProps, versions, version, topicSyncs(config));
+            seed(clientProps, versions, version, topicSyncs(config), PersonaTopology.partitionCounts(config));
         }
         // What Streams, its topics and what reads them see: the configuration under the version's application id.
         final PersonaConfig running = config.withKafka(config.kafka().withApplicationId(version.applicationId()));
@@ -272,7 +274,7 @@ public final class PersonaInstance implements AutoCloseable {
 
     /** Copies the running version's state into a new one, once (the copy is skipped when the version has a position). */
     private static void seed(final Map<String, Object> clientProps, final TopologyVersions versions, final TopologyVersion version,
-                             final Map<String, java.util.List<Optional<String>>> topicSyncs) {
+                             final Map<String, java.util.List<Optional<String>>> topicSyncs, final Map<String, Integer> partitions) {
         final Optional<TopologyVersion> from = version.seedFrom().flatMap(id -> versions.all().values().stream()
                 .filter(v -> v.applicationId().equals(id) && !v.retired()).findFirst());
         if (from.isEmpty()) {
@@ -280,7 +282,7 @@ public final class PersonaInstance implements AutoCloseable {
                     version.seedFrom().orElse("none"));
             return;
         }
-        VersionSeed.seed(clientProps, from.get(), version, topicSyncs);
+        VersionSeed.seed(clientProps, from.get(), version, topicSyncs, partitions);
     }
 
     /**
