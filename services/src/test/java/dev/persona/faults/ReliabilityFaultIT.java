@@ -140,6 +140,11 @@ class ReliabilityFaultIT {
                 nodes.restartWithConfig(config);
                 addedSyncLive = false;
             });
+            // Resized: every store copied key by key into twelve partitions beside the running version; the sync
+            // topics (six partitions) are read through a repartition step from then on, through every fault below.
+            final Path resized = dir.resolve("persona-resized.yaml");
+            Files.writeString(resized, config(bootstrap, postgres.url(), duckdb, maria.url()).replace("partitions: 6", "partitions: 12"));
+            rollout("partitions 6 -> 12, rolled out one instance at a time", () -> nodes.restartWithConfig(resized));
             scenario("broker bounce: kill -9 each broker in turn", () -> {
                 for (int b = 0; b < KafkaCluster.BROKERS; b++) {
                     kafka.kill(b);
