@@ -49,6 +49,13 @@ import java.util.Map;
  * #resizedOf}), so that the version built beside the running one reads what the running one reads.
  */
 public final class PersonaTopology {
+    /**
+     * A stand-in for a Persona release whose topology differs (one that adds, removes or renames a step): when this
+     * system property is set, each merge has one more, no-op, step named after its value, so the topology's
+     * description, and so its version, differs as such a release's would. The fault suite's upgrade scenario sets it.
+     */
+    public static final String REVISION_PROPERTY = "persona.topology.revision";
+
     private PersonaTopology() {
     }
 
@@ -119,6 +126,10 @@ public final class PersonaTopology {
             changes = changes.merge(purgeRequests
                     .mapValues((key, value) -> (CollectionChange) new PurgeRequest(System.currentTimeMillis()), Named.as(collection.name() + "-purge")),
                     Named.as(collection.name() + "-purge-join"));
+            final String revision = System.getProperty(REVISION_PROPERTY);
+            if (revision != null) {
+                changes = changes.peek((key, change) -> { }, Named.as(collection.name() + "-revision-" + revision));
+            }
             final RecordMerger merger = new RecordMerger(collection, syncs);
             final int maxRecordBytes = config.kafka().maxRecordBytes();
             final KStream<String, IndexChange> indexChanges = DeadLetters.route(
