@@ -50,8 +50,17 @@ class VersionSeedIT {
 
         assertEquals(8 + 6, copied.records(), "the whole changelog, and the tail from the running version's position 4 of 10");
         try (Admin admin = kafka.admin()) {
-            final Map<TopicPartition, OffsetAndMetadata> position = admin.listConsumerGroupOffsets(to.applicationId())
-                    .partitionsToOffsetAndMetadata().get();
+            // Offsets committed in a transaction show once its markers are written, just after the commit returns.
+            final Map<TopicPartition, OffsetAndMetadata> position = dev.persona.testing.Poll.until(java.time.Duration.ofSeconds(30),
+                    "the new version's position", () -> {
+                        try {
+                            final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(to.applicationId())
+                                    .partitionsToOffsetAndMetadata().get();
+                            return committed.isEmpty() ? Optional.empty() : Optional.of(committed);
+                        } catch (final Exception e) {
+                            return Optional.empty();
+                        }
+                    });
             assertEquals(Map.of(new TopicPartition(sourceOf(from), 0), new OffsetAndMetadata(3)), position,
                     "the running version's position in the source topic is the new version's");
         }
@@ -76,6 +85,30 @@ class VersionSeedIT {
         try (Admin admin = kafka.admin()) {
             assertTrue(admin.listConsumerGroupOffsets(to.applicationId()).partitionsToOffsetAndMetadata().get().isEmpty(),
                     "nothing of the failed copies is committed: the new version has no position");
+        }
+    }
+
+    @Test
+    void shouldTakeTheInstancesOfAnEarlierReleaseForTheRunningVersion() throws Exception {
+        // An upgrade from a release without topology versions: the topic is empty, and the running instances announce
+        // only their topology's fingerprint and stores.
+        final String topic = TestKafka.uniqueName("versions-");
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")))).all().get();
+        }
+        final com.fasterxml.jackson.databind.node.ObjectNode earlier = dev.persona.topology.Json.mapper().createObjectNode()
+                .put("fingerprint", "0123456789abcdef");
+        earlier.putArray("stores").add(STORE);
+        try (TopologyVersions versions = TopologyVersions.follow(topic, clients())) {
+            final TopologyVersion mine = versions.resolve("app", "fedcba9876543210", Set.of(STORE), Set.of(REPARTITION),
+                    Map.of("127.0.0.1:8081", earlier));
+
+            assertEquals(TopologyVersion.State.BUILDING, mine.state(), "this release's topology builds beside theirs");
+            assertEquals(Optional.of("app"), mine.seedFrom(), "copied from the state the earlier release runs under the application id");
+            assertEquals("app-fedcba98", mine.applicationId());
+            final TopologyVersion theirs = versions.get("0123456789abcdef").orElseThrow();
+            assertEquals("app", theirs.applicationId());
+            assertTrue(theirs.complete() && theirs.stores().contains(STORE), theirs.toString());
         }
     }
 
