@@ -29,6 +29,8 @@ final class PersonaNodes implements AutoCloseable {
     private Path config;
     private String guarantee = "exactly_once_v2";
     private String readFrom = "owner";
+    /** The release the instances run, as far as their topology tells ({@code PersonaTopology.REVISION_PROPERTY}). */
+    private String revision;
 
     PersonaNodes(final Path dir, final Path config) {
         this.dir = dir;
@@ -40,7 +42,11 @@ final class PersonaNodes implements AutoCloseable {
     }
 
     private ChildProcess node(final int i) {
-        return new ChildProcess("dev.persona.cli.PersonaCommand", List.of("-Xmx320m", "-Xms96m"),
+        final List<String> jvm = new ArrayList<>(List.of("-Xmx320m", "-Xms96m"));
+        if (revision != null) {
+            jvm.add("-D" + dev.persona.topology.PersonaTopology.REVISION_PROPERTY + "=" + revision);
+        }
+        return new ChildProcess("dev.persona.cli.PersonaCommand", jvm,
                 List.of("serve", "--config", config.toString(), "--port", Integer.toString(ports.get(i)), "--state-dir",
                         dir.resolve("state-" + i).toString(), "--host", "127.0.0.1", "--advertised-host", "127.0.0.1"),
                 Map.of("PERSONA_ADMIN_KEY", ADMIN, "PERSONA_HOME", dir.toString(), "PERSONA_GUARANTEE", guarantee, "PERSONA_READ_FROM", readFrom),
@@ -65,6 +71,12 @@ final class PersonaNodes implements AutoCloseable {
         stop(i);
         nodes.set(i, node(i));
         start(i);
+    }
+
+    /** Restarts every instance in turn as a release whose topology differs (an upgrade); later starts keep it. */
+    void upgradeTo(final String release) {
+        revision = release;
+        restartAll();
     }
 
     /** Restarts every instance in turn with {@code kafka.readFrom}; later starts keep it. */
