@@ -49,7 +49,9 @@ import java.util.concurrent.TimeUnit;
  * is in the copies, so a version never depends on it.
  * <p>
  * The copy is a consistent cut although the old version goes on: its position is read first, then the ends of its
- * changelogs, then the ends of its repartition topics. A change it merged before the changelogs' ends is in the
+ * changelogs (their last stable offsets: what was committed by then), then the ends of its repartition topics (their
+ * high watermarks: a record committed there may lie past the last stable offset, behind another task's transaction
+ * that is still open, and is copied once that one has ended). A change it merged before the changelogs' ends is in the
  * copied store, so the new version's second merge of it changes nothing and claims no index value again: what the
  * first merge sent on (an index claim or release) is then in the repartition topics before their ends, which are
  * read later, and copied. A change merged after is not in the copied store, and its second merge sends it again.
@@ -153,8 +155,8 @@ public final class VersionSeed {
             });
             createCopies(admin, described, copies, tails, existing, counts);
             // In this order (see the class comment): the position above, then the changelogs' ends, then the tails'.
-            final Map<TopicPartition, Long> changelogEnds = ends(clientProperties, copies.keySet(), described);
-            final Map<TopicPartition, Long> tailEnds = ends(clientProperties, tails.keySet(), described);
+            final Map<TopicPartition, Long> changelogEnds = ends(clientProperties, copies.keySet(), described, true);
+            final Map<TopicPartition, Long> tailEnds = ends(clientProperties, tails.keySet(), described, false);
             producer.beginTransaction();
             long records = 0;
             try {
@@ -265,15 +267,21 @@ public final class VersionSeed {
         }
     }
 
-    /** The end (the last stable offset, as a read_committed consumer sees it) of every partition of {@code topics}. */
+    /**
+     * The end of every partition of {@code topics}: its last stable offset when {@code committed} (what was committed
+     * by then; a changelog has one writer, the task that owns the partition), else its high watermark. A repartition
+     * topic's partition has a writer per task of the step before it: another's transaction, open since before a
+     * committed record, holds the last stable offset below that record, which a copy up to it would leave out. Up to
+     * the high watermark, the copy reads (read_committed) until the transactions open then have ended.
+     */
     private static Map<TopicPartition, Long> ends(final Map<String, Object> clientProperties, final Set<String> topics,
-                                                  final Map<String, TopicDescription> described) {
+                                                  final Map<String, TopicDescription> described, final boolean committed) {
         if (topics.isEmpty()) {
             return Map.of();
         }
         final List<TopicPartition> partitions = new ArrayList<>();
         topics.forEach(topic -> described.get(topic).partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(clientProperties, committed ? "read_committed" : "read_uncommitted")) {
             return consumer.endOffsets(partitions, Duration.ofSeconds(30));
         }
     }
@@ -361,8 +369,12 @@ public final class VersionSeed {
      * ({@code auto.offset.reset=none}) instead of silently jumping to an end.
      */
     private static KafkaConsumer<byte[], byte[]> consumer(final Map<String, Object> clientProperties) {
+        return consumer(clientProperties, "read_committed");
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(final Map<String, Object> clientProperties, final String isolation) {
         final Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);

@@ -89,6 +89,38 @@ class VersionSeedIT {
     }
 
     @Test
+    void shouldCopyAClaimCommittedBehindAnotherTasksOpenTransaction() throws Exception {
+        final TopologyVersion from = version("old");
+        final TopologyVersion to = version("new");
+        running(from, 8, 0, 0);
+        final String repartition = from.applicationId() + "-" + REPARTITION;
+        // Two merge tasks write the same repartition partition: the first's transaction stays open (its instance died:
+        // the broker aborts it once it times out), the second's claim is committed after it. The partition's last
+        // stable offset is the open transaction's first record, before the claim; a copy up to it lost the claim.
+        final KafkaProducer<String, byte[]> stalled = transactional(5_000);
+        stalled.initTransactions();
+        stalled.beginTransaction();
+        stalled.send(new ProducerRecord<>(repartition, 0, "email:open", bytes("claim of the open transaction"))).get();
+        try (KafkaProducer<String, byte[]> other = transactional(60_000)) {
+            other.initTransactions();
+            other.beginTransaction();
+            other.send(new ProducerRecord<>(repartition, 0, "email:p1", bytes("committed claim"))).get();
+            other.commitTransaction();
+        }
+
+        final VersionSeed.Copied copied = VersionSeed.seed(clients(), from, to, Map.of());
+
+        assertEquals(8 + 1, copied.records(), "the changelog and the committed claim, not the aborted one");
+        stalled.close(java.time.Duration.ZERO);
+    }
+
+    private static KafkaProducer<String, byte[]> transactional(final int timeoutMs) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, TestKafka.uniqueName("task-"), ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeoutMs),
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
+    @Test
     void shouldTakeTheInstancesOfAnEarlierReleaseForTheRunningVersion() throws Exception {
         // An upgrade from a release without topology versions: the topic is empty, and the running instances announce
         // only their topology's fingerprint and stores.
