@@ -34,10 +34,13 @@ import java.util.function.BooleanSupplier;
  * @param topics   reads the newest records of a topic (dead letters, changelogs) for the admin views
  * @param changes  change subscriptions
  * @param purger   GDPR purges
+ * @param relayTargets while this instance's topology version builds, the instances of complete versions its record
+ *                     reads are relayed to ({@link BuildingRelay}); empty otherwise
  */
 public record ApiContext(PersonaConfig config, KeyLocator locator, DeclaredStores stores, StoredValues values, PeerClient peers,
                          LocalStoreReader reader, ApiKeyStore keys, IngestService ingest, InstanceStatus status,
                          PrometheusMeterRegistry metrics, BooleanSupplier draining, PeerAuth peerAuth,
                          java.util.Optional<dev.persona.tls.ServerTls> tls, dev.persona.kafka.TopicTail topics,
-                         dev.persona.changes.ChangeFeeds changes, dev.persona.purge.RecordPurger purger) {
+                         dev.persona.changes.ChangeFeeds changes, dev.persona.purge.RecordPurger purger,
+                         java.util.function.Supplier<java.util.List<org.apache.kafka.streams.state.HostInfo>> relayTargets) {
 }

@@ -74,10 +74,12 @@ public final class ApiServer implements AutoCloseable {
             // are answered before it.
             cfg.jetty.modifyServer(server -> {
                 // From the outside in: probes (never wait for a worker), the credential gate (no body read without
-                // credentials), the peers' batch calls, the fast path, then for Javalin alone the drain.
+                // credentials), the relay of an instance whose version builds, the peers' batch calls, the fast path,
+                // then for Javalin alone the drain.
                 server.insertHandler(new RequestDrain(MAX_DRAINED_BYTES));
                 server.insertHandler(fast);
                 server.insertHandler(internal.handler());
+                server.insertHandler(new BuildingRelay(context.relayTargets(), context.peers(), ports));
                 server.insertHandler(new CredentialGate(auth));
                 server.insertHandler(probes);
                 server.setErrorHandler(new JsonErrorHandler());

@@ -103,6 +103,9 @@ public final class PeerClient implements AutoCloseable {
         } catch (final Exception e) {
             throw new IllegalStateException("cannot start the HTTP client instances call each other with", e);
         }
+        // A 401 or 407 is an answer to relay or report, not a challenge for this client to take up (the handlers are
+        // added by start()).
+        client.getProtocolHandlers().clear();
         this.requestTimeoutMillis = requestTimeout.toMillis();
         this.self = KeyLocator.address(self);
         this.auth = auth;
@@ -154,6 +157,43 @@ public final class PeerClient implements AutoCloseable {
         final Map<String, StoredValue> values = new LinkedHashMap<>(keys.size() * 2);
         keys.forEach(key -> values.put(key, unanswered));
         return values;
+    }
+
+    /** A client's request relayed to another instance: what it answered. */
+    public record Relayed(int status, org.eclipse.jetty.http.HttpFields headers, byte[] body) {
+    }
+
+    /** The client's headers a relayed request carries: its credentials, and what shapes the answer. */
+    private static final List<String> RELAYED_HEADERS = List.of("Authorization", "Accept", "Accept-Encoding", "If-None-Match", "Content-Type");
+    /** On a relayed request: the instance that relayed it, which is never relayed again. */
+    public static final String RELAY_HEADER = "X-Persona-Relayed-By";
+
+    /**
+     * Sends a client's request on to {@code peer} as the client sent it (its credentials included: the peer checks
+     * them), marked {@link #RELAY_HEADER}, and gives back the whole answer.
+     *
+     * @param pathAndQuery the request's path and query string, as received
+     * @param body         the request's body; empty for none
+     */
+    public CompletableFuture<Relayed> relay(final HostInfo peer, final String method, final String pathAndQuery,
+                                            final org.eclipse.jetty.http.HttpFields headers, final byte[] body) {
+        final Request request = client.newRequest(scheme + "://" + peer.host() + ":" + peer.port() + pathAndQuery)
+                .method(method)
+                .timeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+                .headers(sent -> {
+                    for (final String name : RELAYED_HEADERS) {
+                        final String value = headers.get(name);
+                        if (value != null) {
+                            sent.put(name, value);
+                        }
+                    }
+                    sent.put(RELAY_HEADER, self);
+                });
+        if (body.length > 0) {
+            request.body(new org.eclipse.jetty.client.BytesRequestContent(headers.get("Content-Type"), body));
+        }
+        return new CompletableResponseListener(request, MAX_ANSWER_BYTES).send()
+                .thenApply(response -> new Relayed(response.getStatus(), response.getHeaders(), response.getContent()));
     }
 
     /** The status report of {@code peer} as JSON, or an {@code {"error": ...}} object when it does not answer. */

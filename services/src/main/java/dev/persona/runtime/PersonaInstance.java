@@ -261,7 +261,8 @@ public final class PersonaInstance implements AutoCloseable {
         try {
             api = ApiServer.start(options.bindHost(), port,
                     new ApiContext(running, locator, stores, lookup, peers, reader, keys, ingest, status, metrics, this::isDraining, peerAuth, tls,
-                            new TopicTail(clientProps), changes, purger));
+                            new TopicTail(clientProps), changes, purger,
+                            () -> build.building() ? answering(registry, versions, fingerprint) : java.util.List.of()));
         } catch (final RuntimeException e) {
             changes.close();
             throw e;
@@ -270,6 +271,22 @@ public final class PersonaInstance implements AutoCloseable {
         // Closed before the API: open change streams end, so that the server's stop need not wait on them.
         started.push(changes);
         LOG.info("Persona instance {} started (Kafka {})", url(), bootstrapServers);
+    }
+
+    /**
+     * The running instances of complete topology versions other than {@code mine}: where an instance whose version
+     * builds relays its clients' record reads.
+     */
+    private static java.util.List<HostInfo> answering(final InstanceRegistry registry, final TopologyVersions versions, final String mine) {
+        final java.util.List<HostInfo> hosts = new java.util.ArrayList<>();
+        registry.livePeers().forEach((address, entry) -> {
+            final String fingerprint = entry.path("fingerprint").asText();
+            final int colon = address.lastIndexOf(':');
+            if (!fingerprint.equals(mine) && colon > 0 && versions.get(fingerprint).map(TopologyVersion::complete).orElse(false)) {
+                hosts.add(new HostInfo(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+            }
+        });
+        return hosts;
     }
 
     /** Copies the running version's state into a new one, once (the copy is skipped when the version has a position). */

@@ -48,6 +48,8 @@ public final class ApiTestServer implements AutoCloseable {
     private final ChangeFeeds changes;
     private final RecordPurger purger;
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** Where record reads are relayed, as an instance whose topology version builds relays them; none by default. */
+    private volatile java.util.List<HostInfo> relayTargets = java.util.List.of();
     private final ApiServer server;
 
     private ApiTestServer(final PersonaConfig config) {
@@ -70,7 +72,12 @@ public final class ApiTestServer implements AutoCloseable {
         this.changes = new ChangeFeeds(new TopicNames(config.kafka()), noBroker, metrics, Duration.ofSeconds(15));
         this.purger = new RecordPurger(config, noBroker, Clock.systemUTC());
         this.server = ApiServer.start("127.0.0.1", 0, new ApiContext(config, cluster, stores, values, peers, cluster, keys, ingest, status, metrics,
-                draining::get, peerAuth, Optional.empty(), new TopicTail(noBroker), changes, purger));
+                draining::get, peerAuth, Optional.empty(), new TopicTail(noBroker), changes, purger, () -> relayTargets));
+    }
+
+    /** From now on, relays record reads to {@code targets}, as an instance whose topology version builds does. */
+    public void relayTo(final java.util.List<HostInfo> targets) {
+        relayTargets = java.util.List.copyOf(targets);
     }
 
     /** A server for the configuration {@code yaml} (its Kafka settings are never used). */
