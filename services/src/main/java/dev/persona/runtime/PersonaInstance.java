@@ -213,9 +213,7 @@ public final class PersonaInstance implements AutoCloseable {
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        started.push(() -> streams.close(CloseOptions.groupMembershipOperation(abandoned
-                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(Duration.ofSeconds(30))));
+        started.push(this::closeStreams);
 
         final VersionBuild build = new VersionBuild(versions, registry, fingerprint, InstanceRegistry.sourceTopics(description),
                 () -> streams.state() == KafkaStreams.State.RUNNING && !status.restoringAny() && !live.anyScanning(), clientProps).start();
@@ -271,6 +269,13 @@ public final class PersonaInstance implements AutoCloseable {
         // Closed before the API: open change streams end, so that the server's stop need not wait on them.
         started.push(changes);
         LOG.info("Persona instance {} started (Kafka {})", url(), bootstrapServers);
+    }
+
+    /** Stops the stream threads, leaving the group unless abandoned (a second call finds them stopped). */
+    private void closeStreams() {
+        streams.close(CloseOptions.groupMembershipOperation(abandoned
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
     }
 
     /**
@@ -439,6 +444,16 @@ public final class PersonaInstance implements AutoCloseable {
         if (!lifecycle.tryMoveTo(Lifecycle.State.STOPPING)) {
             // Stopping or stopped already (a second close, or close after abandon): nothing more to do.
             return;
+        }
+        // Streams leave the group first, while the API still answers: the other instances, which route lookups of
+        // this one's partitions here until the group has moved them, get a quick "not here" and wait for the move
+        // (http.moveWait) rather than a connection that hangs while the server stops.
+        if (streams != null && !abandoned) {
+            try {
+                closeStreams();
+            } catch (final RuntimeException e) {
+                LOG.error("Error while stopping the stream threads", e);
+            }
         }
         while (!started.isEmpty()) {
             final AutoCloseable component = started.pop();
