@@ -1,7 +1,6 @@
 package dev.persona.cluster;
 
-import dev.persona.topology.TopicNames;
-import dev.persona.topology.internals.PartitionBookkeeping;
+import dev.persona.topology.StoreResize;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -131,7 +130,7 @@ public final class VersionSeed {
                 if (from.stores().contains(store) && existing.contains(from.changelog(store))) {
                     copies.put(from.changelog(store), to.changelog(store));
                     names.put(to.changelog(store), store);
-                    if (store.startsWith(TopicNames.purgeStore(""))) {
+                    if (StoreResize.ownEntries(store)) {
                         ownEntries.add(from.changelog(store));
                     }
                 }
@@ -346,7 +345,7 @@ public final class VersionSeed {
             }
         }
         if (resized && target.ownEntries()) {
-            final Map<String, byte[]> combined = PartitionBookkeeping.resized(own);
+            final Map<String, byte[]> combined = StoreResize.combined(own);
             for (int p = 0; p < target.partitions(); p++) {
                 for (final Map.Entry<String, byte[]> entry : combined.entrySet()) {
                     producer.send(new ProducerRecord<>(target.topic(), p, entry.getKey().getBytes(StandardCharsets.UTF_8), entry.getValue()));
