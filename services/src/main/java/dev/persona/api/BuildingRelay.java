@@ -2,6 +2,7 @@ package dev.persona.api;
 
 import dev.persona.routing.KeyLocator;
 import dev.persona.routing.PeerClient;
+import dev.persona.topology.Json;
 import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -12,7 +13,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -66,7 +66,8 @@ final class BuildingRelay extends Handler.Wrapper {
             return super.handle(request, response, callback);
         }
         final List<HostInfo> candidates = answering.get();
-        if (candidates.isEmpty()) {
+        // A body larger than the API takes is the route's to refuse (413), unread.
+        if (candidates.isEmpty() || request.getLength() > MAX_BODY) {
             return super.handle(request, response, callback);
         }
         final HostInfo peer = candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
@@ -98,11 +99,17 @@ final class BuildingRelay extends Handler.Wrapper {
 
     /** The 503 an instance that builds answers when no instance of a complete version answered for it. */
     private static void unavailable(final Response response, final Callback callback, final String why) {
-        final String body = "{\"error\":\"unavailable\",\"message\":\"this instance runs a new version of the topology that is still building, "
-                + "and " + why.replace("\"", "'") + "\"}";
+        final byte[] body;
+        try {
+            body = Json.mapper().writeValueAsBytes(ApiServer.error("unavailable",
+                    "this instance runs a new version of the topology that is still building, and " + why));
+        } catch (final com.fasterxml.jackson.core.JsonProcessingException e) {
+            callback.failed(e);
+            return;
+        }
         response.setStatus(503);
         response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 }
