@@ -83,12 +83,13 @@ public final class InstanceRegistry implements AutoCloseable {
      *
      * @param topic    the registry topic ({@code TopicNames#instances}), compacted and broker-timed
      * @param self     this instance's advertised {@code host:port}
-     * @param topology what this instance's Streams will run
-     * @param config   the configuration file, shown with the instance
+     * @param topology    what this instance's Streams will run
+     * @param fingerprint its fingerprint ({@link #fingerprint(TopologyDescription, String)})
+     * @param config      the configuration file, shown with the instance
      */
     public static InstanceRegistry join(final String topic, final Map<String, Object> clientProperties, final String self,
-                                        final TopologyDescription topology, final String config) {
-        final ObjectNode fields = Json.mapper().createObjectNode().put("fingerprint", fingerprint(topology)).put("config", config);
+                                        final TopologyDescription topology, final String fingerprint, final String config) {
+        final ObjectNode fields = Json.mapper().createObjectNode().put("fingerprint", fingerprint).put("config", config);
         fields.set("stores", Json.mapper().valueToTree(stores(topology)));
         final InstanceRegistry registry = new InstanceRegistry(topic, self, fields, clientProperties);
         try {
@@ -141,8 +142,19 @@ public final class InstanceRegistry implements AutoCloseable {
 
     /** The fingerprint of a topology: its description, which names every processor, store and topic, hashed. */
     public static String fingerprint(final TopologyDescription topology) {
+        return fingerprint(topology, "");
+    }
+
+    /**
+     * The fingerprint of a topology and the partition counts its description does not show: a resized collection's
+     * ({@code PersonaTopology.resized}). Two resizes of one collection to other counts make the same description
+     * (the same repartition steps) but another topology; a topology that resizes nothing keeps the fingerprint of
+     * its description alone, as before resizes existed.
+     */
+    public static String fingerprint(final TopologyDescription topology, final String resized) {
+        final String described = resized.isEmpty() ? topology.toString() : topology + "\nresized: " + resized;
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(topology.toString().getBytes(StandardCharsets.UTF_8)))
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(described.getBytes(StandardCharsets.UTF_8)))
                     .substring(0, 16);
         } catch (final NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java runtime", e);

@@ -175,8 +175,9 @@ public final class PersonaInstance implements AutoCloseable {
         status = new InstanceStatus(description);
         // Before Streams joins a group: which version of the topology this one is, and under which application id
         // it runs. A new version is seeded from a running one and builds beside it (TopologyVersions).
-        final String fingerprint = InstanceRegistry.fingerprint(description);
+        final String fingerprint = InstanceRegistry.fingerprint(description, PersonaTopology.resized(config, topicPartitions));
         final InstanceRegistry registry = InstanceRegistry.join(names.instances(), clientProps, self.host() + ":" + self.port(), description,
+                fingerprint,
                 config.file().toString());
         started.push(registry);
         final TopologyVersions versions = TopologyVersions.follow(names.versions(), clientProps);

@@ -129,6 +129,7 @@ class ResizeIT {
         }
         final PersonaInstance first = start(config(app, 2), "first");
         PersonaInstance second = null;
+        PersonaInstance third = null;
         final TestHttp one = new TestHttp(first.port());
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicLong answered = new AtomicLong();
@@ -194,6 +195,18 @@ class ResizeIT {
             assertEquals(404, two.get("/v1/collections/people/records/id/9", bearer(ADMIN)).statusCode(), "erased when the purge answers");
             assertEquals(404, two.get("/v1/collections/people/records/email/p9@example.com", bearer(ADMIN)).statusCode());
 
+            // Resized again, to another count: another version (the description names the same steps; the fingerprint
+            // tells the counts apart), copied from the running ones, not the three-partition version taken again.
+            third = start(config(app, 4), "third");
+            final TestHttp three = new TestHttp(third.port());
+            Poll.until(TIMEOUT, "the version of four partitions complete and its instance ready", () -> three.get("/readyz").statusCode() == 200);
+            for (int id = 10; id <= PEOPLE; id++) {
+                final JsonNode byId = record(three, "id/" + id);
+                assertTrue(byId != null && byId.path("name").asText().equals("n" + id) && byId.equals(record(three, "email/p" + id + "@example.com")),
+                        id + ": " + byId);
+            }
+            assertEquals(4, Json.mapper().readTree(three.get("/admin/collections", bearer(ADMIN)).body()).findValue("partitions").asInt());
+
             stop.set(true);
             reader.join(10_000);
             assertEquals(List.of(), List.copyOf(failed), "the running version answered throughout (" + answered.get() + " lookups)");
@@ -201,6 +214,9 @@ class ResizeIT {
         } finally {
             stop.set(true);
             reader.join(10_000);
+            if (third != null) {
+                third.close();
+            }
             if (second != null) {
                 second.close();
             }

@@ -172,6 +172,28 @@ public final class PersonaTopology {
         return counts;
     }
 
+    /**
+     * The collections whose own topics are read through a repartition step, with their partition count, as
+     * {@code name=count} in name order ({@code ""} when none is resized): what a topology's description leaves out
+     * (it names the steps, not their counts), and so what tells two resizes of one collection apart.
+     */
+    public static String resized(final PersonaConfig config, final Map<String, Integer> topicPartitions) {
+        final TopicNames names = new TopicNames(config.kafka());
+        final java.util.TreeMap<String, Integer> resized = new java.util.TreeMap<>();
+        for (final CollectionConfig collection : config.collections()) {
+            boolean any = resized(topicPartitions, names.purges(collection.name()), collection);
+            for (final SyncConfig sync : config.syncsOf(collection.name())) {
+                any |= sync.source().runByOneInstance() && resized(topicPartitions, names.sourceTopic(sync), collection);
+            }
+            if (any) {
+                resized.put(collection.name(), collection.partitions());
+            }
+        }
+        final StringBuilder text = new StringBuilder();
+        resized.forEach((name, count) -> text.append(text.isEmpty() ? "" : ",").append(name).append('=').append(count));
+        return text.toString();
+    }
+
     private static boolean resized(final Map<String, Integer> topicPartitions, final String topic, final CollectionConfig collection) {
         final Integer actual = topicPartitions.get(topic);
         return actual != null && actual != collection.partitions();

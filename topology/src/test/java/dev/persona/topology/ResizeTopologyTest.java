@@ -114,6 +114,17 @@ class ResizeTopologyTest {
         }
     }
 
+    @Test
+    void aResizedCollectionIsNamedWithItsCountAndAnotherIsNot() {
+        final PersonaConfig config = TopologyDrivers.config(CONFIG);
+        final TopicNames names = new TopicNames(config.kafka());
+        assertEquals("customers=4", PersonaTopology.resized(config, Map.of(names.purges("customers"), 2)),
+                "the count the description does not show");
+        assertEquals("", PersonaTopology.resized(config, Map.of(names.purges("customers"), 4, names.syncTopic("customers", "profiles"), 4)),
+                "own topics of the collection's count: nothing resized");
+        assertEquals("", PersonaTopology.resized(config, Map.of("events", 7)), "another team's topic is repartitioned anyway");
+    }
+
     private static Set<String> repartitions(final TopologyDescription description) {
         final Set<String> topics = new TreeSet<>();
         description.subtopologies().forEach(s -> s.nodes().forEach(n -> {
