@@ -1,5 +1,6 @@
 package dev.persona.cluster;
 
+import dev.persona.topology.KeyPartitions;
 import dev.persona.topology.StoreResize;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -23,7 +24,6 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -333,7 +333,7 @@ public final class VersionSeed {
                     } else if (target.ownEntries()) {
                         own.get(record.partition()).put(new String(record.key(), StandardCharsets.UTF_8), record.value());
                     } else {
-                        final int placed = Utils.toPositive(Utils.murmur2(record.key())) % target.partitions();
+                        final int placed = KeyPartitions.of(record.key(), target.partitions());
                         producer.send(new ProducerRecord<>(target.topic(), placed, record.timestamp(), record.key(), record.value(), record.headers()));
                         copied++;
                     }

@@ -180,7 +180,6 @@ public final class RecordPurger implements AutoCloseable {
         return producer.send(new ProducerRecord<>(topic, null, key, null, headers));
     }
 
-    /** Waits until the Streams application has committed its position past the request: the purge is applied. */
     /**
      * Waits until the topology has applied the request at {@code offset} of {@code partition}. A resized collection
      * reads its purge requests (made with the old partition count) through a repartition step: then the request is

@@ -14,6 +14,11 @@ public final class KeyPartitions {
 
     /** The partition of {@code key} among {@code partitions}. */
     public static int of(final String key, final int partitions) {
-        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return of(key.getBytes(StandardCharsets.UTF_8), partitions);
+    }
+
+    /** The partition of a record keyed by {@code key} (its serialized bytes) among {@code partitions}. */
+    public static int of(final byte[] key, final int partitions) {
+        return Utils.toPositive(Utils.murmur2(key)) % partitions;
     }
 }

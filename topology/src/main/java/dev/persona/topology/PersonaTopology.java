@@ -141,7 +141,7 @@ public final class PersonaTopology {
                 final String index = TopicNames.indexStore(collection.name());
                 builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(index), Serdes.String(), Serdes.ByteArray()));
                 indexChanges.repartition(Repartitioned.with(Serdes.String(), IndexChange.serde())
-                                .withName(collection.name() + "-index-changes").withNumberOfPartitions(collection.partitions()))
+                                .withName(indexChangesOf(collection.name())).withNumberOfPartitions(collection.partitions()))
                         .process(() -> new IndexProcessor(index, collection.name(), collection.maxIndexClaims(), live),
                                 Named.as(collection.name() + "-index"), index);
             }
@@ -159,12 +159,12 @@ public final class PersonaTopology {
             counts.put(TopicNames.recordStore(collection), partitions);
             counts.put(TopicNames.purgeStore(collection.name()), partitions);
             counts.put(TopicNames.indexStore(collection.name()), partitions);
-            counts.put(collection.name() + "-index-changes-repartition", partitions);
-            counts.put(resizedOf(collection.name(), "purge-requests") + "-repartition", partitions);
+            counts.put(indexChangesOf(collection.name()) + REPARTITION, partitions);
+            counts.put(resizedOf(collection.name(), "purge-requests") + REPARTITION, partitions);
             for (final SyncConfig sync : config.syncsOf(collection.name())) {
                 counts.put(repartitionOf(sync), partitions);
-                counts.put(resizedOf(collection.name(), sync.id()) + "-repartition", partitions);
-                counts.put(collection.name() + "-" + sync.id() + "-nest-by-parent-repartition", partitions);
+                counts.put(resizedOf(collection.name(), sync.id()) + REPARTITION, partitions);
+                counts.put(nestByParentOf(collection.name(), sync.id()) + REPARTITION, partitions);
                 counts.put(TopicNames.nestStore(collection.name(), sync.id()), partitions);
                 counts.put(TopicNames.nestParentsStore(collection.name(), sync.id()), partitions);
             }
@@ -192,6 +192,19 @@ public final class PersonaTopology {
         final StringBuilder text = new StringBuilder();
         resized.forEach((name, count) -> text.append(text.isEmpty() ? "" : ",").append(name).append('=').append(count));
         return text.toString();
+    }
+
+    /** What Kafka Streams appends to a repartition step's name to name its topic. */
+    private static final String REPARTITION = "-repartition";
+
+    /** The repartition step that sends a collection's index claims and releases to the index entries' partitions. */
+    private static String indexChangesOf(final String collection) {
+        return collection + "-index-changes";
+    }
+
+    /** The repartition step that sends a nested sync's children to their parents' partitions. */
+    private static String nestByParentOf(final String collection, final String sync) {
+        return collection + "-" + sync + "-nest-by-parent";
     }
 
     private static boolean resized(final Map<String, Integer> topicPartitions, final String topic, final CollectionConfig collection) {
@@ -236,7 +249,7 @@ public final class PersonaTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(parents), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(ConcurrentReadStores.persistent(arrays), Serdes.String(), Serdes.ByteArray()));
         final Map<String, KStream<String, SyncChange>> out = children.process(() -> new NestRouter(parents), Named.as(name + "-nest-route"), parents)
-                .repartition(Repartitioned.with(Serdes.String(), NestOp.serde()).withName(name + "-nest-by-parent")
+                .repartition(Repartitioned.with(Serdes.String(), NestOp.serde()).withName(nestByParentOf(collection.name(), sync.id()))
                         .withNumberOfPartitions(collection.partitions()))
                 .merge(purgeRequests.mapValues((key, value) -> NestOp.purgeOf(System.currentTimeMillis()), Named.as(name + "-nest-purge")),
                         Named.as(name + "-nest-purge-join"))
